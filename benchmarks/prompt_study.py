@@ -1,0 +1,66 @@
+"""Measure prompt renderings and choice-scoring calibrations of the embedded reasoner.
+
+Runs the no-tools, expert and all-tools systems on a split for every (prompt style,
+calibration) pair, with the same cached tool results, and prints accuracy per pair.
+Used to choose the defaults in configs/demo.yaml; the numbers are in docs/PROMPTS.md.
+
+    python benchmarks/prompt_study.py --data data/probe --split validation
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from env.reasoner import CachedReasoner, SmolLMReasoner  # noqa: E402
+from eval.datasets import load_items  # noqa: E402
+from eval.runner import EvalSettings, Evaluator, summarize  # noqa: E402
+from tools.cache import ParquetCache  # noqa: E402
+from tools.executor import ToolExecutor  # noqa: E402
+from tools.registry import build_tools  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", required=True)
+    p.add_argument("--split", default="validation")
+    p.add_argument("--cache-dir", default=".cache/audiorouter")
+    p.add_argument("--styles", default="evidence_first,evidence_last")
+    p.add_argument("--calibrations", default="none,mean,evidence_pmi")
+    p.add_argument("--systems", default="none,expert,all")
+    p.add_argument("--out", default="runs/prompt_study.json")
+    args = p.parse_args()
+
+    items, _ = load_items(args.data, split=args.split)
+    executor = ToolExecutor(build_tools(), ParquetCache(os.path.join(args.cache_dir, "tools")))
+    answers = ParquetCache(os.path.join(args.cache_dir, "reasoner"))
+    backend = None
+    table = {}
+    for style, calibration in itertools.product(args.styles.split(","), args.calibrations.split(",")):
+        if backend is None:
+            backend = SmolLMReasoner(prompt_style=style, calibration=calibration)
+        else:  # reuse the loaded weights: only the rendering and scoring change
+            backend.prompt_style, backend.calibration = style, calibration
+            backend.id = backend.id.rsplit(":", 2)[0] + f":{style}:{calibration}"
+            backend._prior_cache.clear()
+        evaluator = Evaluator(executor, CachedReasoner(backend, answers), EvalSettings(progress=False))
+        row = {}
+        for system in args.systems.split(","):
+            s = summarize(evaluator.run_system(system, items))
+            row[system] = s
+        table[f"{style}/{calibration}"] = row
+        print(f"{style:15s} {calibration:13s} " + "  ".join(
+            f"{k}={100 * v['accuracy']:.1f}" for k, v in row.items()), flush=True)
+    executor.cache.flush()
+    answers.flush()
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump({"data": args.data, "split": args.split, "n_items": len(items), "results": table}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

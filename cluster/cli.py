@@ -1,0 +1,164 @@
+"""The `audiorouter` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def _env_defaults() -> None:
+    # librosa's numba kernels compile once and are cached here instead of on every run
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.abspath(".cache/numba"))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub in the middle of a run
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def cmd_data_probe(args) -> int:
+    from eval.probe import generate
+
+    start = time.perf_counter()
+    items = generate(args.out, args.n, args.seed, progress=not args.quiet)
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item["split"]] = counts.get(item["split"], 0) + 1
+    print(f"wrote {len(items)} items to {os.path.join(args.out, 'items.json')} "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}) in {time.perf_counter() - start:.1f}s")
+    return 0
+
+
+def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | None, use_mlflow: bool,
+              run_name: str, quiet: bool) -> dict:
+    from eval.benchmark import run_benchmark
+    from eval.runner import format_table
+
+    def run() -> dict:
+        return run_benchmark(cfg, data, systems, out, split=split, fit_split=cfg.get("eval", {}).get(
+            "fit_split", "train"), progress=not quiet)
+
+    if use_mlflow:
+        from eval.tracking import log_eval, start_run
+
+        ml = cfg.get("mlflow", {})
+        with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name):
+            results = run()
+            log_eval(results, out, {"data": data, "split": split, "systems": ",".join(systems),
+                                    "reasoner": results["reasoner"], "tools": ",".join(results["tools"])})
+    else:
+        results = run()
+    print(f"\n{results['n_items']} items scored, {len(results['rejected'])} rejected, "
+          f"{results['seconds']:.0f}s; results in {out}\n")
+    print(format_table(results))
+    for r in results["rejected"][:20]:
+        print(f"rejected: {r['reason']}", file=sys.stderr)
+    return results
+
+
+def cmd_eval(args) -> int:
+    from cluster.config import load_config
+    from eval.baselines import parse_systems
+
+    cfg = load_config(args.config, args.set)
+    split = None if args.split == "all" else args.split
+    _run_eval(cfg, args.data, parse_systems(args.systems), args.out, split, not args.no_mlflow, "eval", args.quiet)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from cluster.config import load_config
+    from eval.probe import generate
+
+    cfg = load_config(args.config, args.set)
+    d = cfg.get("data", {})
+    folder, n, seed = d.get("out", "data/probe"), int(d.get("n", 500)), int(d.get("seed", 0))
+    marker = os.path.join(folder, "items.json")
+    existing = json.load(open(marker)) if os.path.exists(marker) else []
+    if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
+        print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
+        generate(folder, n, seed, progress=not args.quiet)
+    systems = cfg.get("eval", {}).get("systems", ["none", "all", "random", "expert", "single-best", "oracle"])
+    out = cfg.get("eval", {}).get("out", "runs/demo/results.json")
+    _run_eval(cfg, folder, list(systems), out, cfg.get("eval", {}).get("split", "test"), not args.no_mlflow,
+              "demo", args.quiet)
+    return 0
+
+
+def cmd_tools_run(args) -> int:
+    from cluster.config import load_config
+    from tools.base import load_audio
+    from tools.registry import build_tools
+
+    cfg = load_config(args.config, args.set)
+    tools = build_tools(cfg.get("tools"))
+    if args.tools:
+        wanted = args.tools.split(",")
+        unknown = set(wanted) - {t.name for t in tools}
+        if unknown:
+            raise ValueError(f"unknown tool(s) {sorted(unknown)}; configured: {[t.name for t in tools]}")
+        tools = [t for t in tools if t.name in wanted]
+    audio = load_audio(args.audio)
+    choices = [c for c in (args.choices or "").split("|") if c]
+    for tool in tools:
+        r = tool.run(audio, args.question or "", choices)
+        print(json.dumps(r.to_dict()) if args.json else
+              f"{tool.name:12s} {r.seconds:6.2f}s  {r.text if r.ok else 'ERROR ' + r.error}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="audiorouter", description="Route audio questions to tools; evaluate routers.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, config_default="configs/demo.yaml"):
+        sp.add_argument("--config", default=config_default, help="YAML config (default %(default)s)")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config value, e.g. --set eval.seed=1 (repeatable)")
+        sp.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    data = sub.add_parser("data", help="datasets").add_subparsers(dest="data_command", required=True)
+    probe = data.add_parser("probe", help="generate the probe benchmark (items.json + audio/)")
+    probe.add_argument("--out", required=True)
+    probe.add_argument("--n", type=int, default=500)
+    probe.add_argument("--seed", type=int, default=0)
+    probe.add_argument("--quiet", action="store_true")
+    probe.set_defaults(func=cmd_data_probe)
+
+    ev = sub.add_parser("eval", help="run routing systems on a dataset and score them")
+    common(ev)
+    ev.add_argument("--data", required=True, help="folder with items.json, or a JSON file in MMAU's schema")
+    ev.add_argument("--systems", default="none,all,random,expert,single-best,oracle")
+    ev.add_argument("--split", default="test", help="split to score: train, validation, test or all")
+    ev.add_argument("--out", default="runs/eval/results.json")
+    ev.add_argument("--no-mlflow", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    demo = sub.add_parser("demo", help="generate the probe benchmark and compare the systems on it")
+    common(demo)
+    demo.add_argument("--no-mlflow", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+
+    tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)
+    run = tl.add_parser("run", help="run tools on one audio file and print their results")
+    common(run)
+    run.add_argument("--audio", required=True)
+    run.add_argument("--question", default="")
+    run.add_argument("--choices", default="", help="choices separated by |")
+    run.add_argument("--tools", default="", help="comma-separated tool names (default: all configured)")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(func=cmd_tools_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _env_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, RuntimeError, KeyError) as exc:
+        print(f"audiorouter: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""`audiorouter eval`: run systems on a dataset, write results.json + per-item Parquet, log to MLflow."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Sequence
+
+from env.reasoner import CachedReasoner, build_reasoner
+from eval.datasets import load_items
+from eval.runner import EvalSettings, Evaluator, format_table, summarize
+from tools.cache import ParquetCache
+from tools.executor import ToolExecutor
+from tools.registry import build_tools
+
+
+def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
+    cache_dir = cfg.get("cache_dir")
+    tools = build_tools(cfg.get("tools"))
+    executor = ToolExecutor(tools, ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None))
+    backend = build_reasoner(cfg.get("reasoner"))
+    reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None))
+    e = cfg.get("eval", {})
+    settings = EvalSettings(seed=int(e.get("seed", 0)), random_max_tools=int(e.get("random_max_tools", 3)),
+                            oracle_max_size=int(e.get("oracle_max_size", 2)),
+                            fit_items_per_task=int(e.get("fit_items_per_task", 10)), progress=progress)
+    return Evaluator(executor, reasoner, settings)
+
+
+def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None = "test",
+                  fit_split: str = "train", evaluator: Evaluator | None = None, progress: bool = True) -> dict:
+    start = time.perf_counter()
+    items, rejected = load_items(data, split=split)
+    evaluator = evaluator or build_evaluator(cfg, progress)
+    items, bad_audio = evaluator.admit(items)
+    rejected += bad_audio
+    results: dict = {"data": os.path.abspath(data), "split": split, "n_items": len(items),
+                     "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
+    single_best = None
+    if "single-best" in systems:
+        fit_items, fit_rejected = load_items(data, split=fit_split)
+        fit_items, _ = evaluator.admit(fit_items)
+        single_best = evaluator.fit_single_best(fit_items)
+        results["single_best"] = single_best
+    all_rows = []
+    try:
+        for system in systems:
+            rows = evaluator.run_system(system, items, single_best)
+            results["systems"][system] = summarize(rows)
+            all_rows += rows
+    finally:
+        evaluator.executor.cache.flush()
+        evaluator.reasoner.cache.flush()
+    results["rejected"] = rejected
+    results["cache"] = {"tools": evaluator.executor.cache.stats(), "reasoner": evaluator.reasoner.cache.stats()}
+    results["seconds"] = round(time.perf_counter() - start, 2)
+    write_outputs(results, all_rows, out)
+    return results
+
+
+def write_outputs(results: dict, rows: list[dict], out: str) -> None:
+    """results.json, <stem>.items.parquet (one row per system x item) and <stem>.md (the table)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = os.path.dirname(os.path.abspath(out))
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.splitext(out)[0]
+    with open(out + ".tmp", "w") as f:
+        json.dump(results, f, indent=1)
+    os.replace(out + ".tmp", out)
+    if rows:
+        pq.write_table(pa.Table.from_pylist(rows), stem + ".items.parquet")
+    with open(stem + ".md", "w") as f:
+        f.write(format_table(results) + "\n")

@@ -1,0 +1,193 @@
+"""The benchmark runner: route -> execute -> reason for every item and every system.
+
+results.json (the shape scripts can rely on):
+
+    {"data": "...", "split": "test", "n_items": 200,          # items scored
+     "reasoner": "<reasoner id>", "tools": ["duration", ...],
+     "systems": {"none": {"accuracy": 0.41, "per_task": {"pitch_compare": 0.5, ...},
+                          "per_difficulty": {...}, "mean_tool_calls": 0.0, "n_items": 200,
+                          "seconds_per_item": {"route": ..., "execute": ..., "reason": ...}},
+                 "expert": {...}, ...},
+     "single_best": {"<task>": "<tool>", ...},                # when single-best ran
+     "rejected": [{"id": "...", "reason": "..."}]}
+
+Accuracies are fractions of the items scored. `execute` seconds are the tools' own
+compute time (cached results keep the time they took when computed) and `reason`
+seconds the reasoner's; `route` is the routing decision.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from tqdm import tqdm
+
+from env.reasoner import Answer, ReasonRequest
+from eval import baselines
+from eval.datasets import AudioQA
+from eval.scoring import string_match
+from tools.base import AudioError, ToolResult
+from tools.executor import ToolExecutor
+
+Router = Callable[[AudioQA, Sequence[str]], list[str]]
+
+
+@dataclass
+class EvalSettings:
+    seed: int = 0
+    random_max_tools: int = 3
+    oracle_max_size: int = 2
+    fit_items_per_task: int = 10  # single-best: training items per task used to pick the tool
+    progress: bool = True
+
+
+class Evaluator:
+    def __init__(self, executor: ToolExecutor, reasoner, settings: EvalSettings | None = None):
+        self.executor = executor
+        self.reasoner = reasoner
+        self.settings = settings or EvalSettings()
+
+    @property
+    def tool_names(self) -> list[str]:
+        return self.executor.names
+
+    # -- the three stages ------------------------------------------------------
+    def execute(self, item: AudioQA, names: Sequence[str]) -> list[ToolResult]:
+        return self.executor.run(item.audio, item.question, item.choices, names)
+
+    def reason(self, item: AudioQA, results: Sequence[ToolResult]) -> Answer:
+        texts = tuple(r.text for r in results if r.ok and r.text)
+        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0]
+
+    def episode(self, item: AudioQA, names: Sequence[str], route_seconds: float = 0.0) -> dict:
+        """One item through execute and reason with a given tool list; the per-item row."""
+        results = self.execute(item, names)
+        answer = self.reason(item, results)
+        return {
+            "id": item.id, "task": item.task, "difficulty": item.difficulty,
+            "tools": list(names), "tool_ok": [r.ok for r in results],
+            "tool_texts": [r.text if r.ok else f"ERROR {r.error}" for r in results],
+            "prediction": answer.choice, "answer": item.answer,
+            "correct": string_match(item.answer, answer.choice, item.choices),
+            "tool_calls": len(names), "seconds_route": route_seconds,
+            "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds,
+        }
+
+    # -- admission ---------------------------------------------------------------
+    def admit(self, items: Sequence[AudioQA]) -> tuple[list[AudioQA], list[dict]]:
+        """Items whose audio decodes; the rest rejected with a reason naming item and file."""
+        good, rejected = [], []
+        for item in items:
+            try:
+                self.executor.audio_hash(item.audio)
+                good.append(item)
+            except AudioError as exc:
+                rejected.append({"id": item.id, "reason": f"item {item.id}: {exc}"})
+        return good, rejected
+
+    # -- systems -------------------------------------------------------------------
+    def fit_single_best(self, fit_items: Sequence[AudioQA]) -> dict[str, str]:
+        """Per task, the tool whose results alone make the reasoner right most often (ties: cheaper)."""
+        by_task: dict[str, list[AudioQA]] = defaultdict(list)
+        for item in fit_items:
+            if len(by_task[item.task]) < self.settings.fit_items_per_task:
+                by_task[item.task].append(item)
+        costs = {n: getattr(t, "cost", 1.0) for n, t in self.executor.tools.items()}
+        wins: dict[str, dict[str, int]] = {}
+        pairs = [(item, name) for items in by_task.values() for item in items for name in self.tool_names]
+        for item, name in tqdm(pairs, desc="single-best fit", unit="run", disable=not self.settings.progress):
+            row = self.episode(item, [name])
+            wins.setdefault(item.task, defaultdict(int))[name] += int(row["correct"])
+        choice = {task: max(self.tool_names, key=lambda n: (counts[n], -costs[n])) for task, counts in wins.items()}
+        overall = defaultdict(int)
+        for counts in wins.values():
+            for name, c in counts.items():
+                overall[name] += c
+        if overall:
+            choice["*"] = max(self.tool_names, key=lambda n: (overall[n], -costs[n]))
+        return choice
+
+    def run_oracle(self, item: AudioQA) -> dict:
+        start = time.perf_counter()
+        candidates = baselines.oracle_candidates(self.tool_names, self.settings.oracle_max_size)
+        first = None
+        for names in candidates:
+            row = self.episode(item, names)
+            first = first or row
+            if row["correct"]:
+                row["seconds_route"] = time.perf_counter() - start
+                return row
+        first["seconds_route"] = time.perf_counter() - start  # none works: report the no-tool answer
+        return first
+
+    def router_for(self, system: str, single_best: dict[str, str] | None = None) -> Router:
+        s = self.settings
+        if system == "none":
+            return baselines.route_none
+        if system == "all":
+            return baselines.route_all
+        if system == "random":
+            return lambda item, tools: baselines.route_random(item, tools, s.seed, s.random_max_tools)
+        if system == "expert":
+            return baselines.route_expert
+        if system == "single-best":
+            table = single_best or {}
+            return lambda item, tools: [table[item.task]] if item.task in table else (
+                [table["*"]] if "*" in table else [])
+        raise ValueError(f"no fixed router for system {system!r}")
+
+    def run_system(self, system: str, items: Sequence[AudioQA], single_best: dict[str, str] | None = None,
+                   router: Router | None = None) -> list[dict]:
+        rows = []
+        for item in tqdm(items, desc=f"eval {system}", unit="item", disable=not self.settings.progress):
+            if system == "oracle":
+                row = self.run_oracle(item)
+            else:
+                route = router or self.router_for(system, single_best)
+                start = time.perf_counter()
+                names = route(item, self.tool_names)
+                row = self.episode(item, names, time.perf_counter() - start)
+            row["system"] = system
+            rows.append(row)
+        return rows
+
+
+def summarize(rows: Sequence[dict]) -> dict:
+    """Accuracy overall, per task and per difficulty; mean tool calls; mean seconds per stage."""
+    n = len(rows)
+    if n == 0:
+        return {"accuracy": None, "per_task": {}, "per_difficulty": {}, "mean_tool_calls": None, "n_items": 0,
+                "seconds_per_item": {}}
+
+    def grouped(field: str) -> dict[str, float]:
+        groups: dict[str, list[bool]] = defaultdict(list)
+        for r in rows:
+            groups[r[field]].append(r["correct"])
+        return {k: round(sum(v) / len(v), 4) for k, v in sorted(groups.items())}
+
+    return {
+        "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
+        "per_task": grouped("task"),
+        "per_difficulty": grouped("difficulty"),
+        "mean_tool_calls": round(sum(r["tool_calls"] for r in rows) / n, 3),
+        "n_items": n,
+        "seconds_per_item": {stage: round(sum(r[f"seconds_{stage}"] for r in rows) / n, 4)
+                             for stage in ("route", "execute", "reason")},
+    }
+
+
+def format_table(results: dict) -> str:
+    """Markdown table: one row per system, overall and per-task accuracy (%) and mean calls."""
+    systems = results["systems"]
+    tasks = sorted({t for s in systems.values() for t in s["per_task"]})
+    head = "| system | overall | " + " | ".join(tasks) + " | calls/item |"
+    sep = "|" + "---|" * (len(tasks) + 3)
+    lines = [head, sep]
+    for name, s in systems.items():
+        cells = [f"{100 * s['per_task'][t]:.0f}" if t in s["per_task"] else "-" for t in tasks]
+        acc = "-" if s["accuracy"] is None else f"{100 * s['accuracy']:.1f}"
+        calls = "-" if s["mean_tool_calls"] is None else f"{s['mean_tool_calls']:.2f}"
+        lines.append(f"| {name} | {acc} | " + " | ".join(cells) + f" | {calls} |")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""MLflow logging for evaluation runs (SQLite store: MLflow 3's ./mlruns file store is deprecated)."""
+from __future__ import annotations
+
+import os
+
+DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+
+
+def start_run(tracking_uri: str | None, experiment: str, run_name: str):
+    import mlflow
+
+    uri = tracking_uri or DEFAULT_TRACKING_URI
+    if uri.startswith("sqlite:///"):
+        db_path = uri[len("sqlite:///"):]
+        os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
+        artifacts = os.path.join(os.path.dirname(os.path.abspath(db_path)), "artifacts")
+    else:
+        artifacts = None
+    mlflow.set_tracking_uri(uri)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=artifacts and f"file://{artifacts}")
+    mlflow.set_experiment(experiment)
+    return mlflow.start_run(run_name=run_name)
+
+
+def log_eval(results: dict, out: str, params: dict) -> None:
+    """Params, metrics named `accuracy/<system>`, `accuracy/<system>/<task>`, `tool_calls/<system>`,
+    and the results.json, table and per-item Parquet as artifacts. Call inside an active run."""
+    import mlflow
+
+    mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+    metrics = {"n_items": results["n_items"], "n_rejected": len(results["rejected"])}
+    for system, s in results["systems"].items():
+        if s["accuracy"] is None:
+            continue
+        metrics[f"accuracy/{system}"] = s["accuracy"]
+        metrics[f"tool_calls/{system}"] = s["mean_tool_calls"]
+        for task, acc in s["per_task"].items():
+            metrics[f"accuracy/{system}/{task}"] = acc
+        for stage, sec in s["seconds_per_item"].items():
+            metrics[f"seconds_{stage}/{system}"] = sec
+    mlflow.log_metrics(metrics)
+    stem = os.path.splitext(out)[0]
+    for path in (out, stem + ".md", stem + ".items.parquet"):
+        if os.path.exists(path):
+            mlflow.log_artifact(path)

@@ -1,0 +1,142 @@
+"""The tool contract: `Audio` in, `ToolResult` out.
+
+Every audio tool implements `Tool.run(audio, question, choices) -> ToolResult`.
+Most tools only look at the audio; a few (phrase spotting) need the choices.
+A tool knows nothing about Ray, caching or the reasoner: those wrap it.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import soundfile as sf
+
+SAMPLE_RATE = 16000  # every tool sees 16 kHz mono float32 (pocketsphinx and silero-vad need it)
+
+
+class AudioError(ValueError):
+    """The file cannot be used as audio. The message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded mono audio at SAMPLE_RATE plus the hash of the file's bytes (the cache key)."""
+
+    samples: np.ndarray
+    sample_rate: int
+    path: str
+    sha256: str
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / float(self.sample_rate)
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_audio(path: str) -> Audio:
+    """Read, mix down to mono and resample to 16 kHz; refuse anything that is not usable audio."""
+    if not os.path.exists(path):
+        raise AudioError(f"{path}: file not found")
+    if os.path.getsize(path) == 0:
+        raise AudioError(f"{path}: file is empty")
+    try:
+        samples, rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError or TypeError
+        raise AudioError(f"{path}: not readable as audio ({exc})") from exc
+    if samples.shape[0] == 0:
+        raise AudioError(f"{path}: audio has no samples")
+    mono = samples.mean(axis=1)
+    if not np.all(np.isfinite(mono)):
+        raise AudioError(f"{path}: audio contains NaN or infinite samples")
+    if rate != SAMPLE_RATE:
+        import soxr  # ships with librosa; fast and high quality
+
+        mono = soxr.resample(mono, rate, SAMPLE_RATE).astype(np.float32)
+    return Audio(samples=np.ascontiguousarray(mono, dtype=np.float32), sample_rate=SAMPLE_RATE,
+                 path=path, sha256=file_sha256(path))
+
+
+@dataclass
+class ToolResult:
+    """What one tool said about one audio clip.
+
+    `data` is structured and JSON-able (for features and analysis); `text` is one or two
+    lines rendered for the reasoner's prompt. An error result has ok=False and the reason
+    in `error`; the reasoner then simply does not see it.
+    """
+
+    tool: str
+    ok: bool
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    error: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ToolResult":
+        return cls(**{k: d[k] for k in ("tool", "ok", "data", "text", "error", "seconds")})
+
+
+@runtime_checkable
+class Tool(Protocol):
+    """One audio tool. `cost` is in arbitrary units (roughly CPU seconds per clip) and feeds
+    the router's cost penalty; bump `version` whenever the output changes, it keys the cache."""
+
+    name: str
+    description: str
+    cost: float
+    version: str
+    uses_choices: bool
+
+    def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult: ...
+
+
+class BaseTool:
+    """Shared plumbing: timing and turning exceptions into error results.
+
+    Subclasses implement `analyze(audio, question, choices) -> (data, text)`.
+    """
+
+    name = "base"
+    description = ""
+    cost = 1.0
+    version = "1"
+    uses_choices = False
+
+    def __init__(self, cost: float | None = None, **params: Any):
+        if cost is not None:
+            self.cost = float(cost)
+        self.params = params
+
+    def analyze(self, audio: Audio, question: str, choices: Sequence[str]) -> tuple[dict, str]:
+        raise NotImplementedError
+
+    def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:
+        start = time.perf_counter()
+        try:
+            data, text = self.analyze(audio, question, list(choices))
+            return ToolResult(self.name, True, data, text, "", time.perf_counter() - start)
+        except Exception as exc:  # a failing tool must never sink the item
+            return ToolResult(self.name, False, {}, "", f"{type(exc).__name__}: {exc}",
+                              time.perf_counter() - start)
+
+
+def hz_to_note(hz: float) -> str:
+    """440 -> 'A4' (equal temperament, A4 = 440 Hz)."""
+    names = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+    midi = int(round(69 + 12 * np.log2(hz / 440.0)))
+    return f"{names[midi % 12]}{midi // 12 - 1}"

@@ -1,0 +1,58 @@
+"""Building the tool set from YAML config.
+
+    tools:
+      - name: pitch                    # a built-in tool
+        cost: 0.3                      # optional override
+      - name: whisper                  # a plug-in: any class implementing the Tool protocol
+        class: mypkg.tools.WhisperTool
+        params: {model_path: /models/whisper-small}
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from tools.base import Tool
+from tools.basic import DurationTool, LoudnessTool
+from tools.events import EventCountTool, TempoTool
+from tools.pitch import PitchTool, VoicePitchTool
+from tools.speech import ASRTool, PhraseSpotTool, SpeechSegmentsTool
+
+BUILTIN: dict[str, type] = {cls.name: cls for cls in (
+    DurationTool, LoudnessTool, EventCountTool, TempoTool, PitchTool, VoicePitchTool,
+    SpeechSegmentsTool, ASRTool, PhraseSpotTool)}
+
+
+def _import(path: str) -> type:
+    module, _, attr = path.rpartition(".")
+    if not module:
+        raise ValueError(f"tool class {path!r} must be a dotted path like package.module.Class")
+    return getattr(importlib.import_module(module), attr)
+
+
+def build_tools(specs: list[dict[str, Any]] | None = None) -> list[Tool]:
+    """Tools in config order; None means every built-in tool with its default settings."""
+    if specs is None:
+        return [cls() for cls in BUILTIN.values()]
+    tools: list[Tool] = []
+    for spec in specs:
+        if not isinstance(spec, dict) or "name" not in spec:
+            raise ValueError(f"each tool entry needs a 'name': {spec!r}")
+        name = spec["name"]
+        if "class" in spec:
+            cls = _import(spec["class"])
+        elif name in BUILTIN:
+            cls = BUILTIN[name]
+        else:
+            raise ValueError(f"unknown tool {name!r}; built-in tools are {sorted(BUILTIN)} "
+                             "(or give 'class: package.module.Class' for a plug-in)")
+        tool = cls(cost=spec.get("cost"), **(spec.get("params") or {}))
+        if "class" in spec:
+            tool.name = name
+        if not isinstance(tool, Tool):
+            raise TypeError(f"{cls.__name__} does not implement the Tool protocol")
+        tools.append(tool)
+    names = [t.name for t in tools]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate tool names in config: {names}")
+    return tools

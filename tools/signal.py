@@ -1,0 +1,60 @@
+"""Small signal helpers shared by several tools (frame envelopes, segments from masks)."""
+from __future__ import annotations
+
+import numpy as np
+
+HOP_SECONDS = 0.01
+
+
+def frame_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, win: float = 0.03) -> np.ndarray:
+    """RMS level per frame in dB (re full scale)."""
+    hop_n, win_n = int(hop * sr), int(win * sr)
+    if len(samples) < win_n:
+        samples = np.pad(samples, (0, win_n - len(samples)))
+    frames = np.lib.stride_tricks.sliding_window_view(samples, win_n)[::hop_n]
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(rms + 1e-10)
+
+
+def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_fft: int = 1024) -> np.ndarray:
+    """Per frame, the level of the strongest STFT bin in dB.
+
+    A tone keeps its energy in one bin while broadband noise spreads over all of them, so
+    this envelope separates beeps from background noise far better than plain RMS.
+    """
+    import librosa
+
+    mag = np.abs(librosa.stft(samples, n_fft=n_fft, hop_length=int(hop * sr), center=True))
+    return 20 * np.log10(mag.max(axis=0) + 1e-10)
+
+
+def segments_from_mask(mask: np.ndarray, hop: float, min_gap: float, min_len: float) -> list[tuple[float, float]]:
+    """Runs of True frames as (start_s, end_s); gaps shorter than min_gap merged, runs shorter than min_len dropped."""
+    runs: list[list[float]] = []
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return []
+    start = prev = idx[0]
+    for i in idx[1:]:
+        if i != prev + 1:
+            runs.append([start * hop, (prev + 1) * hop])
+            start = i
+        prev = i
+    runs.append([start * hop, (prev + 1) * hop])
+    merged: list[list[float]] = [runs[0]]
+    for s, e in runs[1:]:
+        if s - merged[-1][1] < min_gap:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    return [(round(s, 3), round(e, 3)) for s, e in merged if e - s >= min_len]
+
+
+def active_segments(envelope_db: np.ndarray, hop: float = HOP_SECONDS, min_gap: float = 0.08,
+                    min_len: float = 0.04) -> list[tuple[float, float]]:
+    """Frames well above the noise floor: threshold half-way (in dB) between floor and peak."""
+    smooth = np.convolve(envelope_db, np.ones(3) / 3, mode="same")
+    floor, peak = np.percentile(smooth, 10), np.max(smooth)
+    if peak - floor < 6:  # nothing stands out of the background
+        return []
+    return segments_from_mask(smooth > floor + 0.5 * (peak - floor), hop, min_gap, min_len)
