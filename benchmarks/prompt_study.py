@@ -29,7 +29,7 @@ def main() -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--split", default="validation")
     p.add_argument("--cache-dir", default=".cache/audiorouter")
-    p.add_argument("--styles", default="evidence_first,evidence_last")
+    p.add_argument("--styles", default="restate,evidence_first,evidence_last")
     p.add_argument("--calibrations", default="none,mean,evidence_pmi")
     p.add_argument("--systems", default="none,expert,all")
     p.add_argument("--out", default="runs/prompt_study.json")

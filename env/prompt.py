@@ -1,41 +1,49 @@
-"""Rendering a question and tool evidence into the reasoner's chat prompt.
+"""Rendering a question and tool evidence into the reasoner's prompt.
 
-The wording here decides much of the accuracy of a small cascade reasoner; the
-variants are kept side by side so `benchmarks/prompt_study.py` can measure them on the
-validation split (docs/PROMPTS.md has the numbers that chose the default).
+The wording here decides much of a small cascade reasoner's accuracy. Styles are kept
+side by side so `benchmarks/prompt_study.py` can measure them; docs/PROMPTS.md has the
+numbers behind the default.
+
+    evidence_first  user turn: tool lines, question, choices
+    evidence_last   user turn: question, choices, tool lines
+    restate         user turn: question and choices; the assistant's reply starts by
+                    restating the tool lines, then "So the answer is: " and the choice is
+                    scored right after. A 135M model copies from nearby text far better than
+                    it reasons over a long context, so the evidence sits next to the answer.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
+STYLES = ("evidence_first", "evidence_last", "restate")
 SYSTEM = ("You answer multiple-choice questions about an audio clip. You cannot hear the clip, "
           "but audio analysis tools have measured it. Trust the tool measurements.")
 
 
-def render_evidence(tool_texts: Sequence[str]) -> str:
-    """The evidence block: one line per successful tool result, in call order."""
-    lines = [t.strip() for t in tool_texts if t and t.strip()]
-    return "\n".join(f"- {line}" for line in lines)
+def evidence_lines(tool_texts: Sequence[str]) -> list[str]:
+    """Non-empty tool texts, stripped, in call order."""
+    return [t.strip() for t in tool_texts if t and t.strip()]
 
 
-def render_messages(question: str, choices: Sequence[str], tool_texts: Sequence[str],
-                    style: str = "evidence_last") -> list[dict]:
-    """Chat messages (system, user) for one question; the answer is scored as the assistant turn.
-
-    style:
-      evidence_first  tool lines, then question and choices
-      evidence_last   question and choices, then tool lines, then a reminder to use them
-    """
-    evidence = render_evidence(tool_texts)
+def render_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[str],
+                  style: str = "restate") -> tuple[list[dict], str]:
+    """(chat messages, assistant reply prefix); a choice is scored as the text after the prefix."""
+    if style not in STYLES:
+        raise ValueError(f"unknown prompt style {style!r}; choose from {', '.join(STYLES)}")
+    lines = evidence_lines(tool_texts)
     options = "\n".join(f"- {c}" for c in choices)
-    if not evidence:
-        user = f"Question: {question}\nChoices:\n{options}\nAnswer with one of the choices."
+    ask = f"Question: {question}\nChoices:\n{options}\nAnswer with one of the choices."
+    block = "Tool measurements:\n" + "\n".join(f"- {line}" for line in lines)
+    prefix = ""
+    if not lines:
+        user = ask
+        if style == "restate":
+            prefix = "The answer is: "
     elif style == "evidence_first":
-        user = (f"Tool measurements:\n{evidence}\n\nQuestion: {question}\nChoices:\n{options}\n"
-                "Answer with one of the choices.")
+        user = f"{block}\n\n{ask}"
     elif style == "evidence_last":
-        user = (f"Question: {question}\nChoices:\n{options}\n\nTool measurements:\n{evidence}\n\n"
-                "Using the measurements, answer with one of the choices.")
-    else:
-        raise ValueError(f"unknown prompt style {style!r} (evidence_first, evidence_last)")
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        user = f"Question: {question}\nChoices:\n{options}\n\n{block}\n\nUsing the measurements, answer with one of the choices."
+    else:  # restate
+        user = ask
+        prefix = "The tools measured: " + " ".join(lines) + " So the answer is: "
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prefix

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, Sequence
 
-from env.prompt import render_messages
+from env.prompt import render_prompt
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class SmolLMReasoner:
                     PMI); with no evidence it falls back to `none`
     """
 
-    def __init__(self, gguf_path: str | None = None, prompt_style: str = "evidence_last",
+    def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", threads: int | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -96,9 +96,9 @@ class SmolLMReasoner:
 
     def _prompt_ids(self, request: ReasonRequest, with_evidence: bool) -> list[int]:
         texts = request.tool_texts if with_evidence else ()
-        messages = render_messages(request.question, request.choices, texts, self.prompt_style)
+        messages, prefix = render_prompt(request.question, request.choices, texts, self.prompt_style)
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return self.tokenizer.encode(text, add_special_tokens=False)
+        return self.tokenizer.encode(text + prefix, add_special_tokens=False)
 
     def _choice_logprobs(self, prompt: list[int], continuations: list[list[int]]) -> list[float]:
         """Sum of log-probs of each continuation after `prompt`.

@@ -35,11 +35,11 @@ class LoudnessTool(BaseTool):
         end_db = float(intercept + slope * t[active][-1])
         change = end_db - start_db
         if change > 3:
-            trend, text = "louder", f"The sound gets louder over time: its level rises from {start_db:.0f} dB to {end_db:.0f} dB."
+            trend, text = "louder", f"The level rises from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets louder."
         elif change < -3:
-            trend, text = "quieter", f"The sound gets quieter over time: its level falls from {start_db:.0f} dB to {end_db:.0f} dB."
+            trend, text = "quieter", f"The level falls from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets quieter."
         else:
-            trend, text = "steady", f"The loudness stays about the same (around {np.mean(db[active]):.0f} dB)."
+            trend, text = "steady", f"The level stays around {np.mean(db[active]):.0f} dB: the loudness is steady."
         data = {"start_db": round(start_db, 2), "end_db": round(end_db, 2), "slope_db_per_s": round(float(slope), 3),
                 "trend": trend, "peak_db": round(float(np.max(db)), 2)}
         return data, text

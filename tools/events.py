@@ -15,11 +15,8 @@ class EventCountTool(BaseTool):
     def analyze(self, audio: Audio, question, choices):
         segments = active_segments(spectral_peak_db(audio.samples, audio.sample_rate))
         n = len(segments)
-        when = ", ".join(f"{s:.2f}s" for s, _ in segments[:8])
-        if n == 1:
-            text = f"There is 1 sound event (beep or tone), starting at {when}."
-        else:
-            text = f"There are {n} separate sound events (beeps or tones)" + (f", starting at {when}." if n else ".")
+        # the count goes last and alone: a small reasoner copies the nearest number
+        text = f"Number of separate sound events (beeps, tones): {n}."
         return {"count": n, "segments": [list(s) for s in segments]}, text
 
 
@@ -63,6 +60,6 @@ class TempoTool(BaseTool):
             bpm = float(np.atleast_1d(tempo)[0])
         data = {"bpm": round(bpm, 2), "method": method, "n_onsets": int(len(onsets)),
                 "band_hz": round(float(freqs[band]), 1)}
-        text = f"The tempo is {round(bpm)} BPM"
-        text += f" (one beat every {period:.2f} s)." if period else "."
+        text = (f"One beat every {period:.2f} s: the tempo is {round(bpm)} BPM." if period
+                else f"The tempo is {round(bpm)} BPM.")
         return data, text

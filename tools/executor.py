@@ -17,7 +17,7 @@ from tools.cache import ParquetCache
 class ToolExecutor:
     def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None):
         self.tools = {t.name: t for t in tools}
-        self.cache = cache or ParquetCache(None)
+        self.cache = cache if cache is not None else ParquetCache(None)  # an empty cache is falsy
         self._hashes: dict[str, str] = {}
 
     @property

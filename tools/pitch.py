@@ -41,11 +41,11 @@ class PitchTool(BaseTool):
         first, second = tones[0]["hz"], tones[1]["hz"]
         semitones = 12 * np.log2(second / first)
         if semitones > 0.5:
-            compare = "The second tone is higher than the first."
+            compare = "The second tone is higher."
         elif semitones < -0.5:
-            compare = "The second tone is lower than the first."
+            compare = "The second tone is lower."
         else:
-            compare = "The second tone has the same pitch as the first."
+            compare = "The second tone has the same pitch."
         more = f" ({len(tones)} pitched sounds in all)" if len(tones) > 4 else ""
         data = {"tones": tones, "second_vs_first_semitones": round(float(semitones), 2)}
         return data, f"{listed[0].upper()}{listed[1:]}{more}. {compare}"
@@ -73,4 +73,4 @@ class VoicePitchTool(BaseTool):
         median = float(np.median(voiced))
         gender = "male" if median < self.male_below_hz else "female"
         data = {"median_hz": round(median, 1), "voiced_frames": int(voiced.size), "register": gender}
-        return data, f"The voice has a median pitch of {median:.0f} Hz, typical of a {gender} voice."
+        return data, f"The voice's median pitch is {median:.0f} Hz, so the speaker is likely {gender}."

@@ -27,6 +27,15 @@ def speech_segments(audio: Audio, min_silence_ms: int = 400) -> list[tuple[float
     return [(float(s["start"]), float(s["end"])) for s in stamps]
 
 
+def _is_tonal(audio: Audio, span: tuple[float, float]) -> bool:
+    """Low spectral flatness: energy in a few harmonics (a tone), not spread (noise)."""
+    import librosa
+
+    a, b = int(span[0] * audio.sample_rate), int(span[1] * audio.sample_rate)
+    flatness = librosa.feature.spectral_flatness(y=audio.samples[a:b] + 1e-6, n_fft=512)
+    return float(np.median(flatness)) < 0.05
+
+
 class SpeechSegmentsTool(BaseTool):
     name = "vad"
     description = "Finds the speech segments (silero-vad), counts them and says whether speech or another sound comes first."
@@ -40,14 +49,12 @@ class SpeechSegmentsTool(BaseTool):
         data = {"speech_segments": [list(s) for s in speech], "other_sounds": [list(s) for s in other]}
         if not speech:
             return data, "There is no speech in the clip."
-        spans = ", ".join(f"{s:.1f}-{e:.1f}s" for s, e in speech[:6])
-        text = f"There are {len(speech)} separate speech segments ({spans})." if len(speech) > 1 else \
-            f"There is 1 speech segment ({spans})."
+        text = f"Number of separate speech segments: {len(speech)}."
         if other:
-            if other[0][0] < speech[0][0]:
-                text += f" A non-speech sound such as a tone comes first, at {other[0][0]:.1f}s; speech starts at {speech[0][0]:.1f}s."
-            else:
-                text += f" Speech comes first, at {speech[0][0]:.1f}s; a non-speech sound such as a tone follows at {other[0][0]:.1f}s."
+            kind = "tone" if _is_tonal(audio, other[0]) else "non-speech sound"
+            data["other_first_kind"] = kind
+            first = kind if other[0][0] < speech[0][0] else "speech"
+            text += f" Heard first: the {first}."
         return data, text
 
 
@@ -71,7 +78,7 @@ def _decode(audio: Audio, jsgf: str | None = None) -> str:
     pcm = (np.clip(audio.samples, -1, 1) * 32767).astype(np.int16).tobytes()
     decoder = Decoder(samprate=audio.sample_rate, loglevel="FATAL")
     if jsgf is not None:
-        decoder.set_jsgf_string("choices", jsgf)
+        decoder.add_jsgf_string("choices", jsgf)
         decoder.activate_search("choices")
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)

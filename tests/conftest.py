@@ -1,0 +1,46 @@
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".cache", "numba"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SR = 16000
+
+
+def tone(freq, seconds, amp=0.5):
+    t = np.arange(int(seconds * SR)) / SR
+    env = np.minimum(1, np.minimum(t, t[::-1]) / 0.01)
+    return (amp * np.sin(2 * np.pi * freq * t) * env).astype(np.float32)
+
+
+def silence(seconds):
+    return np.zeros(int(seconds * SR), dtype=np.float32)
+
+
+def speak(text, voice="en-us+m3", speed=160):
+    import soxr
+
+    out = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text], check=True,
+                         capture_output=True).stdout
+    import io
+    wav, rate = sf.read(io.BytesIO(out), dtype="float32")
+    return soxr.resample(wav, rate, SR).astype(np.float32)
+
+
+@pytest.fixture
+def write_wav(tmp_path):
+    def _write(name, samples, rate=SR):
+        path = tmp_path / name
+        sf.write(path, samples, rate)
+        return str(path)
+    return _write
+
+
+@pytest.fixture(scope="session")
+def smollm():
+    from env.reasoner import SmolLMReasoner
+    return SmolLMReasoner(threads=2)

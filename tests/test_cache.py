@@ -1,0 +1,53 @@
+import glob
+
+import numpy as np
+
+from conftest import tone
+from tools.base import BaseTool
+from tools.cache import ParquetCache
+from tools.executor import ToolExecutor
+
+
+def test_cache_persists_across_instances(tmp_path):
+    c = ParquetCache(str(tmp_path), flush_every=2)
+    c.put("a", {"x": 1})
+    assert c.get("a") == {"x": 1} and c.get("b") is None
+    c.put("b", [1, 2])  # reaches flush_every: one shard written
+    c.put("c", "s")
+    c.flush()
+    shards = glob.glob(str(tmp_path / "part-*.parquet"))
+    assert len(shards) == 2 and not glob.glob(str(tmp_path / "*.tmp"))
+    again = ParquetCache(str(tmp_path))
+    assert again.get("a") == {"x": 1} and again.get("b") == [1, 2] and again.get("c") == "s"
+    assert again.stats() == {"entries": 3, "hits": 3, "misses": 0}
+
+
+class CountingTool(BaseTool):
+    name = "counting"
+    version = "1"
+    calls = 0
+
+    def analyze(self, audio, question, choices):
+        CountingTool.calls += 1
+        return {"n": float(np.abs(audio.samples).max())}, "counted"
+
+
+def test_executor_caches_by_tool_version_and_audio(tmp_path, write_wav):
+    a = write_wav("a.wav", tone(440, 0.5))
+    b = write_wav("b.wav", tone(880, 0.5))
+    CountingTool.calls = 0
+    ex = ToolExecutor([CountingTool()], ParquetCache(str(tmp_path / "c")))
+    ex.run(a, "q", ["x", "y"], ["counting"])
+    ex.run(a, "other question", ["x", "y"], ["counting"])  # question does not key a choice-free tool
+    assert CountingTool.calls == 1
+    ex.run(b, "q", ["x", "y"], ["counting"])
+    assert CountingTool.calls == 2
+    ex.cache.flush()
+    # a new process with the same cache folder recomputes nothing...
+    ex2 = ToolExecutor([CountingTool()], ParquetCache(str(tmp_path / "c")))
+    assert ex2.run(a, "q", [], ["counting"])[0].text == "counted" and CountingTool.calls == 2
+    # ...until the tool's version changes
+    bumped = CountingTool()
+    bumped.version = "2"
+    ToolExecutor([bumped], ParquetCache(str(tmp_path / "c"))).run(a, "q", [], ["counting"])
+    assert CountingTool.calls == 3

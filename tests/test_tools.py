@@ -1,0 +1,152 @@
+"""Known synthetic inputs with known answers: a wrong tool fails here."""
+import numpy as np
+import pytest
+
+from conftest import SR, silence, speak, tone
+from tools.base import Audio, AudioError, BaseTool, Tool, load_audio
+from tools.basic import DurationTool, LoudnessTool
+from tools.events import EventCountTool, TempoTool
+from tools.pitch import PitchTool, VoicePitchTool
+from tools.registry import BUILTIN, build_tools
+from tools.speech import ASRTool, PhraseSpotTool, SpeechSegmentsTool
+
+
+def audio_of(samples):
+    return Audio(samples=np.asarray(samples, dtype=np.float32), sample_rate=SR, path="mem", sha256="x")
+
+
+def noisy(x, snr_db=15, seed=0):
+    rng = np.random.default_rng(seed)
+    p = np.mean(x[np.abs(x) > 1e-4] ** 2)
+    return (x + rng.standard_normal(len(x)).astype(np.float32) * np.sqrt(p / 10 ** (snr_db / 10))).astype(np.float32)
+
+
+def test_pitch_second_tone_lower():
+    a = audio_of(np.concatenate([silence(0.2), tone(440, 0.5), silence(0.3), tone(330, 0.5), silence(0.2)]))
+    r = PitchTool().run(a, "", [])
+    assert r.ok, r.error
+    assert [t["note"] for t in r.data["tones"]] == ["A4", "E4"]
+    assert abs(r.data["tones"][0]["hz"] - 440) < 3 and abs(r.data["tones"][1]["hz"] - 330) < 3
+    assert r.data["second_vs_first_semitones"] < -4
+    assert r.text.endswith("The second tone is lower.")
+
+
+def test_pitch_second_tone_higher_in_noise():
+    a = audio_of(noisy(np.concatenate([silence(0.2), tone(300, 0.5), silence(0.3), tone(450, 0.5)]), snr_db=8))
+    r = PitchTool().run(a, "", [])
+    assert r.text.endswith("The second tone is higher.")
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_event_counter_counts_bursts(n):
+    parts = [silence(0.3)]
+    for _ in range(n):
+        parts += [tone(1000, 0.15), silence(0.3)]
+    r = EventCountTool().run(audio_of(noisy(np.concatenate(parts), snr_db=10)), "", [])
+    assert r.ok and r.data["count"] == n and r.text.endswith(f": {n}.")
+
+
+def test_duration_and_loudness():
+    x = tone(500, 3.0)
+    rising = x * np.linspace(0.05, 1.0, len(x)).astype(np.float32)
+    d = DurationTool().run(audio_of(rising), "", [])
+    assert d.data["seconds"] == pytest.approx(3.0, abs=0.01) and "3 seconds" in d.text
+    up = LoudnessTool().run(audio_of(rising), "", [])
+    down = LoudnessTool().run(audio_of(rising[::-1].copy()), "", [])
+    assert up.data["trend"] == "louder" and "louder" in up.text
+    assert down.data["trend"] == "quieter" and "quieter" in down.text
+    flat = LoudnessTool().run(audio_of(x), "", [])
+    assert flat.data["trend"] == "steady"
+
+
+@pytest.mark.parametrize("bpm", [75, 120, 165])
+def test_tempo_of_click_track(bpm):
+    x = silence(5.0)
+    click = tone(1500, 0.03)
+    for t in np.arange(0.1, 4.9, 60 / bpm):
+        i = int(t * SR)
+        x[i:i + len(click)] += click
+    r = TempoTool().run(audio_of(noisy(x, snr_db=10)), "", [])
+    assert r.ok and abs(r.data["bpm"] - bpm) < 1.0, r.data
+    assert f"{bpm} BPM" in r.text
+
+
+def test_speech_segments_and_order():
+    speech = speak("open the door")
+    x = np.concatenate([silence(0.3), speech, silence(1.0), speech, silence(0.5), tone(800, 0.6), silence(0.3)])
+    r = SpeechSegmentsTool().run(audio_of(x), "", [])
+    assert len(r.data["speech_segments"]) == 2, r.data
+    assert "speech segments: 2." in r.text and r.text.endswith("Heard first: the speech.")
+    y = np.concatenate([silence(0.3), tone(800, 0.6), silence(0.6), speech, silence(0.3)])
+    r2 = SpeechSegmentsTool().run(audio_of(y), "", [])
+    assert r2.text.endswith("Heard first: the tone.") and r2.data["other_first_kind"] == "tone"
+    assert SpeechSegmentsTool().run(audio_of(tone(500, 1.0)), "", []).data["speech_segments"] == []
+
+
+def test_phrase_spotting_finds_spoken_phrase():
+    choices = ["open the door", "call my mother", "play some music", "the car is red"]
+    for phrase in ("play some music", "call my mother"):
+        a = audio_of(noisy(np.concatenate([silence(0.3), speak(phrase, "en-us+f3"), silence(0.3)]), snr_db=15))
+        r = PhraseSpotTool().run(a, "Which phrase is spoken?", choices)
+        assert r.ok and r.data["matched"] == phrase, r.data
+        assert f'"{phrase}"' in r.text
+
+
+def test_phrase_spotting_refuses_without_speech():
+    r = PhraseSpotTool().run(audio_of(tone(440, 1.0)), "", ["higher", "lower"])
+    assert r.ok and r.data["matched"] is None and "No speech" in r.text
+
+
+def test_voice_register_male_and_female():
+    male = VoicePitchTool().run(audio_of(speak("good morning everyone", "en-us+m3")), "", [])
+    female = VoicePitchTool().run(audio_of(speak("good morning everyone", "en-us+f4")), "", [])
+    assert male.data["register"] == "male" and male.text.endswith("likely male.")
+    assert female.data["register"] == "female" and female.text.endswith("likely female.")
+    assert "No voice" in VoicePitchTool().run(audio_of(tone(200, 1.0)), "", []).text
+
+
+def test_free_asr_runs():
+    r = ASRTool().run(audio_of(speak("the water is cold")), "", [])
+    assert r.ok and isinstance(r.data["transcript"], str) and r.text
+
+
+def test_failing_tool_gives_error_result():
+    class Broken(BaseTool):
+        name = "broken"
+
+        def analyze(self, audio, question, choices):
+            raise RuntimeError("boom")
+
+    r = Broken().run(audio_of(tone(440, 0.5)), "", [])
+    assert not r.ok and "boom" in r.error and r.text == ""
+
+
+def test_registry_builds_all_and_rejects_unknown():
+    tools = build_tools()
+    assert {t.name for t in tools} == set(BUILTIN) and all(isinstance(t, Tool) for t in tools)
+    assert [t.name for t in build_tools([{"name": "pitch", "cost": 2.5}])] == ["pitch"]
+    assert build_tools([{"name": "pitch", "cost": 2.5}])[0].cost == 2.5
+    with pytest.raises(ValueError, match="unknown tool 'whisperx'"):
+        build_tools([{"name": "whisperx"}])
+    plug = build_tools([{"name": "dur2", "class": "tools.basic.DurationTool"}])
+    assert plug[0].name == "dur2"
+
+
+def test_load_audio_resamples_and_mixes(write_wav):
+    stereo = np.stack([tone(440, 1.0), tone(440, 1.0)], axis=1)
+    import soxr
+    path = write_wav("s.wav", soxr.resample(stereo, SR, 44100), 44100)
+    a = load_audio(path)
+    assert a.sample_rate == SR and a.samples.ndim == 1 and abs(a.duration - 1.0) < 0.01
+
+
+@pytest.mark.parametrize("content,reason", [(None, "file not found"), (b"", "file is empty"),
+                                            (b"this is not audio at all" * 10, "not readable as audio"),
+                                            (b"RIFF\x24\x00\x00\x00WAVEfmt ", "not readable as audio")])
+def test_load_audio_rejects_bad_files(tmp_path, content, reason):
+    path = tmp_path / "bad.wav"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(AudioError, match=reason) as info:
+        load_audio(str(path))
+    assert str(path) in str(info.value)
