@@ -31,6 +31,7 @@ def main() -> None:
     p.add_argument("--cache-dir", default=".cache/audiorouter")
     p.add_argument("--styles", default="restate,evidence_first,evidence_last")
     p.add_argument("--calibrations", default="none,mean,evidence_pmi")
+    p.add_argument("--score-end", default="0,1", help="score the end-of-turn token too: 0, 1 or 0,1")
     p.add_argument("--systems", default="none,expert,all")
     p.add_argument("--out", default="runs/prompt_study.json")
     args = p.parse_args()
@@ -40,20 +41,20 @@ def main() -> None:
     answers = ParquetCache(os.path.join(args.cache_dir, "reasoner"))
     backend = None
     table = {}
-    for style, calibration in itertools.product(args.styles.split(","), args.calibrations.split(",")):
+    for style, calibration, end in itertools.product(args.styles.split(","), args.calibrations.split(","),
+                                                     [bool(int(e)) for e in args.score_end.split(",")]):
         if backend is None:
-            backend = SmolLMReasoner(prompt_style=style, calibration=calibration)
-        else:  # reuse the loaded weights: only the rendering and scoring change
-            backend.prompt_style, backend.calibration = style, calibration
-            backend.id = backend.id.rsplit(":", 2)[0] + f":{style}:{calibration}"
+            backend = SmolLMReasoner(prompt_style=style, calibration=calibration, score_end=end)
+        else:  # reuse the loaded weights: only the rendering and scoring change (and so the id)
+            backend.prompt_style, backend.calibration, backend.score_end = style, calibration, end
             backend._prior_cache.clear()
         evaluator = Evaluator(executor, CachedReasoner(backend, answers), EvalSettings(progress=False))
         row = {}
         for system in args.systems.split(","):
             s = summarize(evaluator.run_system(system, items))
             row[system] = s
-        table[f"{style}/{calibration}"] = row
-        print(f"{style:15s} {calibration:13s} " + "  ".join(
+        table[f"{style}/{calibration}/end={int(end)}"] = row
+        print(f"{style:15s} {calibration:13s} end={int(end)} " + "  ".join(
             f"{k}={100 * v['accuracy']:.1f}" for k, v in row.items()), flush=True)
     executor.cache.flush()
     answers.flush()

@@ -1,0 +1,1 @@
+"""The environment side of routing: the frozen reasoner backends and prompt rendering."""

@@ -6,10 +6,16 @@ numbers behind the default.
 
     evidence_first  user turn: tool lines, question, choices
     evidence_last   user turn: question, choices, tool lines
-    restate         user turn: question and choices; the assistant's reply starts by
-                    restating the tool lines, then "So the answer is: " and the choice is
+    restate         user turn: the question alone; the assistant's reply starts by
+                    restating the tool lines, then "So the answer is:" and each choice is
                     scored right after. A 135M model copies from nearby text far better than
-                    it reasons over a long context, so the evidence sits next to the answer.
+                    it reasons over a long context, so the evidence sits next to the answer;
+                    and listing the choices in the prompt gives it every choice to copy,
+                    which drowned the evidence (docs/PROMPTS.md: 94% vs 81% with expert tools).
+
+A non-empty prefix ends without a space: the choice is scored as " " + choice, the way the
+tokenizer splits words inside running text (a trailing space in the prompt puts the choice
+on word pieces it rarely sees there, which cost about 20 points).
 """
 from __future__ import annotations
 
@@ -35,15 +41,13 @@ def render_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[st
     ask = f"Question: {question}\nChoices:\n{options}\nAnswer with one of the choices."
     block = "Tool measurements:\n" + "\n".join(f"- {line}" for line in lines)
     prefix = ""
-    if not lines:
+    if style == "restate":
+        user = f"Question: {question}"
+        prefix = ("The tools measured: " + " ".join(lines) + " So the answer is:") if lines else "The answer is:"
+    elif not lines:
         user = ask
-        if style == "restate":
-            prefix = "The answer is: "
     elif style == "evidence_first":
         user = f"{block}\n\n{ask}"
-    elif style == "evidence_last":
+    else:  # evidence_last
         user = f"Question: {question}\nChoices:\n{options}\n\n{block}\n\nUsing the measurements, answer with one of the choices."
-    else:  # restate
-        user = ask
-        prefix = "The tools measured: " + " ".join(lines) + " So the answer is: "
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prefix

