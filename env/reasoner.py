@@ -122,7 +122,8 @@ class SmolLMReasoner:
         import torch
 
         with torch.inference_mode():
-            out = self.model(input_ids=torch.tensor([prompt]), use_cache=True)
+            # logits_to_keep=1: the vocabulary projection only where a choice starts
+            out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
             cache = out.past_key_values
             cache.batch_repeat_interleave(len(continuations))
@@ -131,7 +132,7 @@ class SmolLMReasoner:
             for row, c in enumerate(continuations):
                 ids[row, : len(c)] = torch.tensor(c)
             # right padding needs no mask: in a causal model no real token attends to a later pad
-            rest = torch.log_softmax(self.model(input_ids=ids, past_key_values=cache).logits.float(), dim=-1)
+            rest = torch.log_softmax(self.model(input_ids=ids, cache=cache).logits.float(), dim=-1)
         scores = []
         for row, c in enumerate(continuations):
             total = float(first[c[0]])
