@@ -61,6 +61,17 @@ def packaged_smollm2_gguf() -> str:
     return os.path.join(folder, files[0])
 
 
+def _silence_gguf_progress_bar() -> None:
+    """transformers draws a plain tqdm bar per GGUF load that no setting turns off; it would
+    interleave with our own bars, so it is disabled at its one call site if it is there."""
+    import functools
+
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    if hasattr(gguf_utils, "tqdm") and not isinstance(gguf_utils.tqdm, functools.partial):
+        gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
+
+
 class SmolLMReasoner:
     """Choice scoring with a small causal LM loaded from GGUF through transformers.
 
@@ -82,7 +93,7 @@ class SmolLMReasoner:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
-        transformers.logging.disable_progress_bar()
+        _silence_gguf_progress_bar()
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         path = gguf_path or packaged_smollm2_gguf()
