@@ -73,7 +73,10 @@ def cmd_demo(args) -> int:
     d = cfg.get("data", {})
     folder, n, seed = d.get("out", "data/probe"), int(d.get("n", 500)), int(d.get("seed", 0))
     marker = os.path.join(folder, "items.json")
-    existing = json.load(open(marker)) if os.path.exists(marker) else []
+    existing = []
+    if os.path.exists(marker):
+        with open(marker) as f:
+            existing = json.load(f)
     if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
         print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
         generate(folder, n, seed, progress=not args.quiet)

@@ -110,7 +110,6 @@ def test_second_run_is_served_from_cache(tmp_path, dataset):
 def test_routing_helpers():
     tools = ["a", "b", "c", "d"]
     assert oracle_candidates(tools, 2)[:2] == [[], ["a"]] and len(oracle_candidates(tools, 2)) == 1 + 4 + 6
-    items, _ = [], []
     from eval.datasets import AudioQA
     item = AudioQA("x", "/a.wav", "q", ("a", "b"), "a")
     assert route_random(item, tools, seed=1) == route_random(item, tools, seed=1)

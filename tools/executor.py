@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Sequence
 
-from tools.base import Audio, Tool, ToolResult, file_sha256, load_audio
+from tools.base import Audio, Tool, ToolResult, load_audio
 from tools.cache import ParquetCache
 
 
@@ -26,8 +26,8 @@ class ToolExecutor:
 
     def audio_hash(self, path: str) -> str:
         if path not in self._hashes:
-            load_audio(path)  # validates: a bad file raises AudioError here, before any tool runs
-            self._hashes[path] = file_sha256(path)
+            # decoding validates: a bad file raises AudioError here, before any tool runs
+            self._hashes[path] = load_audio(path).sha256
         return self._hashes[path]
 
     def cache_key(self, tool: Tool, audio_sha: str, choices: Sequence[str]) -> str:
