@@ -38,7 +38,10 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
                      "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
     single_best = None
     if "single-best" in systems:
-        fit_items, _ = load_items(data, split=fit_split)  # bad fit items are skipped, not reported
+        try:
+            fit_items, _ = load_items(data, split=fit_split)  # bad fit items are skipped, not reported
+        except ValueError as exc:
+            raise ValueError(f"single-best picks its tools on split {fit_split!r} (eval.fit_split): {exc}") from exc
         fit_items, _ = evaluator.admit(fit_items)
         single_best = evaluator.fit_single_best(fit_items)
         results["single_best"] = single_best

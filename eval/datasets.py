@@ -92,7 +92,7 @@ def load_items(path: str, split: str | None = None) -> tuple[list[AudioQA], list
         raise ValueError(f"{file}: not valid UTF-8 JSON ({exc})") from exc
     if not isinstance(raw_items, list):
         raise ValueError(f"{file}: expected a JSON list of items")
-    items, rejected, seen = [], [], set()
+    items, rejected, seen, splits = [], [], set(), set()
     for n, raw in enumerate(raw_items):
         item_id = str(raw.get("id", f"#{n}")) if isinstance(raw, dict) else f"#{n}"
         try:
@@ -104,6 +104,11 @@ def load_items(path: str, split: str | None = None) -> tuple[list[AudioQA], list
             rejected.append({"id": item_id, "reason": f"{file} item {item_id}: duplicate id"})
             continue
         seen.add(item.id)
+        splits.add(item.split)
         if split is None or item.split == split:
             items.append(item)
+    if split is not None and not items and seen:
+        # e.g. MMAU's own files say "test-mini": an empty run would look like a result
+        raise ValueError(f"{file}: no item has split {split!r} (splits present: {sorted(splits)}); "
+                         "pick one of those, or 'all'")
     return items, rejected

@@ -69,3 +69,10 @@ def test_malformed_json_is_a_clear_error(tmp_path):
         load_items(str(tmp_path))
     with pytest.raises(FileNotFoundError, match="no such dataset"):
         load_items(str(tmp_path / "nope"))
+
+
+def test_split_filter_that_matches_nothing_is_an_error(tmp_path):
+    folder = write_items(tmp_path, [item(split="test-mini")])
+    with pytest.raises(ValueError, match=r"no item has split 'test' \(splits present: \['test-mini'\]\)"):
+        load_items(folder, split="test")
+    assert len(load_items(folder, split=None)[0]) == 1
