@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from eval.datasets import AudioQA
+from env.items import AudioQA
 
 SYSTEMS = ("none", "all", "random", "expert", "single-best", "oracle")
 

@@ -7,27 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any
+
+from env.items import AudioQA
 
 REQUIRED = ("id", "question", "choices", "answer")
 AUDIO_KEYS = ("audio_id", "audio_path", "audio")  # MMAU, MMAR, ours
-
-
-@dataclass(frozen=True)
-class AudioQA:
-    id: str
-    audio: str  # absolute path
-    question: str
-    choices: tuple[str, ...]
-    answer: str
-    task: str = ""
-    category: str = ""
-    sub_category: str = ""
-    difficulty: str = ""
-    split: str = ""
-    expert_tool: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 def resolve_items_file(path: str) -> str:

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from env.reasoner import Answer, ReasonRequest
 from eval import baselines
-from eval.datasets import AudioQA
+from env.items import AudioQA
 from eval.scoring import string_match
 from tools.base import AudioError, ToolResult
 from tools.executor import ToolExecutor

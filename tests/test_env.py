@@ -1,0 +1,95 @@
+"""AudioToolEnv: gymnasium's checker, masking, budget, rewards (real tools, MiniLM; stand-in reasoner)."""
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from conftest import EchoReasoner
+from env.audio_tool_env import AudioToolEnv
+from env.features import QuestionEncoder
+from env.reasoner import CachedReasoner
+from eval.datasets import load_items
+from eval.probe import generate
+from tools.cache import ParquetCache
+from tools.executor import ToolExecutor
+from tools.registry import build_tools
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return QuestionEncoder()
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("probe")
+    generate(str(folder), 20, seed=11, progress=False)
+    return load_items(str(folder))[0]
+
+
+def make_env(probe, encoder, tmp_path, **kw):
+    executor = ToolExecutor(build_tools(), ParquetCache(str(tmp_path / "tools")))
+    reasoner = CachedReasoner(EchoReasoner(), ParquetCache(None))
+    return AudioToolEnv(probe, executor, reasoner, encoder, **kw)
+
+
+def test_passes_gymnasium_env_checker(probe, encoder, tmp_path):
+    env = make_env(probe, encoder, tmp_path)
+    check_env(env, skip_render_check=True)
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs) and obs["action_mask"][env.answer_action] == 1
+
+
+def test_mask_budget_and_relative_reward(probe, encoder, tmp_path):
+    pitch_item = next(i for i in probe if i.task == "pitch_compare")
+    env = make_env([pitch_item], encoder, tmp_path, max_calls=2, cost_weight=0.1)
+    obs, _ = env.reset(seed=0)
+    names = env.tool_names
+    assert obs["action_mask"][names.index("phrase_spot")] == 1  # "higher"/"lower" are dictionary words
+    obs, r, done, trunc, info = env.step(names.index("pitch"))
+    assert not done and r == 0.0 and obs["action_mask"][names.index("pitch")] == 0
+    obs, r, done, trunc, info = env.step(names.index("duration"))  # second call spends the budget
+    assert done and info["tools"] == ["pitch", "duration"]
+    cost = env.costs[[names.index("pitch"), names.index("duration")]].sum()
+    assert info["cost"] == pytest.approx(cost)
+    # the stand-in answers from the pitch text; without tools it says the first choice
+    expected = float(info["correct"]) - float(info["correct_without_tools"]) - 0.1 * cost
+    assert r == pytest.approx(expected) and info["correct"] is True
+
+
+def test_outcome_reward_and_masked_action_ends_episode(probe, encoder, tmp_path):
+    env = make_env(probe[:3], encoder, tmp_path, reward="outcome")
+    env.reset(seed=1)
+    env.step(0)
+    obs, r, done, _, info = env.step(0)  # tool 0 again: masked
+    assert done and info["masked_action"] and info["tools"] == [env.tool_names[0]]
+    assert r in (0.0, 1.0)
+
+
+def test_precondition_masks_phrase_spotting(probe, encoder, tmp_path):
+    from dataclasses import replace
+    item = replace(probe[0], choices=("xqzt", "vvkr"), answer="xqzt")
+    env = make_env([item], encoder, tmp_path)
+    obs, _ = env.reset(seed=0)
+    assert obs["action_mask"][env.tool_names.index("phrase_spot")] == 0
+
+
+def test_bad_audio_item_is_skipped(probe, encoder, tmp_path):
+    from dataclasses import replace
+    bad = replace(probe[0], id="bad", audio=str(tmp_path / "missing.wav"))
+    env = make_env([bad, probe[1]], encoder, tmp_path, shuffle=False)
+    _, info = env.reset(seed=0)
+    assert info["item_id"] == probe[1].id and env.rejected[0]["id"] == "bad"
+    assert "file not found" in env.rejected[0]["reason"]
+
+
+def test_random_masked_policy_never_takes_masked_action(probe, encoder, tmp_path):
+    env = make_env(probe, encoder, tmp_path, max_calls=3)
+    rng = np.random.default_rng(0)
+    for episode in range(15):
+        obs, _ = env.reset(seed=episode)
+        done = False
+        while not done:
+            allowed = np.flatnonzero(obs["action_mask"])
+            obs, r, done, _, info = env.step(int(rng.choice(allowed)))
+        assert not info["masked_action"] and len(info["tools"]) <= 3
+        assert len(set(info["tools"])) == len(info["tools"])
