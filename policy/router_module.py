@@ -1,0 +1,53 @@
+"""The router: a masked MLP policy with a value head, as an RLlib TorchRLModule.
+
+Contract: observations are the AudioToolEnv Dict {"observations": float[D], "action_mask":
+{0,1}[A]}. `_forward` returns action logits with masked actions pushed to FLOAT_MIN (so a
+masked action is never sampled, in exploration or inference) and the trunk's embedding,
+which `compute_values` reuses (ValueFunctionAPI) so PPO's value head costs one extra layer.
+Modeled on RLlib's rllib/examples/rl_modules/classes/action_masking_rlm.py, but a plain
+TorchRLModule: its weights are just `trunk`, `pi`, `vf`, which export to router.pt.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.rl_module.apis import ValueFunctionAPI
+from ray.rllib.core.rl_module.torch import TorchRLModule
+from ray.rllib.utils.torch_utils import FLOAT_MIN
+
+
+def build_trunk(in_dim: int, hidden: list[int]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(in_dim, width), nn.Tanh()]
+        in_dim = width
+    return nn.Sequential(*layers)
+
+
+def masked_logits(logits: torch.Tensor, action_mask: torch.Tensor) -> torch.Tensor:
+    return logits + torch.clamp(torch.log(action_mask), min=FLOAT_MIN)
+
+
+class RouterModule(TorchRLModule, ValueFunctionAPI):
+    def setup(self):
+        hidden = list(self.model_config.get("hidden", [128, 128]))
+        obs_dim = self.observation_space["observations"].shape[0]
+        self.trunk = build_trunk(obs_dim, hidden)
+        width = hidden[-1] if hidden else obs_dim
+        self.pi = nn.Linear(width, self.action_space.n)
+        self.vf = nn.Linear(width, 1)
+
+    def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        obs = batch[Columns.OBS]
+        embeddings = self.trunk(obs["observations"])
+        return {Columns.ACTION_DIST_INPUTS: masked_logits(self.pi(embeddings), obs["action_mask"]),
+                Columns.EMBEDDINGS: embeddings}
+
+    def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
+        if embeddings is None:
+            embeddings = self.trunk(batch[Columns.OBS]["observations"])
+        return self.vf(embeddings).squeeze(-1)
