@@ -93,3 +93,20 @@ def test_random_masked_policy_never_takes_masked_action(probe, encoder, tmp_path
             obs, r, done, _, info = env.step(int(rng.choice(allowed)))
         assert not info["masked_action"] and len(info["tools"]) <= 3
         assert len(set(info["tools"])) == len(info["tools"])
+
+
+def test_tampered_router_file_is_refused(tmp_path):
+    import torch
+
+    from policy.export import Router
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    torch.save({"format": "audiorouter-router/1", "payload": Evil()}, tmp_path / "evil.pt")
+    with pytest.raises(Exception, match="Weights only load failed|Unsupported global"):
+        Router(str(tmp_path / "evil.pt"))
+    torch.save({"format": "other"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a audiorouter-router/1 file"):
+        Router(str(tmp_path / "other.pt"))

@@ -53,14 +53,21 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     from env.factory import make_env
     probe_env = make_env({**algo.config.env_config})
     pitch = probe_env.tool_names.index("pitch")
-    firsts = []
+    from policy.export import Router, export_router
+    export_router(module, probe_env, cfg["train"]["hidden"], str(tmp_path / "router.pt"))
+    router = Router(str(tmp_path / "router.pt"))
+    firsts, exported = [], []
     for seed in range(len(items)):
         obs, _ = probe_env.reset(seed=seed)
         batch = {Columns.OBS: {k: torch.from_numpy(v)[None] for k, v in obs.items()}}
         with torch.no_grad():
             logits = module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS][0]
         firsts.append(int(torch.argmax(logits)))
+        exported.append(router.act(obs))
     algo.stop()
+    assert exported == firsts  # router.pt decides exactly as the RLlib module
+    info = router.route(probe_env, seed=0)
+    assert info["tools"] == ["pitch"]
     print(f"episode return mean per iteration: {np.round(returns, 3).tolist()}; greedy first actions: {firsts}")
     assert np.mean([a == pitch for a in firsts]) >= 0.9, (firsts, returns)
     assert returns[-1] > returns[0]

@@ -1,0 +1,66 @@
+"""router.pt: the trained router without RLlib or Ray.
+
+The file holds only tensors, strings and numbers, so it loads with
+`torch.load(weights_only=True)` (no pickled code runs). `Router` rebuilds the same MLP and
+routes greedily; observations come from AudioToolEnv itself, so training and inference
+share one featurizer.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from env.audio_tool_env import AudioToolEnv
+from env.features import DESCRIPTORS
+from policy.router_module import build_trunk, masked_logits
+
+FORMAT = "audiorouter-router/1"
+
+
+def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -> None:
+    """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on."""
+    state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
+             if k.split(".")[0] in ("trunk", "pi", "vf")}
+    torch.save({"format": FORMAT, "state_dict": state, "hidden": list(hidden), "obs_dim": env.obs_dim,
+                "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
+                "max_calls": env.max_calls, "descriptors": list(DESCRIPTORS),
+                "encoder": "sentence-transformers/all-MiniLM-L6-v2"}, path)
+
+
+class Router(torch.nn.Module):
+    """Greedy masked routing from router.pt."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+            raise ValueError(f"{path}: not a {FORMAT} file")
+        self.spec = {k: v for k, v in blob.items() if k != "state_dict"}
+        hidden = blob["hidden"]
+        self.trunk = build_trunk(blob["obs_dim"], hidden)
+        width = hidden[-1] if hidden else blob["obs_dim"]
+        self.pi = torch.nn.Linear(width, len(blob["tool_names"]) + 1)
+        self.vf = torch.nn.Linear(width, 1)
+        self.load_state_dict(blob["state_dict"])
+        self.eval()
+
+    @property
+    def tool_names(self) -> list[str]:
+        return list(self.spec["tool_names"])
+
+    def act(self, obs: dict[str, np.ndarray]) -> int:
+        with torch.no_grad():
+            logits = self.pi(self.trunk(torch.as_tensor(obs["observations"])[None]))
+            return int(torch.argmax(masked_logits(logits, torch.as_tensor(obs["action_mask"])[None]), dim=-1)[0])
+
+    def route(self, env: AudioToolEnv, seed: int | None = None) -> dict:
+        """One episode on the env's next item: the tools chosen and the end-of-episode info."""
+        if env.tool_names != self.tool_names:
+            raise ValueError(f"router was trained with tools {self.tool_names}, the env has {env.tool_names}")
+        obs, _ = env.reset(seed=seed)
+        done, info = False, {}
+        while not done:
+            obs, _, done, _, info = env.step(self.act(obs))
+        return info
