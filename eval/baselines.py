@@ -25,10 +25,11 @@ SYSTEMS = ("none", "all", "random", "expert", "single-best", "oracle")
 
 
 def parse_systems(text: str) -> list[str]:
+    """Comma-separated fixed systems and `learned:PATH/router.pt` entries."""
     systems = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in SYSTEMS]
+    unknown = [s for s in systems if s not in SYSTEMS and not s.startswith("learned:")]
     if unknown or not systems:
-        raise ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}")
+        raise ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)} or learned:PATH")
     return systems
 
 

@@ -132,11 +132,32 @@ class Evaluator:
             return lambda item, tools: baselines.route_random(item, tools, s.seed, s.random_max_tools)
         if system == "expert":
             return baselines.route_expert
+        if system.startswith("learned:"):
+            return self.learned_router(system.split(":", 1)[1])
         if system == "single-best":
             table = single_best or {}
             return lambda item, tools: [table[item.task]] if item.task in table else (
                 [table["*"]] if "*" in table else [])
         raise ValueError(f"no fixed router for system {system!r}")
+
+    def learned_router(self, path: str) -> Router:
+        """Routing by a trained router.pt: tool by tool, each decision seeing the results so far
+        (so its `route` seconds include running the tools it chose)."""
+        from env.audio_tool_env import AudioToolEnv
+        from env.features import QuestionEncoder
+        from policy.export import Router as LearnedRouter
+
+        router = LearnedRouter(path)
+        if router.tool_names != self.tool_names:
+            raise ValueError(f"{path} was trained with tools {router.tool_names}; this config has {self.tool_names}")
+        encoder = QuestionEncoder()
+
+        def route(item: AudioQA, tools: Sequence[str]) -> list[str]:
+            env = AudioToolEnv([item], self.executor, self.reasoner, encoder,
+                               max_calls=int(router.spec["max_calls"]), shuffle=False)
+            return router.route(env)["tools"]
+
+        return route
 
     def run_system(self, system: str, items: Sequence[AudioQA], single_best: dict[str, str] | None = None,
                    router: Router | None = None) -> list[dict]:

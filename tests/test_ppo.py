@@ -68,6 +68,14 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     assert exported == firsts  # router.pt decides exactly as the RLlib module
     info = router.route(probe_env, seed=0)
     assert info["tools"] == ["pitch"]
+
+    # the learned router as an eval system, beside the fixed baselines
+    from eval.benchmark import run_benchmark
+    results = run_benchmark(cfg, str(tmp_path / "probe"), ["none", "expert", f"learned:{tmp_path / 'router.pt'}"],
+                            str(tmp_path / "eval" / "results.json"), split=None, progress=False)
+    learned = results["systems"][f"learned:{tmp_path / 'router.pt'}"]
+    assert learned["mean_tool_calls"] == 1.0
+    assert learned["accuracy"] == results["systems"]["expert"]["accuracy"] > results["systems"]["none"]["accuracy"]
     print(f"episode return mean per iteration: {np.round(returns, 3).tolist()}; greedy first actions: {firsts}")
     assert np.mean([a == pitch for a in firsts]) >= 0.9, (firsts, returns)
     assert returns[-1] > returns[0]
