@@ -60,8 +60,8 @@ def cmd_eval(args) -> int:
     from eval.baselines import parse_systems
 
     cfg = load_config(args.config, args.set)
-    split = None if args.split == "all" else args.split
-    _run_eval(cfg, args.data, parse_systems(args.systems), args.out, split, not args.no_mlflow, "eval", args.quiet)
+    _run_eval(cfg, args.data, parse_systems(args.systems), args.out, args.split, not args.no_mlflow, "eval",
+              args.quiet)
     return 0
 
 
@@ -84,6 +84,20 @@ def cmd_demo(args) -> int:
     out = cfg.get("eval", {}).get("out", "runs/demo/results.json")
     _run_eval(cfg, folder, list(systems), out, cfg.get("eval", {}).get("split", "test"), not args.no_mlflow,
               "demo", args.quiet)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from cluster.config import load_config
+    from cluster.train import train
+    from eval.runner import format_table
+
+    cfg = load_config(args.config, args.set)
+    run_dir = args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
+    summary = train(cfg, run_dir, progress=not args.quiet)
+    print(f"router: {summary['router']}  checkpoint: {summary['checkpoint']}  mlflow run: {summary['mlflow_run_id']}")
+    if "results" in summary:
+        print(format_table(summary["results"]))
     return 0
 
 
@@ -140,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(demo)
     demo.add_argument("--no-mlflow", action="store_true")
     demo.set_defaults(func=cmd_demo)
+
+    tr = sub.add_parser("train", help="train the router with PPO, export router.pt, evaluate it")
+    common(tr)
+    tr.add_argument("--run-dir", default="", help="where checkpoints, router.pt and results go")
+    tr.set_defaults(func=cmd_train)
 
     tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)
     run = tl.add_parser("run", help="run tools on one audio file and print their results")

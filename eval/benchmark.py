@@ -30,6 +30,7 @@ def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
 def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None = "test",
                   fit_split: str = "train", evaluator: Evaluator | None = None, progress: bool = True) -> dict:
     start = time.perf_counter()
+    split = None if split == "all" else split
     items, rejected = load_items(data, split=split)
     evaluator = evaluator or build_evaluator(cfg, progress)
     items, bad_audio = evaluator.admit(items)

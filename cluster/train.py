@@ -1,0 +1,66 @@
+"""`audiorouter train`: PPO on local Ray (or the cluster RAY_ADDRESS names), MLflow every
+iteration, checkpoints, router.pt, and the learned router evaluated beside the baselines."""
+from __future__ import annotations
+
+import os
+import time
+
+from tqdm import tqdm
+
+
+def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
+    runners = result.get("env_runners", {})
+    learner = result.get("learners", {}).get("default_policy", {})
+    metrics = {"reward_mean": runners.get("episode_return_mean"),
+               "episode_len_mean": runners.get("episode_len_mean"),  # tool calls + the ANSWER step
+               "entropy": learner.get("entropy"), "kl": learner.get("mean_kl_loss"),
+               "policy_loss": learner.get("policy_loss"), "vf_loss": learner.get("vf_loss"),
+               "env_steps": runners.get("num_env_steps_sampled_lifetime"), "seconds": seconds}
+    return {k: float(v) for k, v in metrics.items() if v is not None}
+
+
+def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
+    import mlflow
+    import ray
+
+    from env.factory import make_env
+    from eval.benchmark import run_benchmark
+    from eval.tracking import log_eval, start_run
+    from policy.export import export_router
+    from policy.ppo import build_ppo_config
+
+    t = cfg.get("train", {})
+    iterations, every = int(t.get("iterations", 20)), int(t.get("checkpoint_every", 5))
+    os.makedirs(run_dir, exist_ok=True)
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
+    ml = cfg.get("mlflow", {})
+    summary: dict = {"run_dir": os.path.abspath(run_dir)}
+    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train") as run:
+        summary["mlflow_run_id"] = run.info.run_id
+        mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
+        algo = build_ppo_config(cfg).build_algo()
+        checkpoint = os.path.abspath(os.path.join(run_dir, "checkpoint"))
+        bar = tqdm(range(iterations), desc="PPO", unit="iter", disable=not progress)
+        for i in bar:
+            start = time.perf_counter()
+            metrics = _iteration_metrics(algo.train(), time.perf_counter() - start)
+            mlflow.log_metrics(metrics, step=i)
+            bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
+            if (i + 1) % every == 0 or i + 1 == iterations:
+                algo.save(checkpoint)
+        env = make_env(algo.config.env_config)
+        router_path = os.path.join(run_dir, "router.pt")
+        export_router(algo.get_module(), env, t.get("hidden", [128, 128]), router_path)
+        algo.stop()
+        mlflow.log_artifact(router_path)
+        summary.update(router=router_path, checkpoint=checkpoint, last=metrics)
+        e = cfg.get("eval", {})
+        if e.get("after_train", True):
+            systems = list(e.get("systems", ["none", "all", "expert"])) + [f"learned:{router_path}"]
+            out = os.path.join(run_dir, "results.json")
+            results = run_benchmark(cfg, t.get("env", {}).get("data"), systems, out, split=e.get("split", "test"),
+                                    fit_split=e.get("fit_split", "train"), progress=progress)
+            log_eval(results, out, {})
+            summary["results"] = results
+    return summary
