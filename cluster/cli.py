@@ -101,6 +101,39 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_route(args) -> int:
+    """route -> execute -> reason for one clip with a trained router.pt."""
+    from cluster.config import load_config
+    from env.audio_tool_env import AudioToolEnv
+    from env.features import QuestionEncoder
+    from env.items import AudioQA
+    from eval.benchmark import build_evaluator
+    from policy.export import Router
+
+    cfg = load_config(args.config, args.set)
+    choices = tuple(c.strip() for c in args.choices.split("|") if c.strip())
+    if len(choices) < 2:
+        raise ValueError("--choices needs at least 2 choices separated by |")
+    router = Router(args.router)
+    evaluator = build_evaluator(cfg, progress=False)
+    if router.tool_names != evaluator.tool_names:
+        raise ValueError(f"{args.router} was trained with tools {router.tool_names}; the config has "
+                         f"{evaluator.tool_names}")
+    item = AudioQA("cli", os.path.abspath(args.audio), args.question, choices, answer=choices[0])
+    evaluator.executor.audio_hash(item.audio)  # a bad file: AudioError naming it, before any model work
+    env = AudioToolEnv([item], evaluator.executor, evaluator.reasoner, QuestionEncoder(),
+                       max_calls=int(router.spec["max_calls"]), shuffle=False)
+    info = router.route(env)
+    results = evaluator.execute(item, info["tools"])
+    print(f"tools chosen: {', '.join(info['tools']) or '(none)'}")
+    for r in results:
+        print(f"  {r.tool:12s} {r.text if r.ok else 'ERROR ' + r.error}")
+    print(f"answer: {info['answer']}")
+    evaluator.executor.cache.flush()
+    evaluator.reasoner.cache.flush()
+    return 0
+
+
 def cmd_tools_run(args) -> int:
     from cluster.config import load_config
     from tools.base import load_audio
@@ -159,6 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     common(tr)
     tr.add_argument("--run-dir", default="", help="where checkpoints, router.pt and results go")
     tr.set_defaults(func=cmd_train)
+
+    ro = sub.add_parser("route", help="route -> execute -> reason for one clip with a trained router.pt")
+    common(ro)
+    ro.add_argument("--router", required=True)
+    ro.add_argument("--audio", required=True)
+    ro.add_argument("--question", required=True)
+    ro.add_argument("--choices", required=True, help="choices separated by |")
+    ro.set_defaults(func=cmd_route)
 
     tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)
     run = tl.add_parser("run", help="run tools on one audio file and print their results")

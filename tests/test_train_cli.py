@@ -8,7 +8,7 @@ import yaml
 pytestmark = pytest.mark.slow
 
 
-def test_train_command(tmp_path, monkeypatch):
+def test_train_and_route_commands(tmp_path, monkeypatch, capfd):
     from cluster.cli import main
     from eval.probe import generate
 
@@ -36,6 +36,19 @@ def test_train_command(tmp_path, monkeypatch):
     finally:
         ray.shutdown()
     assert os.path.exists(tmp_path / "run" / "router.pt") and os.listdir(tmp_path / "run" / "checkpoint")
+
+    pitch = next(i for i in items if i["task"] == "pitch_compare")
+    capfd.readouterr()
+    assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
+                 "--audio", str(tmp_path / "probe" / pitch["audio_id"]), "--question", pitch["question"],
+                 "--choices", "|".join(pitch["choices"])]) == 0
+    out = capfd.readouterr().out
+    assert "tools chosen:" in out and "answer: " in out
+    answer = out.split("answer: ")[1].strip()
+    assert answer in pitch["choices"]
+    assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
+                 "--audio", str(tmp_path / "nope.wav"), "--question", "q", "--choices", "a|b"]) == 2
+    assert "nope.wav: file not found" in capfd.readouterr().err
     results = json.load(open(tmp_path / "run" / "results.json"))
     learned = [k for k in results["systems"] if k.startswith("learned:")]
     assert len(learned) == 1 and results["systems"][learned[0]]["n_items"] == len(items)
