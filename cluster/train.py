@@ -31,6 +31,10 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
 
     t = cfg.get("train", {})
     iterations, every = int(t.get("iterations", 20)), int(t.get("checkpoint_every", 5))
+    if iterations < 1 or every < 1:
+        raise ValueError("train.iterations and train.checkpoint_every must be at least 1")
+    if not t.get("env", {}).get("data"):
+        raise ValueError("train.env.data must name the training data (a folder with items.json)")
     os.makedirs(run_dir, exist_ok=True)
     if not ray.is_initialized():
         ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
