@@ -15,7 +15,10 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
                "episode_len_mean": runners.get("episode_len_mean"),  # tool calls + the ANSWER step
                "entropy": learner.get("entropy"), "kl": learner.get("mean_kl_loss"),
                "policy_loss": learner.get("policy_loss"), "vf_loss": learner.get("vf_loss"),
-               "env_steps": runners.get("num_env_steps_sampled_lifetime"), "seconds": seconds}
+               "env_steps": runners.get("num_env_steps_sampled_lifetime"), "seconds": seconds,
+               # from policy.ppo.EpisodeOutcomeMetrics
+               "accuracy": runners.get("accuracy"), "accuracy_without_tools": runners.get("accuracy_without_tools"),
+               "tool_calls": runners.get("tool_calls"), "tool_cost": runners.get("tool_cost")}
     return {k: float(v) for k, v in metrics.items() if v is not None}
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.tune.registry import register_env
 
@@ -23,6 +24,20 @@ from env.factory import make_env
 from policy.router_module import RouterModule
 
 ENV_NAME = "audiorouter-AudioToolEnv"
+
+
+class EpisodeOutcomeMetrics(RLlibCallback):
+    """Per-episode accuracy, no-tool accuracy, tool calls and cost from the env's final info,
+    averaged by RLlib into result["env_runners"] (so they reach MLflow with the reward)."""
+
+    def on_episode_end(self, *, episode, metrics_logger=None, **kwargs):
+        info = episode.get_infos(-1)
+        if metrics_logger is None or "correct" not in info:
+            return
+        metrics_logger.log_value("accuracy", float(info["correct"]), reduce="mean")
+        metrics_logger.log_value("accuracy_without_tools", float(info["correct_without_tools"]), reduce="mean")
+        metrics_logger.log_value("tool_calls", float(len(info["tools"])), reduce="mean")
+        metrics_logger.log_value("tool_cost", float(info["cost"]), reduce="mean")
 
 
 def build_ppo_config(cfg: dict) -> PPOConfig:
@@ -42,5 +57,6 @@ def build_ppo_config(cfg: dict) -> PPOConfig:
                   entropy_coeff=float(train.get("entropy_coeff", 0.01)), gamma=1.0, lambda_=1.0)
         .rl_module(rl_module_spec=RLModuleSpec(module_class=RouterModule,
                                                model_config={"hidden": list(train.get("hidden", [128, 128]))}))
+        .callbacks(EpisodeOutcomeMetrics)
         .debugging(seed=int(train.get("seed", 0)))
     )

@@ -48,6 +48,8 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     for _ in range(6):
         result = algo.train()
         returns.append(result["env_runners"]["episode_return_mean"])
+        assert 0.0 <= result["env_runners"]["accuracy"] <= 1.0
+        assert result["env_runners"]["tool_calls"] <= 1.0  # max_calls is 1
     module = algo.get_module()
     # the greedy router's first action on every item is the pitch tool
     from env.factory import make_env
@@ -79,3 +81,4 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     print(f"episode return mean per iteration: {np.round(returns, 3).tolist()}; greedy first actions: {firsts}")
     assert np.mean([a == pitch for a in firsts]) >= 0.9, (firsts, returns)
     assert returns[-1] > returns[0]
+    assert result["env_runners"]["accuracy"] > result["env_runners"]["accuracy_without_tools"]

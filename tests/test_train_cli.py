@@ -58,5 +58,5 @@ def test_train_and_route_commands(tmp_path, monkeypatch, capfd):
     run = client.search_runs([client.get_experiment_by_name("train-test").experiment_id], max_results=5)[0]
     history = client.get_metric_history(run.info.run_id, "reward_mean")
     assert [m.step for m in history] == [0, 1]
-    assert {"entropy", "kl", "seconds"} <= set(run.data.metrics)
+    assert {"entropy", "kl", "seconds", "accuracy", "tool_calls"} <= set(run.data.metrics)
     assert "router.pt" in {a.path for a in client.list_artifacts(run.info.run_id)}
