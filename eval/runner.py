@@ -162,11 +162,12 @@ class Evaluator:
     def run_system(self, system: str, items: Sequence[AudioQA], single_best: dict[str, str] | None = None,
                    router: Router | None = None) -> list[dict]:
         rows = []
+        # built once: a learned router loads router.pt and the question encoder
+        route = None if system == "oracle" else (router or self.router_for(system, single_best))
         for item in tqdm(items, desc=f"eval {system}", unit="item", disable=not self.settings.progress):
-            if system == "oracle":
+            if route is None:
                 row = self.run_oracle(item)
             else:
-                route = router or self.router_for(system, single_best)
                 start = time.perf_counter()
                 names = route(item, self.tool_names)
                 row = self.episode(item, names, time.perf_counter() - start)
