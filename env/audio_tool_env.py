@@ -12,6 +12,8 @@ Contract (what the router and RLlib rely on):
   only then: `relative` = correct(with tools) - correct(without tools) (the no-tool answer
   is one cached reasoner call per item), or `outcome` = correct(with tools); both minus
   `cost_weight * sum(costs of the tools called)`.
+- the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
+  answer, and the reward, depend on which tools were called, not on their order.
 - info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
 
 Correctness is exact choice match: the reasoner answers by scoring the choices, so its
@@ -129,8 +131,7 @@ class AudioToolEnv(gym.Env):
         return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0].choice
 
     def _finish(self, masked: bool):
-        texts = tuple(r.text for r in self.results if r.ok and r.text)
-        answer = self._answer(texts)
+        answer = self._answer(self.executor.evidence(self.results))
         correct = float(answer == self.item.answer)
         baseline = float(self._answer(()) == self.item.answer)
         cost = float(self.costs[self.called].sum()) if self.called else 0.0

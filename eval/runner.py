@@ -58,7 +58,7 @@ class Evaluator:
         return self.executor.run(item.audio, item.question, item.choices, names)
 
     def reason(self, item: AudioQA, results: Sequence[ToolResult]) -> Answer:
-        texts = tuple(r.text for r in results if r.ok and r.text)
+        texts = self.executor.evidence(results)
         return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0]
 
     def episode(self, item: AudioQA, names: Sequence[str], route_seconds: float = 0.0) -> dict:

@@ -51,3 +51,18 @@ def test_executor_caches_by_tool_version_and_audio(tmp_path, write_wav):
     bumped.version = "2"
     ToolExecutor([bumped], ParquetCache(str(tmp_path / "c"))).run(a, "q", [], ["counting"])
     assert CountingTool.calls == 3
+
+
+def test_evidence_is_in_config_order_whatever_the_call_order():
+    from tools.base import ToolResult
+
+    class Named(CountingTool):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+    ex = ToolExecutor([Named("a"), Named("b"), Named("c")])
+    c = ToolResult(tool="c", ok=True, text="C", data={})
+    a = ToolResult(tool="a", ok=True, text="A", data={})
+    b_failed = ToolResult(tool="b", ok=False, text="", data={}, error="boom")
+    assert ex.evidence([c, b_failed, a]) == ("A", "C") == ex.evidence([a, c])

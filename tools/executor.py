@@ -24,6 +24,13 @@ class ToolExecutor:
     def names(self) -> list[str]:
         return list(self.tools)
 
+    def evidence(self, results: Sequence[ToolResult]) -> tuple[str, ...]:
+        """The texts the reasoner sees: successful results in config order, whatever order the
+        tools were called in, so the prompt (and its cached answer) depends only on which tools ran."""
+        rank = {name: i for i, name in enumerate(self.tools)}
+        ordered = sorted(results, key=lambda r: rank.get(r.tool, len(rank)))
+        return tuple(r.text for r in ordered if r.ok and r.text)
+
     def audio_hash(self, path: str) -> str:
         if path not in self._hashes:
             # decoding validates: a bad file raises AudioError here, before any tool runs
