@@ -110,3 +110,33 @@ def test_tampered_router_file_is_refused(tmp_path):
     torch.save({"format": "other"}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a audiorouter-router/1 file"):
         Router(str(tmp_path / "other.pt"))
+
+
+def test_rllib_env_runner_builds_checks_and_samples_the_env(probe, encoder, tmp_path):
+    """RLlib 2.60's new stack has no separate single-agent env check: its SingleAgentEnvRunner
+    builds the env with gymnasium's `make_vec`, which wraps every sub-env in gymnasium's
+    PassiveEnvChecker (space and API checks on reset/step). This builds the runner exactly as
+    training does, samples with the router module, and checks the episodes it returns."""
+    from gymnasium.wrappers.common import PassiveEnvChecker
+    from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
+
+    from policy.ppo import build_ppo_config
+
+    items = probe[:6]
+    config = build_ppo_config({"train": {"hidden": [16], "seed": 0}}).environment(
+        env=lambda ctx: make_env(items, encoder, tmp_path, max_calls=2))
+    runner = SingleAgentEnvRunner(config=config)
+    wrapper, checked = runner.env.unwrapped.envs[0], False
+    while hasattr(wrapper, "env"):
+        checked |= isinstance(wrapper, PassiveEnvChecker)
+        wrapper = wrapper.env
+    assert checked and isinstance(wrapper, AudioToolEnv)
+    episodes = runner.sample(num_episodes=12, random_actions=False)
+    done = [ep for ep in episodes if ep.is_done]
+    assert len(done) >= 12
+    for ep in done:
+        masks = ep.get_observations()["action_mask"][:-1]  # a dict space comes back as arrays
+        actions = ep.get_actions()
+        assert len(actions) == len(masks) and all(m[a] == 1 for m, a in zip(masks, actions))
+        assert not ep.get_infos(-1)["masked_action"] and len(ep.get_infos(-1)["tools"]) <= 2
+    runner.stop()
