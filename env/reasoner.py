@@ -88,29 +88,47 @@ class SmolLMReasoner:
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None):
+        if calibration not in ("none", "mean", "evidence_pmi"):
+            raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
+        path = gguf_path or packaged_smollm2_gguf()
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"reasoner gguf_path {path} does not exist")
+        self.path = path
+        self.threads = int(threads) if threads else None
+        self.prompt_style = prompt_style
+        self.calibration = calibration
+        self.score_end = bool(score_end)  # also score the end-of-turn token after the choice
+        self.model_file = os.path.basename(path)
+        self._model = self._tokenizer = None
+        self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
+
+    def _load(self) -> None:
+        """Weights load on the first request, not at construction: behind a warm answer cache
+        (CachedReasoner) a run never pays the ~20 s GGUF conversion."""
+        if self._model is not None:
+            return
         import torch
         import transformers
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
         _silence_gguf_progress_bar()
-        if calibration not in ("none", "mean", "evidence_pmi"):
-            raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
-        path = gguf_path or packaged_smollm2_gguf()
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"reasoner gguf_path {path} does not exist")
-        if threads:
-            torch.set_num_threads(int(threads))
-        folder, name = os.path.dirname(path), os.path.basename(path)
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
-        self.model.eval()
-        self.prompt_style = prompt_style
-        self.calibration = calibration
-        self.score_end = bool(score_end)  # also score the end-of-turn token after the choice
-        self.model_file = name
-        self._end_ids = self.tokenizer.encode("<|im_end|>", add_special_tokens=False)
-        self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        folder = os.path.dirname(self.path)
+        self._tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
+        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file, dtype=torch.float32)
+        self._model.eval()
+
+    @property
+    def model(self):
+        self._load()
+        return self._model
+
+    @property
+    def tokenizer(self):
+        self._load()
+        return self._tokenizer
 
     @property
     def id(self) -> str:
@@ -154,7 +172,7 @@ class SmolLMReasoner:
 
     def _choice_scores(self, request: ReasonRequest, with_evidence: bool) -> list[float]:
         prompt, sep = self._prompt(request, with_evidence)
-        end = self._end_ids if self.score_end else []
+        end = self.tokenizer.encode("<|im_end|>", add_special_tokens=False) if self.score_end else []
         continuations = [self.tokenizer.encode(sep + c, add_special_tokens=False) + end for c in request.choices]
         sums = self._choice_logprobs(prompt, continuations)
         if self.calibration == "mean":

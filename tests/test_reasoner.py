@@ -66,3 +66,17 @@ def test_prompt_styles_and_bad_config():
     with pytest.raises(ValueError, match="need at least 2 choices"):
         from env.reasoner import SmolLMReasoner
         SmolLMReasoner.answer_batch(None, [ReasonRequest("q", ("only",))])
+
+
+def test_weights_load_only_when_an_answer_is_not_cached(tmp_path):
+    from env.reasoner import SmolLMReasoner
+
+    cold = CachedReasoner(SmolLMReasoner(threads=2), ParquetCache(str(tmp_path)))
+    assert cold.backend._model is None  # constructing is cheap
+    request = ReasonRequest("How many beeps are there?", ("2", "3"), ("Number of sound events: 3.",))
+    first = cold.answer_batch([request])[0]
+    assert cold.backend._model is not None
+    cold.cache.flush()
+    warm = CachedReasoner(SmolLMReasoner(threads=2), ParquetCache(str(tmp_path)))
+    assert warm.answer_batch([request])[0].choice == first.choice
+    assert warm.backend._model is None  # a cache hit never loads the model
