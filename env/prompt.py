@@ -27,7 +27,7 @@ SYSTEM = ("You answer multiple-choice questions about an audio clip. You cannot 
 
 
 def evidence_lines(tool_texts: Sequence[str]) -> list[str]:
-    """Non-empty tool texts, stripped, in call order."""
+    """Non-empty tool texts, stripped, in the order given (config order: ToolExecutor.evidence)."""
     return [t.strip() for t in tool_texts if t and t.strip()]
 
 

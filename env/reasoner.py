@@ -101,6 +101,8 @@ class SmolLMReasoner:
         self.model_file = os.path.basename(path)
         self._model = self._tokenizer = None
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
+        self._prefix_kv: dict[tuple[int, ...], object] = {}  # prompt prefix -> its key/value cache
+        self.prefix_cache_size = 256  # ~2 MB each
 
     def _load(self) -> None:
         """Weights load on the first request, not at construction: behind a warm answer cache
@@ -142,18 +144,42 @@ class SmolLMReasoner:
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return self.tokenizer.encode(text + prefix, add_special_tokens=False), (" " if prefix else "")
 
-    def _choice_logprobs(self, prompt: list[int], continuations: list[list[int]]) -> list[float]:
+    def _prefix_cache(self, prefix: tuple[int, ...]):
+        """A copy of the key/value cache of `prefix` (chat template + system prompt + question,
+        what every evidence variant of one item shares), memoized: training asks the same
+        question with many tool sets, and the prefix is about half of each prompt."""
+        import copy
+
+        import torch
+
+        cache = self._prefix_kv.pop(prefix, None)
+        if cache is None:
+            with torch.inference_mode():
+                cache = self.model(input_ids=torch.tensor([list(prefix)]), use_cache=True,
+                                   logits_to_keep=1).past_key_values
+        self._prefix_kv[prefix] = cache  # most recent last
+        while len(self._prefix_kv) > self.prefix_cache_size:
+            self._prefix_kv.pop(next(iter(self._prefix_kv)))
+        return copy.deepcopy(cache)  # the forward passes below extend and repeat it in place
+
+    def _choice_logprobs(self, prompt: list[int], continuations: list[list[int]], shared: int = 0) -> list[float]:
         """Sum of log-probs of each continuation after `prompt`.
 
-        The prompt runs once; its key/value cache is repeated for the continuations, which
-        are only a few tokens each: about 3x cheaper than scoring full prompt+choice rows.
+        The first `shared` prompt tokens come from the prefix cache; the rest of the prompt
+        runs once, and its key/value cache is repeated for the continuations, which are only a
+        few tokens each: about 3x cheaper than scoring full prompt+choice rows.
         """
         import torch
 
+        shared = min(shared, len(prompt) - 1)  # at least one token runs, for the next-token logits
         with torch.inference_mode():
+            cache = self._prefix_cache(tuple(prompt[:shared])) if shared > 0 else None
             # logits_to_keep=1: the vocabulary projection only where a choice starts
-            out = self.model(input_ids=torch.tensor([prompt]), use_cache=True, logits_to_keep=1)
+            out = self.model(input_ids=torch.tensor([prompt[shared:]]), cache=cache, use_cache=True,
+                             logits_to_keep=1)
             first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+            if all(len(c) == 1 for c in continuations):  # one-token choices: nothing more to run
+                return [float(first[c[0]]) for c in continuations]
             cache = out.past_key_values
             cache.batch_repeat_interleave(len(continuations))
             width = max(len(c) for c in continuations)
@@ -172,9 +198,12 @@ class SmolLMReasoner:
 
     def _choice_scores(self, request: ReasonRequest, with_evidence: bool) -> list[float]:
         prompt, sep = self._prompt(request, with_evidence)
+        # the tokens this prompt shares with the item's no-evidence prompt do not depend on the evidence
+        bare, _ = self._prompt(request, False) if with_evidence else (prompt, sep)
+        shared = next((k for k, (a, b) in enumerate(zip(prompt, bare)) if a != b), min(len(prompt), len(bare)))
         end = self.tokenizer.encode("<|im_end|>", add_special_tokens=False) if self.score_end else []
         continuations = [self.tokenizer.encode(sep + c, add_special_tokens=False) + end for c in request.choices]
-        sums = self._choice_logprobs(prompt, continuations)
+        sums = self._choice_logprobs(prompt, continuations, shared)
         if self.calibration == "mean":
             return [s / len(c) for s, c in zip(sums, continuations)]
         return sums
