@@ -65,11 +65,10 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
-    from cluster.config import load_config
+def _ensure_probe(cfg: dict, quiet: bool) -> str:
+    """The probe benchmark the config's `data` section describes, generated unless already there."""
     from eval.probe import generate
 
-    cfg = load_config(args.config, args.set)
     d = cfg.get("data", {})
     folder, n, seed = d.get("out", "data/probe"), int(d.get("n", 500)), int(d.get("seed", 0))
     marker = os.path.join(folder, "items.json")
@@ -79,26 +78,48 @@ def cmd_demo(args) -> int:
             existing = json.load(f)
     if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
         print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
-        generate(folder, n, seed, progress=not args.quiet)
-    systems = cfg.get("eval", {}).get("systems", ["none", "all", "random", "expert", "single-best", "oracle"])
-    out = cfg.get("eval", {}).get("out", "runs/demo/results.json")
-    _run_eval(cfg, folder, list(systems), out, cfg.get("eval", {}).get("split", "test"), not args.no_mlflow,
-              "demo", args.quiet)
+        generate(folder, n, seed, progress=not quiet)
+    return folder
+
+
+def cmd_demo(args) -> int:
+    """The main job: probe benchmark -> PPO router on the training split -> table on the test split
+    beside the fixed baselines. Without a `train` section: the baselines only."""
+    from cluster.config import load_config
+
+    cfg = load_config(args.config, args.set)
+    folder = _ensure_probe(cfg, args.quiet)
+    if "train" not in cfg:
+        e = cfg.get("eval", {})
+        _run_eval(cfg, folder, list(e.get("systems", ["none", "all", "expert"])), e.get("out", "runs/demo/results.json"),
+                  e.get("split", "test"), True, "demo", args.quiet)
+        return 0
+    cfg["train"].setdefault("env", {}).setdefault("data", folder)
+    return _train_and_report(cfg, cfg["train"].get("run_dir", "runs/demo"), args.quiet)
+
+
+def _train_and_report(cfg: dict, run_dir: str, quiet: bool) -> int:
+    from cluster.train import train
+    from eval.runner import format_table
+
+    start = time.perf_counter()
+    summary = train(cfg, run_dir, progress=not quiet)
+    print(f"\nrouter: {summary['router']}  checkpoint: {summary['checkpoint']}  "
+          f"mlflow run: {summary['mlflow_run_id']}  ({time.perf_counter() - start:.0f}s)")
+    if "results" in summary:
+        r = summary["results"]
+        print(f"{r['n_items']} {r['split']} items scored, {len(r['rejected'])} rejected; "
+              f"results in {os.path.join(run_dir, 'results.json')}\n")
+        print(format_table(r))
     return 0
 
 
 def cmd_train(args) -> int:
     from cluster.config import load_config
-    from cluster.train import train
-    from eval.runner import format_table
 
     cfg = load_config(args.config, args.set)
-    run_dir = args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S"))
-    summary = train(cfg, run_dir, progress=not args.quiet)
-    print(f"router: {summary['router']}  checkpoint: {summary['checkpoint']}  mlflow run: {summary['mlflow_run_id']}")
-    if "results" in summary:
-        print(format_table(summary["results"]))
-    return 0
+    return _train_and_report(cfg, args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S")),
+                             args.quiet)
 
 
 def cmd_route(args) -> int:
@@ -183,9 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-mlflow", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
-    demo = sub.add_parser("demo", help="generate the probe benchmark and compare the systems on it")
+    demo = sub.add_parser("demo", help="generate the probe benchmark, train a router, compare it with the baselines")
     common(demo)
-    demo.add_argument("--no-mlflow", action="store_true")
     demo.set_defaults(func=cmd_demo)
 
     tr = sub.add_parser("train", help="train the router with PPO, export router.pt, evaluate it")

@@ -46,7 +46,14 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
     with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train") as run:
         summary["mlflow_run_id"] = run.info.run_id
         mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
-        algo = build_ppo_config(cfg).build_algo()
+        config = build_ppo_config(cfg)
+        # the env as the runners will build it: its items, tool names and feature spec; every
+        # tool runs once per training item up front (exploration would call them all anyway),
+        # so PPO iterations cost cache lookups and reasoner calls only
+        env = make_env(config.env_config)
+        warm = env.executor.warm([(i.audio, i.question, i.choices) for i in env.items], progress=progress)
+        mlflow.log_metrics({f"tool_cache_{k}": float(v) for k, v in warm.items()})
+        algo = config.build_algo()
         checkpoint = os.path.abspath(os.path.join(run_dir, "checkpoint"))
         bar = tqdm(range(iterations), desc="PPO", unit="iter", disable=not progress)
         for i in bar:
@@ -56,10 +63,10 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
             bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
             if (i + 1) % every == 0 or i + 1 == iterations:
                 algo.save(checkpoint)
-        env = make_env(algo.config.env_config)
         router_path = os.path.join(run_dir, "router.pt")
         export_router(algo.get_module(), env, t.get("hidden", [128, 128]), router_path)
         algo.stop()
+        env.close()
         mlflow.log_artifact(router_path)
         summary.update(router=router_path, checkpoint=checkpoint, last=metrics)
         e = cfg.get("eval", {})

@@ -126,6 +126,11 @@ class AudioToolEnv(gym.Env):
                 return self._obs(), 0.0, False, False, {}
         return self._finish(masked)
 
+    def close(self):
+        """Writes what the caches still hold in memory (RLlib closes envs when runners stop)."""
+        self.executor.cache.flush()
+        self.reasoner.cache.flush()
+
     def _answer(self, texts: tuple[str, ...]) -> str:
         item = self.item
         return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0].choice

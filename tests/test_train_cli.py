@@ -1,4 +1,5 @@
-"""`audiorouter train` end to end on a tiny config: MLflow per iteration, checkpoint, router.pt, eval."""
+"""`audiorouter demo` (generate -> train -> table) and `route` end to end on a tiny config:
+the tool cache warmed first, MLflow per iteration, checkpoint, router.pt, eval with the learned router."""
 import json
 import os
 
@@ -8,17 +9,14 @@ import yaml
 pytestmark = pytest.mark.slow
 
 
-def test_train_and_route_commands(tmp_path, monkeypatch, capfd):
+def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     from cluster.cli import main
-    from eval.probe import generate
 
-    items = [i for i in generate(str(tmp_path / "probe"), 60, seed=5, progress=False)
-             if i["task"] in ("pitch_compare", "duration")]
-    (tmp_path / "probe" / "items.json").write_text(json.dumps(items))
     db = tmp_path / "mlruns" / "mlflow.db"
-    cfg = {"tools": [{"name": "duration"}, {"name": "pitch"}], "reasoner": {"backend": "smollm2", "threads": 2},
+    cfg = {"data": {"out": str(tmp_path / "probe"), "n": 30, "seed": 5},
+           "tools": [{"name": "duration"}, {"name": "pitch"}], "reasoner": {"backend": "smollm2", "threads": 2},
            "cache_dir": str(tmp_path / "cache"),
-           "train": {"env": {"data": str(tmp_path / "probe"), "split": None, "max_calls": 1},
+           "train": {"env": {"split": None, "max_calls": 1}, "run_dir": str(tmp_path / "run"),
                      "iterations": 2, "checkpoint_every": 1, "train_batch_size": 64, "minibatch_size": 32,
                      "num_epochs": 2, "hidden": [16], "lr": 0.001},
            "eval": {"split": "all", "systems": ["none"]},
@@ -31,14 +29,16 @@ def test_train_and_route_commands(tmp_path, monkeypatch, capfd):
     ray.init(num_cpus=2, include_dashboard=False, _temp_dir=tempfile.mkdtemp(prefix="ray-", dir="/tmp"),
              log_to_driver=False)
     try:
-        assert main(["train", "--config", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"),
-                     "--quiet"]) == 0
+        assert main(["demo", "--config", str(tmp_path / "c.yaml"), "--quiet"]) == 0
     finally:
         ray.shutdown()
+    out = capfd.readouterr().out
+    assert "| learned:" in out and "| none |" in out  # the comparison table
+    items = json.load(open(tmp_path / "probe" / "items.json"))
+    assert len(items) == 30
     assert os.path.exists(tmp_path / "run" / "router.pt") and os.listdir(tmp_path / "run" / "checkpoint")
 
     pitch = next(i for i in items if i["task"] == "pitch_compare")
-    capfd.readouterr()
     assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
                  "--audio", str(tmp_path / "probe" / pitch["audio_id"]), "--question", pitch["question"],
                  "--choices", "|".join(pitch["choices"])]) == 0
@@ -59,4 +59,5 @@ def test_train_and_route_commands(tmp_path, monkeypatch, capfd):
     history = client.get_metric_history(run.info.run_id, "reward_mean")
     assert [m.step for m in history] == [0, 1]
     assert {"entropy", "kl", "seconds", "accuracy", "tool_calls"} <= set(run.data.metrics)
+    assert run.data.metrics["tool_cache_clips"] == len(items)  # every training clip warmed before PPO
     assert "router.pt" in {a.path for a in client.list_artifacts(run.info.run_id)}

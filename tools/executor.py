@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Sequence
 
-from tools.base import Audio, Tool, ToolResult, load_audio
+from tools.base import Audio, AudioError, Tool, ToolResult, load_audio
 from tools.cache import ParquetCache
 
 
@@ -23,6 +23,23 @@ class ToolExecutor:
     @property
     def names(self) -> list[str]:
         return list(self.tools)
+
+    def warm(self, clips: Sequence[tuple[str, str, Sequence[str]]], progress: bool = True) -> dict[str, int]:
+        """Run every tool on every (audio path, question, choices) clip so later steps hit the
+        cache; unreadable audio is counted and skipped (the env rejects it later with a reason)."""
+        from tqdm import tqdm
+
+        counts = {"clips": 0, "bad_audio": 0, "tool_errors": 0}
+        for audio, question, choices in tqdm(clips, desc="tool cache", unit="clip", disable=not progress):
+            try:
+                results = self.run(audio, question, choices, self.names)
+            except AudioError:
+                counts["bad_audio"] += 1
+                continue
+            counts["clips"] += 1
+            counts["tool_errors"] += sum(not r.ok for r in results)
+        self.cache.flush()
+        return counts
 
     def evidence(self, results: Sequence[ToolResult]) -> tuple[str, ...]:
         """The texts the reasoner sees: successful results in config order, whatever order the
