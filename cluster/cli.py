@@ -89,10 +89,11 @@ def cmd_demo(args) -> int:
 
     cfg = load_config(args.config, args.set)
     folder = _ensure_probe(cfg, args.quiet)
-    if "train" not in cfg:
+    if "train" not in cfg:  # the fixed baselines only
         e = cfg.get("eval", {})
-        _run_eval(cfg, folder, list(e.get("systems", ["none", "all", "expert"])), e.get("out", "runs/demo/results.json"),
-                  e.get("split", "test"), True, "demo", args.quiet)
+        for split in e.get("splits", ["test"]):
+            _run_eval(cfg, folder, list(e.get("systems", ["none", "all", "expert"])),
+                      os.path.join(e.get("out", "runs/demo"), f"results.{split}.json"), split, True, "demo", args.quiet)
         return 0
     cfg["train"].setdefault("env", {}).setdefault("data", folder)
     return _train_and_report(cfg, cfg["train"].get("run_dir", "runs/demo"), args.quiet)
@@ -106,10 +107,9 @@ def _train_and_report(cfg: dict, run_dir: str, quiet: bool) -> int:
     summary = train(cfg, run_dir, progress=not quiet)
     print(f"\nrouter: {summary['router']}  checkpoint: {summary['checkpoint']}  "
           f"mlflow run: {summary['mlflow_run_id']}  ({time.perf_counter() - start:.0f}s)")
-    if "results" in summary:
-        r = summary["results"]
-        print(f"{r['n_items']} {r['split']} items scored, {len(r['rejected'])} rejected; "
-              f"results in {os.path.join(run_dir, 'results.json')}\n")
+    for split, r in summary.get("results", {}).items():
+        print(f"\n{split}: {r['n_items']} items scored, {len(r['rejected'])} rejected; "
+              f"results in {os.path.join(run_dir, f'results.{split}.json')}\n")
         print(format_table(r))
     return 0
 

@@ -27,8 +27,7 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
     import ray
 
     from env.factory import make_env
-    from eval.benchmark import run_benchmark
-    from eval.tracking import log_eval, start_run
+    from eval.tracking import start_run
     from policy.export import export_router
     from policy.ppo import build_ppo_config
 
@@ -71,10 +70,26 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         summary.update(router=router_path, checkpoint=checkpoint, last=metrics)
         e = cfg.get("eval", {})
         if e.get("after_train", True):
-            systems = list(e.get("systems", ["none", "all", "expert"])) + [f"learned:{router_path}"]
-            out = os.path.join(run_dir, "results.json")
-            results = run_benchmark(cfg, t.get("env", {}).get("data"), systems, out, split=e.get("split", "test"),
-                                    fit_split=e.get("fit_split", "train"), progress=progress)
-            log_eval(results, out, {})
-            summary["results"] = results
+            summary["results"] = evaluate_after_training(cfg, router_path, run_dir, progress)
     return summary
+
+
+def evaluate_after_training(cfg: dict, router_path: str, run_dir: str, progress: bool) -> dict[str, dict]:
+    """The learned router beside `eval.systems` on each of `eval.splits` (default validation and
+    test): `run_dir/results.<split>.json` (+ .md, .items.parquet) and MLflow metrics
+    `<split>/accuracy/<system>[/<task>]`, the router named `learned` so runs line up."""
+    from eval.benchmark import build_evaluator, run_benchmark
+    from eval.tracking import log_eval
+
+    e = cfg.get("eval", {})
+    learned = f"learned:{router_path}"
+    systems = list(e.get("systems", ["none", "all", "expert"])) + [learned]
+    evaluator = build_evaluator(cfg, progress)  # one reasoner and tool set for every split
+    by_split = {}
+    for split in e.get("splits", ["validation", "test"]):
+        out = os.path.join(run_dir, f"results.{split}.json")
+        by_split[split] = run_benchmark(cfg, cfg["train"]["env"]["data"], systems, out, split=split,
+                                        fit_split=e.get("fit_split", "train"), evaluator=evaluator,
+                                        progress=progress, labels={learned: "learned"})
+        log_eval(by_split[split], out, {}, prefix=f"{split}/")
+    return by_split

@@ -28,7 +28,10 @@ def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
 
 
 def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None = "test",
-                  fit_split: str = "train", evaluator: Evaluator | None = None, progress: bool = True) -> dict:
+                  fit_split: str = "train", evaluator: Evaluator | None = None, progress: bool = True,
+                  labels: dict[str, str] | None = None) -> dict:
+    """`labels` renames systems in the results (e.g. a run's own `learned:<path>` -> `learned`, so
+    metric names line up across runs in MLflow)."""
     start = time.perf_counter()
     split = None if split == "all" else split
     items, rejected = load_items(data, split=split)
@@ -50,7 +53,10 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     try:
         for system in systems:
             rows = evaluator.run_system(system, items, single_best)
-            results["systems"][system] = summarize(rows)
+            label = (labels or {}).get(system, system)
+            for row in rows:
+                row["system"] = label
+            results["systems"][label] = summarize(rows)
             all_rows += rows
     finally:
         evaluator.executor.cache.flush()

@@ -23,9 +23,10 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str):
     return mlflow.start_run(run_name=run_name)
 
 
-def log_eval(results: dict, out: str, params: dict) -> None:
-    """Params, metrics named `accuracy/<system>`, `accuracy/<system>/<task>`, `tool_calls/<system>`,
-    and the results.json, table and per-item Parquet as artifacts. Call inside an active run."""
+def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
+    """Params, metrics named `<prefix>accuracy/<system>`, `<prefix>accuracy/<system>/<task>`,
+    `<prefix>tool_calls/<system>`, and the results.json, table and per-item Parquet as artifacts.
+    Call inside an active run; a prefix (e.g. `test/`) keeps several splits apart in one run."""
     import mlflow
 
     mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
@@ -39,7 +40,7 @@ def log_eval(results: dict, out: str, params: dict) -> None:
             metrics[f"accuracy/{system}/{task}"] = acc
         for stage, sec in s["seconds_per_item"].items():
             metrics[f"seconds_{stage}/{system}"] = sec
-    mlflow.log_metrics(metrics)
+    mlflow.log_metrics({prefix + k: v for k, v in metrics.items()})
     stem = os.path.splitext(out)[0]
     for path in (out, stem + ".md", stem + ".items.parquet"):
         if os.path.exists(path):

@@ -19,7 +19,7 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
            "train": {"env": {"split": None, "max_calls": 1}, "run_dir": str(tmp_path / "run"),
                      "iterations": 2, "checkpoint_every": 1, "train_batch_size": 64, "minibatch_size": 32,
                      "num_epochs": 2, "hidden": [16], "lr": 0.001},
-           "eval": {"split": "all", "systems": ["none"]},
+           "eval": {"splits": ["all"], "systems": ["none"]},
            "mlflow": {"tracking_uri": f"sqlite:///{db}", "experiment": "train-test"}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
@@ -33,7 +33,7 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     finally:
         ray.shutdown()
     out = capfd.readouterr().out
-    assert "| learned:" in out and "| none |" in out  # the comparison table
+    assert "| learned |" in out and "| none |" in out  # the comparison table
     items = json.load(open(tmp_path / "probe" / "items.json"))
     assert len(items) == 30
     assert os.path.exists(tmp_path / "run" / "router.pt") and os.listdir(tmp_path / "run" / "checkpoint")
@@ -49,9 +49,9 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
                  "--audio", str(tmp_path / "nope.wav"), "--question", "q", "--choices", "a|b"]) == 2
     assert "nope.wav: file not found" in capfd.readouterr().err
-    results = json.load(open(tmp_path / "run" / "results.json"))
-    learned = [k for k in results["systems"] if k.startswith("learned:")]
-    assert len(learned) == 1 and results["systems"][learned[0]]["n_items"] == len(items)
+    results = json.load(open(tmp_path / "run" / "results.all.json"))
+    assert set(results["systems"]) == {"none", "learned"}  # the run's own router is labelled `learned`
+    assert results["systems"]["learned"]["n_items"] == len(items)
 
     import mlflow
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
@@ -60,4 +60,5 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     assert [m.step for m in history] == [0, 1]
     assert {"entropy", "kl", "seconds", "accuracy", "tool_calls"} <= set(run.data.metrics)
     assert run.data.metrics["tool_cache_clips"] == len(items)  # every training clip warmed before PPO
+    assert "all/accuracy/learned" in run.data.metrics and "all/tool_calls/none" in run.data.metrics
     assert "router.pt" in {a.path for a in client.list_artifacts(run.info.run_id)}
