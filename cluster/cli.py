@@ -155,6 +155,34 @@ def cmd_route(args) -> int:
     return 0
 
 
+def cmd_cache_warm(args) -> int:
+    """Every configured tool on every clip of a dataset, in parallel over a pool of tool workers."""
+    from cluster.config import load_config
+    from cluster.pools import ToolPool
+    from env.items import load_items
+
+    cfg = load_config(args.config, args.set)
+    items, rejected = load_items(args.data, split=None if args.split == "all" else args.split)
+    if args.max_items:
+        items = items[: args.max_items]
+    specs = cfg.get("tools")
+    if args.tools != "all":
+        wanted = [t.strip() for t in args.tools.split(",") if t.strip()]
+        known = {s["name"]: s for s in (specs or [])}
+        missing = [t for t in wanted if t not in known]
+        if missing:
+            raise ValueError(f"--tools names {missing} not in the config's tools {sorted(known)}")
+        specs = [known[t] for t in wanted]
+    start = time.perf_counter()
+    pool = ToolPool(specs, cfg.get("cache_dir"), replicas=0 if args.local else args.workers)
+    counts = pool.warm([(i.audio, i.question, i.choices) for i in items], progress=not args.quiet)
+    pool.shutdown()
+    print(f"tool cache warm: {counts.get('clips', 0)} clips, {counts.get('bad_audio', 0) + len(rejected)} "
+          f"rejected, {counts.get('tool_errors', 0)} tool errors, {time.perf_counter() - start:.1f}s "
+          f"({'in-process' if args.local else f'{args.workers} Ray workers'})")
+    return 0
+
+
 def cmd_tools_run(args) -> int:
     from cluster.config import load_config
     from tools.base import load_audio
@@ -220,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     ro.add_argument("--question", required=True)
     ro.add_argument("--choices", required=True, help="choices separated by |")
     ro.set_defaults(func=cmd_route)
+
+    cache = sub.add_parser("cache", help="the on-disk result caches").add_subparsers(dest="cache_command",
+                                                                                     required=True)
+    warm = cache.add_parser("warm", help="run every tool on every clip of a dataset (parallel) to fill the cache")
+    common(warm)
+    warm.add_argument("--data", required=True, help="folder with items.json, or a JSON file in MMAU's schema")
+    warm.add_argument("--split", default="all", help="train, validation, test or all (default)")
+    warm.add_argument("--max-items", type=int, default=0, help="the first N items only")
+    warm.add_argument("--tools", default="all", help="comma-separated tool names from the config (default all)")
+    warm.add_argument("--workers", type=int, default=2, help="Ray tool workers, one CPU each (default 2)")
+    warm.add_argument("--local", action="store_true", help="in-process, no Ray")
+    warm.set_defaults(func=cmd_cache_warm)
 
     tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)
     run = tl.add_parser("run", help="run tools on one audio file and print their results")
