@@ -22,6 +22,32 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None}
 
 
+DEFAULT_EVAL_SPLITS = ("validation", "test")
+
+
+def warm_tool_cache(cfg: dict, train_items: list, progress: bool) -> dict[str, int]:
+    """Every tool on every training clip and every clip of the evaluation splits, up front, over
+    a pool of Ray tool workers (`train.tool_workers`, default 2; 0: in-process): exploration
+    would call every tool on every training clip anyway, and the workers run in parallel, so PPO
+    iterations and the evaluation cost cache lookups and reasoner calls only."""
+    from cluster.pools import ToolPool
+    from env.items import load_items
+
+    if not cfg.get("cache_dir"):
+        return {}  # nothing to share between the workers and the env
+    clips = {(i.audio, i.question, tuple(i.choices)) for i in train_items}
+    e = cfg.get("eval", {})
+    if e.get("after_train", True):
+        for split in e.get("splits", DEFAULT_EVAL_SPLITS):
+            items, _ = load_items(cfg["train"]["env"]["data"], split=None if split == "all" else split)
+            clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
+    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=int(cfg["train"].get("tool_workers", 2)))
+    try:
+        return pool.warm(sorted(clips), progress=progress)
+    finally:
+        pool.shutdown()
+
+
 def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
     import mlflow
     import ray
@@ -46,11 +72,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         summary["mlflow_run_id"] = run.info.run_id
         mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
         config = build_ppo_config(cfg)
-        # the env as the runners will build it: its items, tool names and feature spec; every
-        # tool runs once per training item up front (exploration would call them all anyway),
-        # so PPO iterations cost cache lookups and reasoner calls only
-        env = make_env(config.env_config)
-        warm = env.executor.warm([(i.audio, i.question, i.choices) for i in env.items], progress=progress)
+        env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
+        warm = warm_tool_cache(cfg, env.items, progress)
         mlflow.log_metrics({f"tool_cache_{k}": float(v) for k, v in warm.items()})
         algo = config.build_algo()
         checkpoint = os.path.abspath(os.path.join(run_dir, "checkpoint"))
@@ -86,7 +109,7 @@ def evaluate_after_training(cfg: dict, router_path: str, run_dir: str, progress:
     systems = list(e.get("systems", ["none", "all", "expert"])) + [learned]
     evaluator = build_evaluator(cfg, progress)  # one reasoner and tool set for every split
     by_split = {}
-    for split in e.get("splits", ["validation", "test"]):
+    for split in e.get("splits", DEFAULT_EVAL_SPLITS):
         out = os.path.join(run_dir, f"results.{split}.json")
         by_split[split] = run_benchmark(cfg, cfg["train"]["env"]["data"], systems, out, split=split,
                                         fit_split=e.get("fit_split", "train"), evaluator=evaluator,
