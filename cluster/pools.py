@@ -12,6 +12,7 @@ First use: `audiorouter cache warm` fills the tool cache in parallel. Serving en
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Sequence
 
 from tools.cache import ParquetCache
@@ -37,10 +38,6 @@ class ToolWorker:
         return self.executor.warm(clips, progress=False)
 
 
-def _add(total: dict[str, int], part: dict[str, int]) -> dict[str, int]:
-    return {k: total.get(k, 0) + part.get(k, 0) for k in set(total) | set(part)}
-
-
 class ToolPool:
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
                  num_cpus: float = 1.0, max_restarts: int = 2):
@@ -60,21 +57,15 @@ class ToolPool:
         self.actors = [remote.remote(tool_specs, cache_dir, max(1, int(num_cpus))) for _ in range(self.replicas)]
 
     def warm(self, clips: Sequence[Clip], chunk: int = 8, progress: bool = True) -> dict[str, int]:
-        """Every tool on every clip; chunks go to the workers as they free up (progress bar over clips)."""
+        """Every tool on every clip; in-process, or in chunks handed to the workers as they free up."""
+        if self.local is not None:
+            return self.local.executor.warm(clips, progress=progress)
+        import ray
         from tqdm import tqdm
 
-        chunks = [list(clips[i: i + chunk]) for i in range(0, len(clips), chunk)]
+        todo = [list(clips[i: i + chunk]) for i in range(0, len(clips), chunk)][::-1]
         bar = tqdm(total=len(clips), desc="tool cache", unit="clip", disable=not progress)
-        total: dict[str, int] = {}
-        if self.local is not None:
-            for part in chunks:
-                total = _add(total, self.local.warm(part))
-                bar.update(len(part))
-            bar.close()
-            return total
-        import ray
-
-        todo = list(reversed(chunks))
+        total: Counter = Counter()
         running = {}  # object ref -> (actor, chunk size)
         for actor in self.actors:
             if todo:
@@ -83,13 +74,13 @@ class ToolPool:
         while running:
             [done], _ = ray.wait(list(running), num_returns=1)
             actor, size = running.pop(done)
-            total = _add(total, ray.get(done))
+            total.update(ray.get(done))
             bar.update(size)
             if todo:
                 part = todo.pop()
                 running[actor.warm.remote(part)] = (actor, len(part))
         bar.close()
-        return total
+        return dict(total)
 
     def shutdown(self) -> None:
         import ray
