@@ -1,60 +1,162 @@
-"""Tool workers hosted as Ray actors: a thin wrapper, the tools themselves know nothing of Ray.
+"""Tool and reasoner servers as shared Ray worker pools; the tools and the reasoner know nothing of Ray.
 
-`ToolWorker` is a plain class (a `ToolExecutor` over the on-disk cache); `ToolPool` runs it
-in-process (`replicas=0`, the `--local` mode for tests and notebooks) or as N Ray actors, each
-holding one copy of the tools and writing its own cache shards (ParquetCache writes shards
-tmp+rename, so a worker that dies mid-write leaves no torn file). Actors restart on failure and
-retry the task (`max_restarts`, `max_task_retries`).
+`ToolServer` (every configured tool, through the on-disk cache) and `ReasonerServer` (the frozen
+reasoner behind dynamic batching and the answer cache) are plain classes. A pool runs its server
+in-process (`replicas=0`: the local mode for tests and notebooks) or as N Ray actors, started
+once by the driver as *named* actors (`<name>-<i>` in the job's namespace). Env runners find
+them by name (`env.remote.PoolClient`), so a node holds one copy of each model per replica,
+not one per env runner. Actors restart when they die and the call is retried
+(`max_restarts`, `max_task_retries`); servers are threaded actors (`max_concurrency`) so the
+reasoner can batch concurrent callers.
 
-First use: `audiorouter cache warm` fills the tool cache in parallel. Serving env runners
-(named actors, batched reasoner calls) is the next step of the worker-pool issue.
+Every server writes what it computed to its own cache shards after each call (ParquetCache
+writes tmp+rename), so an actor killed mid-run loses nothing it has answered and leaves no
+torn file.
 """
 from __future__ import annotations
 
 import os
+import resource
 from collections import Counter
 from typing import Sequence
 
+from env.batching import BatchingReasoner
+from env.reasoner import Answer, CachedReasoner, ReasonRequest, build_reasoner
 from tools.cache import ParquetCache
-from tools.executor import ToolExecutor
+from tools.executor import ToolCall, ToolExecutor
 from tools.registry import build_tools
 
 Clip = tuple[str, str, Sequence[str]]  # audio path, question, choices
 
 
-class ToolWorker:
-    """Every configured tool, run through the cache under `cache_dir/tools`."""
-
-    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int = 1):
+def _limit_threads(threads: int | None) -> None:
+    # one core per tool worker: two workers with torch's default threads each on a 2-core
+    # machine run ~10x slower than one (docs/RESULTS.md, timing note)
+    if threads:
         import torch
 
-        # one core per worker: two workers with torch's default threads each on a 2-core
-        # machine run ~10x slower than one (docs/RESULTS.md, timing note)
-        torch.set_num_threads(threads)
+        torch.set_num_threads(int(threads))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (what the models it loaded cost), in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class ToolServer:
+    """Every configured tool, run through the cache under `cache_dir/tools`."""
+
+    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1):
+        _limit_threads(threads)
         folder = os.path.join(cache_dir, "tools") if cache_dir else None
-        self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=64))
+        self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=1 << 30))
+        self.calls = 0
 
     def warm(self, clips: Sequence[Clip]) -> dict[str, int]:
         return self.executor.warm(clips, progress=False)
 
+    def run_batch(self, calls: Sequence[ToolCall]) -> list[list[dict]]:
+        self.calls += len(calls)
+        try:
+            return [[r.to_dict() for r in row] for row in self.executor.run_many(calls)]
+        finally:
+            self.executor.cache.flush()
 
-class ToolPool:
-    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
-                 num_cpus: float = 1.0, max_restarts: int = 2):
+    def stats(self) -> dict[str, float]:
+        return {"calls": self.calls, **self.executor.cache.stats(), "peak_rss_mb": peak_rss_mb()}
+
+
+class ReasonerServer:
+    """The frozen reasoner: answer cache first, then dynamic batching of the misses of all callers."""
+
+    def __init__(self, section: dict | None, cache_dir: str | None, max_batch: int = 8, max_wait_ms: float = 10.0,
+                 threads: int | None = None):
+        _limit_threads(threads)
+        self.batching = BatchingReasoner(build_reasoner(section), max_batch=max_batch, max_wait_ms=max_wait_ms)
+        folder = os.path.join(cache_dir, "reasoner") if cache_dir else None
+        self.reasoner = CachedReasoner(self.batching, ParquetCache(folder, flush_every=1 << 30))
+
+    def reasoner_id(self) -> str:
+        return self.reasoner.id
+
+    def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
+        try:
+            return self.reasoner.answer_batch(requests)
+        finally:
+            self.reasoner.cache.flush()
+
+    def stats(self) -> dict[str, float]:
+        return {**self.reasoner.cache.stats(), **self.batching.stats(), "peak_rss_mb": peak_rss_mb()}
+
+
+class _Pool:
+    """N named Ray actors of one server class, or the server in-process (replicas=0)."""
+
+    server_class: type
+
+    def __init__(self, args: tuple, replicas: int, name: str, num_cpus: float, num_gpus: float,
+                 max_restarts: int, max_concurrency: int, namespace: str | None):
         self.replicas = int(replicas)
         if self.replicas < 0:
-            raise ValueError("tool pool replicas must be >= 0 (0: in-process)")
+            raise ValueError(f"{name} replicas must be >= 0 (0: in-process)")
+        self.names = [f"{name}-{i}" for i in range(self.replicas)]
+        self.namespace = namespace
         if self.replicas == 0:
-            self.local = ToolWorker(tool_specs, cache_dir, threads=max(1, int(num_cpus)))
+            self.local = self.server_class(*args)
             self.actors = []
             return
         import ray
 
         if not ray.is_initialized():
             ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
-        remote = ray.remote(num_cpus=num_cpus, max_restarts=max_restarts, max_task_retries=max_restarts)(ToolWorker)
+        self.namespace = namespace or ray.get_runtime_context().namespace
+        remote = ray.remote(self.server_class)
+        options = dict(num_cpus=num_cpus, num_gpus=num_gpus, max_restarts=max_restarts, max_task_retries=max_restarts,
+                       max_concurrency=max_concurrency, namespace=self.namespace)
         self.local = None
-        self.actors = [remote.remote(tool_specs, cache_dir, max(1, int(num_cpus))) for _ in range(self.replicas)]
+        self.actors = [remote.options(name=n, **options).remote(*args) for n in self.names]
+
+    @property
+    def address(self) -> dict:
+        """What an env runner needs to find the pool (`env.remote.PoolClient`); JSON-safe."""
+        return {"names": self.names, "namespace": self.namespace}
+
+    def stats(self) -> list[dict]:
+        if self.local is not None:
+            return [self.local.stats()]
+        import ray
+
+        return ray.get([a.stats.remote() for a in self.actors])
+
+    def total(self) -> dict[str, float]:
+        """Counters summed over replicas (peak RSS: the largest replica)."""
+        out: Counter = Counter()
+        for s in self.stats():
+            rss = s.pop("peak_rss_mb", 0.0)
+            s.pop("mean_batch", None)
+            out.update(s)
+            out["peak_rss_mb"] = max(out["peak_rss_mb"], rss)
+        if out.get("batches"):
+            out["mean_batch"] = out["requests"] / out["batches"]
+        return dict(out)
+
+    def shutdown(self) -> None:
+        import ray
+
+        for actor in self.actors:
+            ray.kill(actor, no_restart=True)
+        self.actors = []
+
+
+class ToolPool(_Pool):
+    server_class = ToolServer
+
+    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
+                 num_cpus: float = 1.0, max_restarts: int = 2, name: str = "audiorouter-tools",
+                 namespace: str | None = None):
+        threads = max(1, int(num_cpus))
+        super().__init__((tool_specs, cache_dir, threads), replicas, name, num_cpus, 0, max_restarts,
+                         max_concurrency=1, namespace=namespace)  # a tool call holds its core
 
     def warm(self, clips: Sequence[Clip], chunk: int = 8, progress: bool = True) -> dict[str, int]:
         """Every tool on every clip; in-process, or in chunks handed to the workers as they free up."""
@@ -82,9 +184,20 @@ class ToolPool:
         bar.close()
         return dict(total)
 
-    def shutdown(self) -> None:
-        import ray
 
-        for actor in self.actors:
-            ray.kill(actor)
-        self.actors = []
+class ReasonerPool(_Pool):
+    server_class = ReasonerServer
+
+    def __init__(self, section: dict | None, cache_dir: str | None, replicas: int = 1, num_cpus: float = 1.0,
+                 num_gpus: float = 0.0, max_batch: int = 8, max_wait_ms: float = 10.0, max_restarts: int = 2,
+                 name: str = "audiorouter-reasoner", namespace: str | None = None, threads: int | None = None):
+        super().__init__((section, cache_dir, max_batch, max_wait_ms, threads), replicas, name, num_cpus,
+                         num_gpus, max_restarts, max_concurrency=64, namespace=namespace)
+
+
+def pool_settings(cfg: dict) -> dict:
+    """The `pools:` config section with its defaults (README: worker pools)."""
+    p = dict(cfg.get("pools") or {})
+    return {"tools": {"replicas": 2, "num_cpus": 1.0, **(p.get("tools") or {})},
+            "reasoner": {"replicas": 1, "num_cpus": 1.0, "num_gpus": 0.0, "max_batch": 8, "max_wait_ms": 10.0,
+                         **(p.get("reasoner") or {})}}

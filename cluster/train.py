@@ -18,18 +18,22 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
                "env_steps": runners.get("num_env_steps_sampled_lifetime"), "seconds": seconds,
                # from policy.ppo.EpisodeOutcomeMetrics
                "accuracy": runners.get("accuracy"), "accuracy_without_tools": runners.get("accuracy_without_tools"),
-               "tool_calls": runners.get("tool_calls"), "tool_cost": runners.get("tool_cost")}
+               "tool_calls": runners.get("tool_calls"), "tool_cost": runners.get("tool_cost"),
+               # EpisodeOutcomeMetrics.on_sample_end: env-runner-side cache lookups this iteration
+               **{k: runners.get(k) for k in ("tool_cache_hits", "tool_cache_misses", "reasoner_cache_hits",
+                                              "reasoner_cache_misses")}}
     return {k: float(v) for k, v in metrics.items() if v is not None}
 
 
 DEFAULT_EVAL_SPLITS = ("validation", "test")
 
 
-def warm_tool_cache(cfg: dict, train_items: list, progress: bool) -> dict[str, int]:
+def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> dict[str, int]:
     """Every tool on every training clip and every clip of the evaluation splits, up front, over
-    a pool of Ray tool workers (`train.tool_workers`, default 2; 0: in-process): exploration
-    would call every tool on every training clip anyway, and the workers run in parallel, so PPO
-    iterations and the evaluation cost cache lookups and reasoner calls only."""
+    the tool pool (the shared one when `pools:` is configured, else `train.tool_workers` Ray
+    workers started for this, default 2; 0: in-process): exploration would call every tool on
+    every training clip anyway, and the workers run in parallel, so PPO iterations and the
+    evaluation cost cache lookups and reasoner calls only."""
     from cluster.pools import ToolPool
     from env.items import load_items
 
@@ -41,11 +45,33 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool) -> dict[str, i
         for split in e.get("splits", DEFAULT_EVAL_SPLITS):
             items, _ = load_items(cfg["train"]["env"]["data"], split=None if split == "all" else split)
             clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
-    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=int(cfg["train"].get("tool_workers", 2)))
+    if pool is not None:
+        return pool.warm(sorted(clips), progress=progress)
+    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=int(cfg["train"].get("tool_workers", 2)),
+                    name="audiorouter-warm")
     try:
         return pool.warm(sorted(clips), progress=progress)
     finally:
         pool.shutdown()
+
+
+def start_pools(cfg: dict):
+    """The shared tool and reasoner pools of `pools:` (cluster/pools.py), or None without it."""
+    from cluster.pools import ReasonerPool, ToolPool, pool_settings
+
+    if not cfg.get("pools"):
+        return None
+    s = pool_settings(cfg)
+    return {"tools": ToolPool(cfg.get("tools"), cfg.get("cache_dir"), **s["tools"]),
+            "reasoner": ReasonerPool(cfg.get("reasoner"), cfg.get("cache_dir"), **s["reasoner"])}
+
+
+def pool_metrics(pools) -> dict[str, float]:
+    """Server-side counters of each pool (MLflow `pool/<pool>/<counter>`): cache hits and misses
+    (a miss is a computation), requests, batches and mean batch size, peak RSS per replica."""
+    if not pools:
+        return {}
+    return {f"pool/{name}/{k}": float(v) for name, pool in pools.items() for k, v in pool.total().items()}
 
 
 def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
@@ -71,9 +97,11 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
     with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train") as run:
         summary["mlflow_run_id"] = run.info.run_id
         mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
-        config = build_ppo_config(cfg)
+        pools = start_pools(cfg)
+        summary["pools"] = {name: pool.address for name, pool in (pools or {}).items()}
+        config = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()} if pools else None)
         env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
-        warm = warm_tool_cache(cfg, env.items, progress)
+        warm = warm_tool_cache(cfg, env.items, progress, pool=pools["tools"] if pools else None)
         mlflow.log_metrics({f"tool_cache_{k}": float(v) for k, v in warm.items()})
         algo = config.build_algo()
         checkpoint = os.path.abspath(os.path.join(run_dir, "checkpoint"))
@@ -81,7 +109,7 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         for i in bar:
             start = time.perf_counter()
             metrics = _iteration_metrics(algo.train(), time.perf_counter() - start)
-            mlflow.log_metrics(metrics, step=i)
+            mlflow.log_metrics({**metrics, **pool_metrics(pools)}, step=i)
             bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
             if (i + 1) % every == 0 or i + 1 == iterations:
                 algo.save(checkpoint)
@@ -89,6 +117,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         export_router(algo.get_module(), env, t.get("hidden", [128, 128]), router_path)
         algo.stop()
         env.close()
+        for pool in (pools or {}).values():
+            pool.shutdown()
         mlflow.log_artifact(router_path)
         summary.update(router=router_path, checkpoint=checkpoint, last=metrics)
         e = cfg.get("eval", {})

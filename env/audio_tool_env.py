@@ -113,17 +113,30 @@ class AudioToolEnv(gym.Env):
         self.results: list[ToolResult] = []
         return self._obs(), {"item_id": item.id}
 
-    def step(self, action):
+    def plan(self, action) -> tuple[int | None, bool, bool]:
+        """What `step(action)` will do: (tool to call or None, episode ends, action was masked).
+        A vectorized env reads it to fetch every sub-env's tool results and answers in one call."""
         action = int(action)
-        mask = self._obs()["action_mask"]
-        masked = not (0 <= action <= self.n_tools) or mask[action] == 0
-        if not masked and action != self.answer_action:
+        masked = not (0 <= action <= self.n_tools) or self._obs()["action_mask"][action] == 0
+        if masked or action == self.answer_action:
+            return None, True, masked
+        return action, len(self.called) + 1 >= self.max_calls, False
+
+    def requests(self, results: Sequence[ToolResult]) -> list[ReasonRequest]:
+        """The two reasoner requests that score an episode ending with `results`: with and without tools."""
+        item = self.item
+        return [ReasonRequest(item.question, item.choices, self.executor.evidence(results)),
+                ReasonRequest(item.question, item.choices, ())]
+
+    def step(self, action):
+        tool, ends, masked = self.plan(action)
+        if tool is not None:
             result = self.executor.run(self.item.audio, self.item.question, self.item.choices,
-                                       [self.tool_names[action]])[0]
-            self.called.append(action)
+                                       [self.tool_names[tool]])[0]
+            self.called.append(tool)
             self.results.append(result)
-            if len(self.called) < self.max_calls:
-                return self._obs(), 0.0, False, False, {}
+        if not ends:
+            return self._obs(), 0.0, False, False, {}
         return self._finish(masked)
 
     def close(self):
@@ -131,14 +144,11 @@ class AudioToolEnv(gym.Env):
         self.executor.cache.flush()
         self.reasoner.cache.flush()
 
-    def _answer(self, texts: tuple[str, ...]) -> str:
-        item = self.item
-        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0].choice
-
     def _finish(self, masked: bool):
-        answer = self._answer(self.executor.evidence(self.results))
+        with_tools, without = self.reasoner.answer_batch(self.requests(self.results))
+        answer = with_tools.choice
         correct = float(answer == self.item.answer)
-        baseline = float(self._answer(()) == self.item.answer)
+        baseline = float(without.choice == self.item.answer)
         cost = float(self.costs[self.called].sum()) if self.called else 0.0
         score = correct - baseline if self.reward_mode == "relative" else correct
         info = {"answer": answer, "correct": bool(correct), "correct_without_tools": bool(baseline),

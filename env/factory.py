@@ -2,10 +2,15 @@
 
     env_config = {"data": "data/probe", "split": "train", "max_items": 200,
                   "tools": [...], "reasoner": {...}, "cache_dir": ".cache/audiorouter",
-                  "max_calls": 3, "reward": "relative", "cost_weight": 0.02}
+                  "max_calls": 3, "reward": "relative", "cost_weight": 0.02,
+                  "pools": {"tools": {"names": [...], "namespace": ...}, "reasoner": {...}}}
 
-Each env runner builds its own executor, reasoner and encoder from it; the caches on disk
-are shared, so a second runner or a second run does not recompute tool results or answers.
+Without `pools`, each env runner builds its own tools and reasoner (one model copy per runner;
+fine for one process). With `pools` (what `train` sets when it starts the shared worker pools),
+the runner finds the pools' named actors and sends them its cache misses: it reads the on-disk
+caches the pools write, and loads no tool or reasoner model itself.
+With `num_envs` (RLlib's vector entry point) it returns a `BatchedVectorEnv` of that many envs
+sharing one executor and reasoner, so a step makes one batched call to each pool.
 """
 from __future__ import annotations
 
@@ -20,16 +25,57 @@ from tools.executor import ToolExecutor
 from tools.registry import build_tools
 
 
-def make_env(env_config: dict) -> AudioToolEnv:
+def _cache(cache_dir: str | None, name: str, read_only: bool) -> ParquetCache:
+    return ParquetCache(os.path.join(cache_dir, name) if cache_dir else None, flush_every=64, read_only=read_only)
+
+
+def make_env(env_config: dict):
     cfg = dict(env_config)
     items, _ = load_items(cfg["data"], split=cfg.get("split", "train"))
     if cfg.get("max_items"):
         items = items[: int(cfg["max_items"])]
-    cache_dir = cfg.get("cache_dir")
-    executor = ToolExecutor(build_tools(cfg.get("tools")),
-                            ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None, flush_every=64))
-    reasoner = CachedReasoner(build_reasoner(cfg.get("reasoner")),
-                              ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None, flush_every=64))
-    return AudioToolEnv(items, executor, reasoner, QuestionEncoder(), max_calls=int(cfg.get("max_calls", 3)),
-                        reward=cfg.get("reward", "relative"), cost_weight=float(cfg.get("cost_weight", 0.0)),
-                        shuffle=bool(cfg.get("shuffle", True)))
+    cache_dir, pools = cfg.get("cache_dir"), cfg.get("pools") or {}
+    remote_tools = remote_reasoner = None  # a pool with no actors (replicas 0) is run here instead
+    if (pools.get("tools") or {}).get("names"):
+        from env.remote import ToolPoolClient
+
+        remote_tools = ToolPoolClient(pools["tools"])
+    if (pools.get("reasoner") or {}).get("names"):
+        from env.remote import ReasonerPoolClient
+
+        remote_reasoner = ReasonerPoolClient(pools["reasoner"])
+    # a pool writes the cache it serves; the runner's copy only reads it
+    executor = ToolExecutor(build_tools(cfg.get("tools")), _cache(cache_dir, "tools", remote_tools is not None),
+                            remote=remote_tools)
+    reasoner = CachedReasoner(remote_reasoner or build_reasoner(cfg.get("reasoner")),
+                              _cache(cache_dir, "reasoner", remote_reasoner is not None))
+    encoder = QuestionEncoder()
+
+    def one_env() -> AudioToolEnv:
+        return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", 3)),
+                            reward=cfg.get("reward", "relative"), cost_weight=float(cfg.get("cost_weight", 0.0)),
+                            shuffle=bool(cfg.get("shuffle", True)))
+
+    if "num_envs" in cfg:
+        from env.vector import BatchedVectorEnv
+
+        return BatchedVectorEnv([one_env for _ in range(int(cfg["num_envs"]))])
+    return one_env()
+
+
+def cache_counters(env) -> dict[str, int]:
+    """Hits and misses of the tool and reasoner caches behind `env` (a plain or vectorized
+    AudioToolEnv, wrapped or not); caches shared by sub-envs count once."""
+    inner = getattr(env, "unwrapped", env)
+    envs = [e.unwrapped for e in getattr(inner, "envs", [inner])]
+    counts = {"tool_cache_hits": 0, "tool_cache_misses": 0, "reasoner_cache_hits": 0, "reasoner_cache_misses": 0}
+    seen = set()
+    for e in envs:
+        for prefix, cache in (("tool", getattr(getattr(e, "executor", None), "cache", None)),
+                              ("reasoner", getattr(getattr(e, "reasoner", None), "cache", None))):
+            if cache is None or id(cache) in seen:
+                continue
+            seen.add(id(cache))
+            counts[f"{prefix}_cache_hits"] += cache.hits
+            counts[f"{prefix}_cache_misses"] += cache.misses
+    return counts

@@ -72,6 +72,13 @@ def _silence_gguf_progress_bar() -> None:
         gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
+@dataclass
+class _ScoreRow:
+    prompt: list[int]  # token ids up to where the reply starts
+    shared: int  # leading prompt tokens shared with the item's no-evidence prompt (prefix cache)
+    continuations: list[list[int]]  # each choice's reply tokens
+
+
 class SmolLMReasoner:
     """Choice scoring with a small causal LM loaded from GGUF through transformers.
 
@@ -87,7 +94,8 @@ class SmolLMReasoner:
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
-                 calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None):
+                 calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
+                 max_batch: int = 8, dtype: str = "float32"):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         path = gguf_path or packaged_smollm2_gguf()
@@ -98,10 +106,17 @@ class SmolLMReasoner:
         self.prompt_style = prompt_style
         self.calibration = calibration
         self.score_end = bool(score_end)  # also score the end-of-turn token after the choice
+        self.max_batch = max(1, int(max_batch))  # rows per forward pass; 8 is the fastest on 2 cores
+        if dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"reasoner dtype {dtype!r}: float32 or bfloat16")
+        # bfloat16 runs on the CPU's AMX/AVX-512 bf16 units where it has them (~1.5x one row, ~2x
+        # batched here, docs/BENCHMARKS.md); it rounds scores differently, so it is part of the id
+        self.dtype = dtype
         self.model_file = os.path.basename(path)
         self._model = self._tokenizer = None
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
         self._prefix_kv: dict[tuple[int, ...], object] = {}  # prompt prefix -> its key/value cache
+        self._shared: dict[tuple, int] = {}  # (question, choices) -> prefix length (_shared_len)
         self.prefix_cache_size = 256  # ~2 MB each
 
     def _load(self) -> None:
@@ -119,7 +134,8 @@ class SmolLMReasoner:
             torch.set_num_threads(self.threads)
         folder = os.path.dirname(self.path)
         self._tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
-        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file, dtype=torch.float32)
+        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file,
+                                                           dtype=getattr(torch, self.dtype))
         self._model.eval()
 
     @property
@@ -134,8 +150,9 @@ class SmolLMReasoner:
 
     @property
     def id(self) -> str:
+        dtype = "" if self.dtype == "float32" else f":{self.dtype}"  # float32 ids predate the option
         return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
-                f":end={int(self.score_end)}")
+                f":end={int(self.score_end)}{dtype}")
 
     def _prompt(self, request: ReasonRequest, with_evidence: bool) -> tuple[list[int], str]:
         """Prompt token ids, and the separator the choices are scored with (see env/prompt.py)."""
@@ -144,85 +161,159 @@ class SmolLMReasoner:
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return self.tokenizer.encode(text + prefix, add_special_tokens=False), (" " if prefix else "")
 
-    def _prefix_cache(self, prefix: tuple[int, ...]):
-        """A copy of the key/value cache of `prefix` (chat template + system prompt + question,
-        what every evidence variant of one item shares), memoized: training asks the same
-        question with many tool sets, and the prefix is about half of each prompt."""
-        import copy
-
+    def _prefix_caches(self, prefixes: Sequence[tuple[int, ...]]) -> list[list[tuple]]:
+        """Per prefix (chat template + system prompt + question: what every prompt of one item
+        shares), its key/value tensors per layer [(keys, values), ...], each (1, heads, len, dim).
+        Memoized (LRU, `prefix_cache_size`): training asks the same question with many tool sets.
+        The missing ones run together in one left-padded forward pass. Callers only read them."""
         import torch
 
-        cache = self._prefix_kv.pop(prefix, None)
-        if cache is None:
+        missing = list(dict.fromkeys(p for p in prefixes if p not in self._prefix_kv))
+        if missing:
+            width = max(len(p) for p in missing)
+            ids = torch.zeros((len(missing), width), dtype=torch.long)
+            mask = torch.zeros((len(missing), width), dtype=torch.long)
+            positions = torch.zeros((len(missing), width), dtype=torch.long)
+            for i, p in enumerate(missing):
+                ids[i, width - len(p):] = torch.tensor(p)
+                mask[i, width - len(p):] = 1
+                positions[i, width - len(p):] = torch.arange(len(p))
             with torch.inference_mode():
-                cache = self.model(input_ids=torch.tensor([list(prefix)]), use_cache=True,
+                cache = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
                                    logits_to_keep=1).past_key_values
-        self._prefix_kv[prefix] = cache  # most recent last
+            for i, p in enumerate(missing):
+                self._prefix_kv[p] = [(layer.keys[i: i + 1, :, width - len(p):].clone(),
+                                       layer.values[i: i + 1, :, width - len(p):].clone()) for layer in cache.layers]
+        found = []
+        for p in prefixes:
+            found.append(self._prefix_kv.pop(p))
+            self._prefix_kv[p] = found[-1]  # most recent last
         while len(self._prefix_kv) > self.prefix_cache_size:
             self._prefix_kv.pop(next(iter(self._prefix_kv)))
-        return copy.deepcopy(cache)  # the forward passes below extend and repeat it in place
+        return found
 
-    def _choice_logprobs(self, prompt: list[int], continuations: list[list[int]], shared: int = 0) -> list[float]:
-        """Sum of log-probs of each continuation after `prompt`.
+    def _score_rows(self, rows: Sequence[_ScoreRow]) -> list[list[float]]:
+        """Each row's continuations' summed log-probs, `max_batch` rows per forward pass. Rows are
+        grouped by how many tokens they run, so a no-evidence row (a few tokens) is not padded to
+        the length of a two-tool row (~50): padding is compute thrown away on a CPU."""
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i].prompt) - rows[i].shared)
+        out: list[list[float]] = [[] for _ in rows]
+        for start in range(0, len(order), self.max_batch):
+            chunk = order[start: start + self.max_batch]
+            for i, scores in zip(chunk, self._score_batch([rows[i] for i in chunk])):
+                out[i] = scores
+        return out
 
-        The first `shared` prompt tokens come from the prefix cache; the rest of the prompt
-        runs once, and its key/value cache is repeated for the continuations, which are only a
-        few tokens each: about 3x cheaper than scoring full prompt+choice rows.
+    def _score_batch(self, rows: Sequence[_ScoreRow]) -> list[list[float]]:
+        """One padded forward pass for the rows' prompts, one for their multi-token continuations.
+
+        Row i is laid out as [pad | cached prefix (p_i) | pad | rest of the prompt (c_i)]: the
+        prefixes come from the memoized prefix caches, left-padded to the longest; the rest is
+        left-padded too, so the last column holds every row's next-token logits. The attention
+        mask hides the pads and `position_ids` count real tokens only, so each row is scored as
+        if it ran alone (equal to the one-row pass up to float rounding; tests check).
+        The continuations then run once per (row, choice) on the row's cache, right-padded:
+        in a causal model no real token attends to a later pad.
         """
         import torch
 
-        shared = min(shared, len(prompt) - 1)  # at least one token runs, for the next-token logits
-        with torch.inference_mode():
-            cache = self._prefix_cache(tuple(prompt[:shared])) if shared > 0 else None
-            # logits_to_keep=1: the vocabulary projection only where a choice starts
-            out = self.model(input_ids=torch.tensor([prompt[shared:]]), cache=cache, use_cache=True,
-                             logits_to_keep=1)
-            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-            if all(len(c) == 1 for c in continuations):  # one-token choices: nothing more to run
-                return [float(first[c[0]]) for c in continuations]
+        from transformers import DynamicCache
+
+        model = self.model
+        # >= 1 prompt token runs (for the logits) and >= 1 comes from a prefix cache (the chat
+        # template's first token is shared by every prompt) so every row has a cache to pad
+        shared = [max(1, min(r.shared, len(r.prompt) - 1)) for r in rows]
+        prefixes = self._prefix_caches([tuple(r.prompt[:s]) for r, s in zip(rows, shared)])
+        rests = [r.prompt[s:] for r, s in zip(rows, shared)]
+        B, P, C = len(rows), max(shared), max(len(x) for x in rests)
+        mask = torch.zeros((B, P + C), dtype=torch.long)
+        ids = torch.zeros((B, C), dtype=torch.long)
+        positions = torch.zeros((B, C), dtype=torch.long)
+        for i, (p, rest) in enumerate(zip(shared, rests)):
+            mask[i, P - p: P] = 1
+            mask[i, P + C - len(rest):] = 1
+            ids[i, C - len(rest):] = torch.tensor(rest)
+            positions[i, C - len(rest):] = torch.arange(p, p + len(rest))
+        with torch.inference_mode():  # the memoized prefix caches are inference tensors
+            layers = []
+            for layer in range(len(prefixes[0])):
+                keys, values = [], []
+                for p, prefix in zip(shared, prefixes):
+                    k, v = prefix[layer]
+                    pad = k.new_zeros((1, k.shape[1], P - p, k.shape[3]))
+                    keys.append(torch.cat([pad, k], dim=2))
+                    values.append(torch.cat([pad, v], dim=2))
+                layers.append((torch.cat(keys), torch.cat(values)))
+            cache = DynamicCache(ddp_cache_data=layers)
+            out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                        use_cache=True, logits_to_keep=1)
+            first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
+            scores = [[float(first[i, c[0]]) for c in r.continuations] for i, r in enumerate(rows)]
+            # continuation tokens after the first, one row per (row, choice) that has some
+            todo = [(i, j, c) for i, r in enumerate(rows) for j, c in enumerate(r.continuations) if len(c) > 1]
+            if not todo:
+                return scores
+            W = max(len(c) for _, _, c in todo)
             cache = out.past_key_values
-            cache.batch_repeat_interleave(len(continuations))
-            width = max(len(c) for c in continuations)
-            ids = torch.zeros((len(continuations), width), dtype=torch.long)
-            for row, c in enumerate(continuations):
-                ids[row, : len(c)] = torch.tensor(c)
-            # right padding needs no mask: in a causal model no real token attends to a later pad
-            rest = torch.log_softmax(self.model(input_ids=ids, cache=cache).logits.float(), dim=-1)
-        scores = []
-        for row, c in enumerate(continuations):
-            total = float(first[c[0]])
-            if len(c) > 1:
-                total += float(rest[row, torch.arange(len(c) - 1), torch.tensor(c[1:])].sum())
-            scores.append(total)
+            cache.batch_select_indices(torch.tensor([i for i, _, _ in todo]))
+            cont = torch.zeros((len(todo), W), dtype=torch.long)
+            cont_pos = torch.zeros((len(todo), W), dtype=torch.long)
+            for row, (i, _, c) in enumerate(todo):
+                cont[row, : len(c)] = torch.tensor(c)
+                cont_pos[row] = torch.arange(W) + shared[i] + len(rests[i])
+            cont_mask = torch.cat([mask[[i for i, _, _ in todo]], torch.ones((len(todo), W), dtype=torch.long)], 1)
+            logits = model(input_ids=cont, attention_mask=cont_mask, position_ids=cont_pos, past_key_values=cache,
+                           use_cache=True).logits
+            rest = torch.log_softmax(logits.float(), dim=-1)
+        for row, (i, j, c) in enumerate(todo):
+            scores[i][j] += float(rest[row, torch.arange(len(c) - 1), torch.tensor(c[1:])].sum())
         return scores
 
-    def _choice_scores(self, request: ReasonRequest, with_evidence: bool) -> list[float]:
+    def _shared_len(self, request: ReasonRequest) -> int:
+        """How many leading prompt tokens every prompt of this question has, whatever the evidence
+        (the part before the first evidence token): one prefix cache then serves the item's
+        no-evidence row and every tool set's row."""
+        key = (request.question, request.choices)
+        if key not in self._shared:
+            bare, _ = self._prompt(ReasonRequest(*key), False)
+            probe, _ = self._prompt(ReasonRequest(*key, ("x",)), True)
+            self._shared[key] = next((k for k, (a, b) in enumerate(zip(bare, probe)) if a != b),
+                                     min(len(bare), len(probe)))
+        return self._shared[key]
+
+    def _score_row(self, request: ReasonRequest, with_evidence: bool) -> _ScoreRow:
         prompt, sep = self._prompt(request, with_evidence)
-        # the tokens this prompt shares with the item's no-evidence prompt do not depend on the evidence
-        bare, _ = self._prompt(request, False) if with_evidence else (prompt, sep)
-        shared = next((k for k, (a, b) in enumerate(zip(prompt, bare)) if a != b), min(len(prompt), len(bare)))
         end = self.tokenizer.encode("<|im_end|>", add_special_tokens=False) if self.score_end else []
         continuations = [self.tokenizer.encode(sep + c, add_special_tokens=False) + end for c in request.choices]
-        sums = self._choice_logprobs(prompt, continuations, shared)
-        if self.calibration == "mean":
-            return [s / len(c) for s, c in zip(sums, continuations)]
-        return sums
+        return _ScoreRow(prompt, self._shared_len(request), continuations)
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
-        answers = []
+        """All requests' choice scores in padded batches of `max_batch` rows, together with the
+        no-evidence scores evidence_pmi still needs (one row per distinct question)."""
         for req in requests:
-            start = time.perf_counter()
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
-            scores = self._choice_scores(req, with_evidence=True)
-            if self.calibration == "evidence_pmi" and any(t.strip() for t in req.tool_texts):
+        start = time.perf_counter()
+        rows = [self._score_row(req, with_evidence=True) for req in requests]
+        priors: dict[tuple, ReasonRequest] = {}
+        if self.calibration == "evidence_pmi":
+            for req in requests:
                 key = (req.question, req.choices)
-                if key not in self._prior_cache:
-                    self._prior_cache[key] = self._choice_scores(req, with_evidence=False)
-                scores = [s - p for s, p in zip(scores, self._prior_cache[key])]
+                if any(t.strip() for t in req.tool_texts) and key not in self._prior_cache:
+                    priors.setdefault(key, req)
+        rows += [self._score_row(req, with_evidence=False) for req in priors.values()]
+        sums = self._score_rows(rows)
+        for key, prior in zip(priors, sums[len(requests):]):
+            self._prior_cache[key] = prior
+        seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
+        answers = []
+        for req, row, scores in zip(requests, rows, sums):
+            if self.calibration == "mean":
+                scores = [s / len(c) for s, c in zip(scores, row.continuations)]
+            elif self.calibration == "evidence_pmi" and any(t.strip() for t in req.tool_texts):
+                scores = [s - p for s, p in zip(scores, self._prior_cache[(req.question, req.choices)])]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
-            answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best],
-                                  time.perf_counter() - start))
+            answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best], seconds))
         return answers
 
 

@@ -3,6 +3,7 @@
     train:
       env: {data: ..., split: train, max_items: 200, max_calls: 3, reward: relative, cost_weight: 0.02}
       num_env_runners: 0        # 0: sample in the driver process (one reasoner copy)
+      num_envs_per_env_runner: 1  # >1: a BatchedVectorEnv, one batched pool call per step
       num_learners: 0
       num_gpus_per_learner: 0
       lr: 0.0003                # RLlib's default 5e-5 barely learns on problems this small
@@ -20,7 +21,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.tune.registry import register_env
 
-from env.factory import make_env
+from env.factory import cache_counters, make_env
 from policy.router_module import RouterModule
 
 ENV_NAME = "audiorouter-AudioToolEnv"
@@ -39,17 +40,36 @@ class EpisodeOutcomeMetrics(RLlibCallback):
         metrics_logger.log_value("tool_calls", float(len(info["tools"])), reduce="mean")
         metrics_logger.log_value("tool_cost", float(info["cost"]), reduce="mean")
 
+    def on_sample_end(self, *, env_runner=None, metrics_logger=None, **kwargs):
+        """Cache lookups this runner made since its last sample, summed over runners by RLlib:
+        `tool_cache_hits`, `tool_cache_misses`, `reasoner_cache_hits`, `reasoner_cache_misses`
+        (a miss is a call to the pool, or a computation without pools)."""
+        if metrics_logger is None or env_runner is None or getattr(env_runner, "env", None) is None:
+            return
+        now = cache_counters(env_runner.env)
+        last = getattr(self, "_last_counters", {})
+        for key, value in now.items():
+            metrics_logger.log_value(key, float(value - last.get(key, 0)), reduce="sum")
+        self._last_counters = now
 
-def build_ppo_config(cfg: dict) -> PPOConfig:
-    """`cfg` is the whole config; tools, reasoner and cache_dir are passed down to the env."""
+
+def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
+    """`cfg` is the whole config; tools, reasoner and cache_dir are passed down to the env, and
+    `pools` ({"tools": address, "reasoner": address}) when the driver started shared pools."""
     train = dict(cfg.get("train", {}))
     env_config = {"tools": cfg.get("tools"), "reasoner": cfg.get("reasoner"), "cache_dir": cfg.get("cache_dir"),
                   **train.get("env", {})}
+    if pools:
+        env_config["pools"] = pools
     register_env(ENV_NAME, make_env)
+    num_envs = int(train.get("num_envs_per_env_runner", 1))
     return (
         PPOConfig()
         .environment(ENV_NAME, env_config=env_config)
-        .env_runners(num_env_runners=int(train.get("num_env_runners", 0)), num_envs_per_env_runner=1)
+        # several envs per runner: RLlib calls make_env with num_envs (its vector entry point),
+        # which returns one BatchedVectorEnv; one env keeps gymnasium's plain sync wrapper
+        .env_runners(num_env_runners=int(train.get("num_env_runners", 0)), num_envs_per_env_runner=num_envs,
+                     gym_env_vectorize_mode="vector_entry_point" if num_envs > 1 else "sync")
         .learners(num_learners=int(train.get("num_learners", 0)),
                   num_gpus_per_learner=float(train.get("num_gpus_per_learner", 0)))
         .training(lr=float(train.get("lr", 3e-4)), train_batch_size_per_learner=int(train.get("train_batch_size", 256)),

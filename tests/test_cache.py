@@ -66,3 +66,17 @@ def test_evidence_is_in_config_order_whatever_the_call_order():
     a = ToolResult(tool="a", ok=True, text="A", data={})
     b_failed = ToolResult(tool="b", ok=False, text="", data={}, error="boom")
     assert ex.evidence([c, b_failed, a]) == ("A", "C") == ex.evidence([a, c])
+
+
+def test_read_only_view_sees_other_writers_and_never_writes(tmp_path):
+    writer = ParquetCache(str(tmp_path), flush_every=1)
+    writer.put("a", {"v": 1})
+    view = ParquetCache(str(tmp_path), read_only=True)
+    assert view.get("a") == {"v": 1}
+    writer.put("b", {"v": 2})  # written after the view opened
+    assert view.get("b") is None
+    assert view.refresh() == 1 and view.get("b") == {"v": 2}
+    view.put("c", {"v": 3})  # kept in memory, never on disk
+    view.flush()
+    assert view.get("c") == {"v": 3} and ParquetCache(str(tmp_path)).get("c") is None
+    assert len(list(tmp_path.glob("part-*.parquet"))) == 2

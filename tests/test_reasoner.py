@@ -37,11 +37,19 @@ def test_evidence_flips_the_answer(smollm):
 
 
 def test_deterministic_and_batched_equals_single(smollm):
-    reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES[:3]] + [ReasonRequest(CASES[0][0], CASES[0][1])]
+    """Padded batches (prompts of different lengths, multi-token choices, rows with and without
+    evidence) score like one request at a time, up to float rounding."""
+    reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES[:3] + CASES[4:5]] + [ReasonRequest(*CASES[0][:2])]
+    reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
+    assert len({len(smollm._score_row(r, True).prompt) for r in reqs}) > 2  # really padded
+    assert any(len(c) > 1 for r in reqs for c in smollm._score_row(r, True).continuations)
     batched = smollm.answer_batch(reqs)
     single = [smollm.answer_batch([r])[0] for r in reqs]
+    again = smollm.answer_batch(reqs)
     assert [a.choice for a in batched] == [a.choice for a in single]
-    assert [a.scores for a in batched] == [a.scores for a in single]
+    assert [a.scores for a in batched] == [a.scores for a in again]  # deterministic
+    for b, s in zip(batched, single):
+        assert b.scores == pytest.approx(s.scores, abs=2e-3)
 
 
 def test_cached_reasoner_serves_repeats(smollm, tmp_path):

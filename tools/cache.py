@@ -2,13 +2,17 @@
 
 Each writer appends its own shard file (`part-<pid>-<random>.parquet`), written to a
 temporary name and renamed into place, so readers never see a torn file and concurrent
-writers on one node never overwrite each other. Opening the cache reads every shard.
+writers on one node never overwrite each other. Opening the cache reads every shard;
+`refresh()` reads the shards other processes wrote since. A `read_only` cache (an env
+runner's view of what the tool and reasoner pools write) never writes. Safe to share
+between threads (a pool server answers concurrent callers).
 """
 from __future__ import annotations
 
 import glob
 import json
 import os
+import threading
 import uuid
 from typing import Any
 
@@ -17,47 +21,67 @@ import pyarrow.parquet as pq
 
 
 class ParquetCache:
-    def __init__(self, folder: str | None, flush_every: int = 256):
+    def __init__(self, folder: str | None, flush_every: int = 256, read_only: bool = False):
         self.folder = folder
         self.flush_every = flush_every
+        self.read_only = read_only
         self._data: dict[str, str] = {}
         self._pending: dict[str, str] = {}
+        self._read: set[str] = set()  # shard files already loaded
+        self._lock = threading.RLock()
         self.hits = 0
         self.misses = 0
         if folder:
             os.makedirs(folder, exist_ok=True)
-            for path in sorted(glob.glob(os.path.join(folder, "part-*.parquet"))):
+            self.refresh()
+
+    def refresh(self) -> int:
+        """Load the shards written since the last look (by this or another process); returns how many."""
+        if not self.folder:
+            return 0
+        with self._lock:
+            new = [p for p in sorted(glob.glob(os.path.join(self.folder, "part-*.parquet"))) if p not in self._read]
+            for path in new:
                 table = pq.read_table(path)
                 self._data.update(zip(table.column("key").to_pylist(), table.column("value").to_pylist()))
+                self._read.add(path)
+            return len(new)
 
     def __len__(self) -> int:
         return len(self._data)
 
     def get(self, key: str) -> Any | None:
-        value = self._data.get(key)
-        if value is None:
-            self.misses += 1
-            return None
-        self.hits += 1
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.hits += 1
         return json.loads(value)
 
     def put(self, key: str, value: Any) -> None:
         encoded = json.dumps(value, sort_keys=True)
-        self._data[key] = encoded
-        self._pending[key] = encoded
-        if len(self._pending) >= self.flush_every:
-            self.flush()
+        with self._lock:
+            self._data[key] = encoded
+            if self.read_only:
+                return
+            self._pending[key] = encoded
+            if len(self._pending) >= self.flush_every:
+                self.flush()
 
     def flush(self) -> None:
-        if not self.folder or not self._pending:
+        with self._lock:
+            if not self.folder or not self._pending:
+                self._pending.clear()
+                return
+            name = f"part-{os.getpid()}-{uuid.uuid4().hex[:12]}.parquet"
+            tmp = os.path.join(self.folder, f".{name}.tmp")
+            table = pa.table({"key": list(self._pending), "value": list(self._pending.values())})
+            pq.write_table(table, tmp)
+            path = os.path.join(self.folder, name)
+            os.replace(tmp, path)
+            self._read.add(path)
             self._pending.clear()
-            return
-        name = f"part-{os.getpid()}-{uuid.uuid4().hex[:12]}.parquet"
-        tmp = os.path.join(self.folder, f".{name}.tmp")
-        table = pa.table({"key": list(self._pending), "value": list(self._pending.values())})
-        pq.write_table(table, tmp)
-        os.replace(tmp, os.path.join(self.folder, name))
-        self._pending.clear()
 
     def stats(self) -> dict[str, int]:
         return {"entries": len(self._data), "hits": self.hits, "misses": self.misses}

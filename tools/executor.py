@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from tools.base import Audio, AudioError, Tool, ToolResult, load_audio
 from tools.cache import ParquetCache
 
 
+ToolCall = tuple[str, str, Sequence[str], Sequence[str]]  # audio path, question, choices, tool names
+
+
+class RemoteTools(Protocol):
+    """Where an executor sends its cache misses instead of running them itself (a tool pool)."""
+
+    def run_batch(self, calls: Sequence[ToolCall]) -> list[list[dict]]: ...
+
+
 class ToolExecutor:
-    def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None):
+    """Runs tools through the cache. With `remote` (an env runner's view of a tool pool) the
+    misses go to the pool in one call and this process never loads a tool model; `tools` then
+    only supply names, costs and preconditions (their models load lazily, on first run)."""
+
+    def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None, remote: RemoteTools | None = None):
         self.tools = {t.name: t for t in tools}
         self.cache = cache if cache is not None else ParquetCache(None)  # an empty cache is falsy
+        self.remote = remote
         self._hashes: dict[str, str] = {}
 
     @property
@@ -62,22 +76,41 @@ class ToolExecutor:
 
     def run(self, audio_path: str, question: str, choices: Sequence[str], names: Sequence[str]) -> list[ToolResult]:
         """Results in the order of `names`; raises AudioError if the file is not usable audio."""
-        sha = self.audio_hash(audio_path)
-        audio: Audio | None = None
-        results = []
-        for name in names:
-            if name not in self.tools:
-                raise KeyError(f"unknown tool {name!r}; configured tools: {self.names}")
-            tool = self.tools[name]
-            key = self.cache_key(tool, sha, choices)
-            cached = self.cache.get(key)
-            if cached is not None:
-                results.append(ToolResult.from_dict(cached))
-                continue
-            if audio is None:
-                audio = load_audio(audio_path)
-            result = tool.run(audio, question, choices)
-            if result.ok:  # errors are not cached: a transient failure may pass next time
-                self.cache.put(key, result.to_dict())
-            results.append(result)
-        return results
+        return self.run_many([(audio_path, question, choices, names)])[0]
+
+    def run_many(self, calls: Sequence[ToolCall]) -> list[list[ToolResult]]:
+        """Each call's results in the order of its names: cached ones from the cache, the rest run
+        here or, with `remote`, in one batched call to the pool (vectorized envs step together)."""
+        results: list[list[ToolResult | None]] = []
+        missing: list[tuple[int, list[int]]] = []  # call index -> positions still to run
+        for c, (audio_path, question, choices, names) in enumerate(calls):
+            sha = self.audio_hash(audio_path)
+            row: list[ToolResult | None] = []
+            for name in names:
+                if name not in self.tools:
+                    raise KeyError(f"unknown tool {name!r}; configured tools: {self.names}")
+                cached = self.cache.get(self.cache_key(self.tools[name], sha, choices))
+                row.append(ToolResult.from_dict(cached) if cached is not None else None)
+            results.append(row)
+            todo = [k for k, r in enumerate(row) if r is None]
+            if todo:
+                missing.append((c, todo))
+        if missing and self.remote is not None:
+            fresh = self.remote.run_batch([(calls[c][0], calls[c][1], calls[c][2], [calls[c][3][k] for k in todo])
+                                           for c, todo in missing])
+            fresh = [[ToolResult.from_dict(d) for d in row] for row in fresh]
+        else:
+            fresh = [self._run_here(calls[c], todo) for c, todo in missing]
+        for (c, todo), row in zip(missing, fresh):
+            audio_path, question, choices, names = calls[c]
+            sha = self.audio_hash(audio_path)
+            for k, result in zip(todo, row):
+                results[c][k] = result
+                if result.ok:  # errors are not cached: a transient failure may pass next time
+                    self.cache.put(self.cache_key(self.tools[names[k]], sha, choices), result.to_dict())
+        return results  # type: ignore[return-value]
+
+    def _run_here(self, call: ToolCall, positions: Sequence[int]) -> list[ToolResult]:
+        audio_path, question, choices, names = call
+        audio: Audio = load_audio(audio_path)
+        return [self.tools[names[k]].run(audio, question, choices) for k in positions]

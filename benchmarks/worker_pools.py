@@ -1,0 +1,127 @@
+"""Worker-pool benchmarks (docs/BENCHMARKS.md): batched reasoner throughput, warm vs cold env
+step, memory per pool. Run from the repository root after `make demo` (it reads the demo's
+probe data and its tool cache for the evidence texts):
+
+    python benchmarks/worker_pools.py reasoner    # 8 clients, one-at-a-time vs dynamic batching
+    python benchmarks/worker_pools.py step        # env step, empty caches vs warm, same episodes
+
+Each part starts its own local Ray (or uses RAY_ADDRESS) and prints a Markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from cluster.config import load_config  # noqa: E402
+from cluster.pools import ReasonerPool, ToolPool  # noqa: E402
+from env.items import load_items  # noqa: E402
+from env.reasoner import ReasonRequest  # noqa: E402
+from tools.cache import ParquetCache  # noqa: E402
+from tools.executor import ToolExecutor  # noqa: E402
+from tools.registry import build_tools  # noqa: E402
+
+
+def start_ray(num_cpus: int) -> None:
+    import ray
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    ray.init(address=os.environ.get("RAY_ADDRESS"), num_cpus=None if os.environ.get("RAY_ADDRESS") else num_cpus,
+             include_dashboard=False, log_to_driver=False,
+             _temp_dir=None if os.environ.get("RAY_ADDRESS") else tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
+
+
+def episode_requests(cfg: dict, n_items: int, seed: int) -> list[list[ReasonRequest]]:
+    """What env episodes send the reasoner: per episode [with the tools' evidence, without tools],
+    for tool sets like exploration picks (the expert tool, expert + another, two at random)."""
+    env = cfg["train"]["env"]
+    items, _ = load_items(env["data"], split=env.get("split", "train"))
+    executor = ToolExecutor(build_tools(cfg["tools"]), ParquetCache(os.path.join(cfg["cache_dir"], "tools")))
+    rng = random.Random(seed)
+    episodes = []
+    for item in items[:n_items]:
+        others = [n for n in executor.names if n != item.expert_tool]
+        for tools in ([item.expert_tool], [item.expert_tool, rng.choice(others)], rng.sample(others, 2)):
+            texts = executor.evidence(executor.run(item.audio, item.question, item.choices, tools))
+            episodes.append([ReasonRequest(item.question, tuple(item.choices), texts),
+                             ReasonRequest(item.question, tuple(item.choices), ())])
+    return episodes
+
+
+def reasoner_throughput(cfg: dict, clients: int, n_items: int, max_batch: int, max_wait_ms: float, rows: int,
+                        dtype: str) -> dict:
+    """`clients` threads, each sending its share of the episodes one episode at a time (a blocking
+    call, as an env runner does), to a one-replica reasoner pool without an answer cache."""
+    import ray
+
+    episodes = episode_requests(cfg, n_items, seed=0)
+    section = {**cfg["reasoner"], "max_batch": rows, "dtype": dtype}  # rows per forward pass
+    pool = ReasonerPool(section, None, replicas=1, num_cpus=2, max_batch=max_batch,
+                        max_wait_ms=max_wait_ms, name=f"bench-reasoner-{max_batch}", threads=2)
+    actor = pool.actors[0]
+    ray.get(actor.answer_batch.remote([ReasonRequest("warm up?", ("yes", "no"))]))  # weights loaded
+    shares = [episodes[k::clients] for k in range(clients)]
+    latencies: list[float] = []
+
+    def client(share):
+        for requests in share:
+            start = time.perf_counter()
+            ray.get(actor.answer_batch.remote(requests))
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    stats = pool.total()
+    pool.shutdown()
+    n = sum(len(e) for e in episodes)
+    return {"max_batch": max_batch, "requests": n, "wall_s": wall, "requests_per_s": n / wall,
+            "mean_batch": stats.get("mean_batch", 0.0), "p50_latency_s": statistics.median(latencies),
+            "peak_rss_mb": stats["peak_rss_mb"]}
+
+
+def run_reasoner(args) -> None:
+    cfg = load_config(args.config, [])
+    start_ray(num_cpus=2)
+    rows = [reasoner_throughput(cfg, args.clients, args.items, 1, 0.0, 1, args.dtype),
+            reasoner_throughput(cfg, args.clients, args.items, args.max_batch, args.max_wait_ms, args.rows,
+                                args.dtype)]
+    print(f"\n{args.clients} concurrent clients, {rows[0]['requests']} requests "
+          f"({args.items} training items x 3 tool sets x with/without tools), {args.dtype}, no answer cache\n")
+    print("| server | wall s | requests/s | mean batch | median latency per episode s | server peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        label = "one request at a time" if r["max_batch"] == 1 else \
+            f"dynamic batching (max {r['max_batch']} requests, {args.rows} rows per pass, wait {args.max_wait_ms:g} ms)"
+        print(f"| {label} | {r['wall_s']:.1f} | {r['requests_per_s']:.2f} | {r['mean_batch']:.1f} | "
+              f"{r['p50_latency_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+    print(f"\nthroughput ratio: {rows[1]['requests_per_s'] / rows[0]['requests_per_s']:.2f}x")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("part", choices=["reasoner", "step"])
+    p.add_argument("--config", default="configs/demo.yaml")
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--items", type=int, default=16)
+    p.add_argument("--max-batch", type=int, default=16, help="requests the server batches")
+    p.add_argument("--rows", type=int, default=8, help="rows per forward pass")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    p.add_argument("--max-wait-ms", type=float, default=10.0)
+    args = p.parse_args()
+    {"reasoner": run_reasoner}[args.part](args)
+
+
+if __name__ == "__main__":
+    main()

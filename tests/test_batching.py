@@ -1,0 +1,80 @@
+"""Dynamic batching of reasoner requests from concurrent callers (env/batching.py)."""
+import threading
+import time
+
+import pytest
+
+from env.batching import BatchingReasoner
+from env.reasoner import Answer, ReasonRequest
+
+
+class RecordingBackend:
+    """Answers with the first choice, records each batch; `fail_on` makes a batch raise."""
+
+    id = "recording"
+
+    def __init__(self, seconds_per_batch=0.02, fail_on=None):
+        self.batches = []
+        self.seconds = seconds_per_batch
+        self.fail_on = fail_on
+        self.active = 0
+        self.max_active = 0
+
+    def answer_batch(self, requests):
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        time.sleep(self.seconds)
+        self.active -= 1
+        self.batches.append([r.question for r in requests])
+        if self.fail_on and any(r.question == self.fail_on for r in requests):
+            raise RuntimeError("backend failed")
+        return [Answer(r.question, 0) for r in requests]  # echo the question: callers check they got theirs
+
+
+def run_clients(reasoner, clients, per_client):
+    got = {}
+
+    def client(k):
+        got[k] = [reasoner.answer_batch([ReasonRequest(f"{k}-{j}", ("a", "b"))])[0].choice for j in range(per_client)]
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got
+
+
+def test_concurrent_callers_are_batched_and_each_gets_its_own_answers():
+    backend = RecordingBackend()
+    reasoner = BatchingReasoner(backend, max_batch=8, max_wait_ms=20)
+    got = run_clients(reasoner, clients=8, per_client=5)
+    assert got == {k: [f"{k}-{j}" for j in range(5)] for k in range(8)}
+    assert max(len(b) for b in backend.batches) <= 8
+    assert reasoner.stats()["requests"] == 40
+    assert reasoner.stats()["mean_batch"] >= 4  # 8 waiting callers, not one at a time
+    assert backend.max_active == 1  # the backend is only ever called from one thread
+    assert reasoner.id == "recording"
+
+
+def test_max_batch_one_is_one_request_at_a_time():
+    backend = RecordingBackend(seconds_per_batch=0.0)
+    reasoner = BatchingReasoner(backend, max_batch=1, max_wait_ms=0)
+    run_clients(reasoner, clients=4, per_client=3)
+    assert [len(b) for b in backend.batches] == [1] * 12
+
+
+def test_a_lone_request_waits_at_most_max_wait():
+    reasoner = BatchingReasoner(RecordingBackend(seconds_per_batch=0.0), max_batch=8, max_wait_ms=50)
+    start = time.perf_counter()
+    reasoner.answer_batch([ReasonRequest("alone", ("a", "b"))])
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_failing_batch_raises_in_its_callers_and_the_server_goes_on():
+    reasoner = BatchingReasoner(RecordingBackend(fail_on="bad"), max_batch=4, max_wait_ms=0)
+    with pytest.raises(RuntimeError, match="backend failed"):
+        reasoner.answer_batch([ReasonRequest("bad", ("a", "b"))])
+    assert reasoner.answer_batch([ReasonRequest("good", ("a", "b"))])[0].choice == "good"
+    with pytest.raises(ValueError):
+        BatchingReasoner(RecordingBackend(), max_batch=0)
