@@ -4,6 +4,7 @@ probe data and its tool cache for the evidence texts):
 
     python benchmarks/worker_pools.py reasoner    # 8 clients, one-at-a-time vs dynamic batching
     python benchmarks/worker_pools.py step        # env step, empty caches vs warm, same episodes
+    python benchmarks/worker_pools.py runners     # PPO env steps/s with 1 vs 2 env runners, pools
 
 Each part starts its own local Ray (or uses RAY_ADDRESS) and prints a Markdown table.
 """
@@ -109,18 +110,126 @@ def run_reasoner(args) -> None:
     print(f"\nthroughput ratio: {rows[1]['requests_per_s'] / rows[0]['requests_per_s']:.2f}x")
 
 
+def scripted_episodes(env, n_items: int, seed: int) -> list[tuple[int, list[int]]]:
+    """(item index, tool actions) per episode: the expert tool, expert + another, two others."""
+    rng = random.Random(seed)
+    out = []
+    for k, item in enumerate(env.items[:n_items]):
+        expert = env.tool_names.index(item.expert_tool)
+        others = [a for a in range(env.n_tools) if a != expert]
+        for tools in ([expert], [expert, rng.choice(others)], rng.sample(others, 2)):
+            out.append((k, tools))
+    return out
+
+
+def time_steps(env, episodes) -> tuple[float, int]:
+    """Seconds spent in env.step (not reset: per-item features are not what the caches hold)."""
+    seconds, steps = 0.0, 0
+    for k, tools in episodes:
+        env._order = [k]
+        env.reset()
+        for action in tools + [env.answer_action]:
+            start = time.perf_counter()
+            _, _, done, _, _ = env.step(action)
+            seconds += time.perf_counter() - start
+            steps += 1
+            if done:
+                break
+    return seconds, steps
+
+
+def run_step(args) -> None:
+    """Cold: empty tool and reasoner caches; warm: a new env (new process state) over the caches
+    the cold pass wrote. Local: the env runs tools and reasoner itself; pools: through the pools."""
+    from env.factory import make_env
+
+    cfg = load_config(args.config, [])
+    start_ray(num_cpus=2)
+    rows = []
+    for mode in ("local", "pools"):
+        cache_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
+        env_config = {"tools": cfg["tools"], "reasoner": cfg["reasoner"], "cache_dir": cache_dir,
+                      **cfg["train"]["env"], "shuffle": False}
+        pools = None
+        if mode == "pools":
+            pools = [ToolPool(cfg["tools"], cache_dir, replicas=1, name="bench-tools"),
+                     ReasonerPool(cfg["reasoner"], cache_dir, replicas=1, name="bench-reasoner")]
+            env_config["pools"] = {"tools": pools[0].address, "reasoner": pools[1].address}
+        timings = {}
+        for phase in ("cold", "warm"):
+            env = make_env(env_config)
+            episodes = scripted_episodes(env, args.items, seed=0)
+            if phase == "cold":  # the reasoner's weights are not part of a step: load them first
+                env.reasoner.answer_batch([ReasonRequest("warm up?", ("yes", "no"))])
+            timings[phase] = time_steps(env, episodes)
+            env.close()
+        for pool in pools or []:
+            pool.shutdown()
+        (cold, n), (warm, _) = timings["cold"], timings["warm"]
+        rows.append((mode, n, cold / n, warm / n))
+    print(f"\n{args.items} training items x 3 tool sets, demo config tools and reasoner\n")
+    print("| env | steps | cold ms/step | warm ms/step | cold / warm |")
+    print("|---|---|---|---|---|")
+    for mode, n, cold, warm in rows:
+        print(f"| {mode} | {n} | {1000 * cold:.1f} | {1000 * warm:.3f} | {cold / warm:.0f}x |")
+
+
+def run_runners(args) -> None:
+    """PPO sampling throughput over the warm caches of `make demo`, env runners reaching the
+    pools by name: 1 vs 2 remote env runners (each with `num_envs_per_env_runner` envs)."""
+    import ray
+
+    from cluster.train import start_pools
+    from policy.ppo import build_ppo_config
+
+    base = load_config(args.config, [])
+    start_ray(num_cpus=2)
+    rows = []
+    for runners in (1, 2):
+        cfg = {**base, "pools": {"tools": {"replicas": 1, "num_cpus": 0}, "reasoner": {"replicas": 1, "num_cpus": 0}},
+               "train": {**base["train"], "num_env_runners": runners, "num_envs_per_env_runner": args.envs}}
+        pools = start_pools(cfg)
+        algo = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()}).build_algo()
+        algo.train()  # start-up: runners build their envs, question embeddings, first samples
+        steps = seconds = sample_seconds = 0.0
+        for _ in range(args.iterations):
+            start = time.perf_counter()
+            result = algo.train()
+            seconds += time.perf_counter() - start
+            steps += result["env_runners"]["num_env_steps_sampled"]
+            sample_seconds += result["timers"]["env_runner_sampling_timer"]
+        rss = ray.get([r.__ray_call__.remote(lambda self: __import__("cluster.pools").pools.peak_rss_mb())
+                       for r in algo.env_runner_group._worker_manager.actors().values()])
+        pool_rss = {name: pool.total()["peak_rss_mb"] for name, pool in pools.items()}
+        algo.stop()
+        for pool in pools.values():
+            pool.shutdown()
+        rows.append((runners, steps, steps / sample_seconds, steps / seconds, max(rss), pool_rss))
+    print(f"\nPPO on the demo config, warm caches, {args.envs} envs per runner, {args.iterations} iterations "
+          f"of {base['train']['train_batch_size']} steps each\n")
+    print("| env runners | env steps | steps/s while sampling | steps/s per iteration (with learner) | "
+          "runner peak RSS MB | tool pool RSS MB | reasoner pool RSS MB |")
+    print("|---|---|---|---|---|---|---|")
+    for runners, steps, sampling, overall, rss, pool_rss in rows:
+        print(f"| {runners} | {steps:.0f} | {sampling:.0f} | {overall:.0f} | {rss:.0f} | "
+              f"{pool_rss['tools']:.0f} | {pool_rss['reasoner']:.0f} |")
+    print(f"\n2 vs 1 env runners: {rows[1][2] / rows[0][2]:.2f}x sampling, {rows[1][3] / rows[0][3]:.2f}x per iteration")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=["reasoner", "step"])
+    p.add_argument("part", choices=["reasoner", "step", "runners"])
     p.add_argument("--config", default="configs/demo.yaml")
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--items", type=int, default=16)
+    p.add_argument("--iterations", type=int, default=4)
+    p.add_argument("--envs", type=int, default=4, help="envs per env runner")
     p.add_argument("--max-batch", type=int, default=16, help="requests the server batches")
     p.add_argument("--rows", type=int, default=8, help="rows per forward pass")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--max-wait-ms", type=float, default=10.0)
     args = p.parse_args()
-    {"reasoner": run_reasoner}[args.part](args)
+    {"reasoner": run_reasoner, "step": run_step, "runners": run_runners}[args.part](args)
 
 
 if __name__ == "__main__":

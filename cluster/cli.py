@@ -180,7 +180,43 @@ def cmd_cache_warm(args) -> int:
     print(f"tool cache warm: {counts.get('clips', 0)} clips, {counts.get('bad_audio', 0) + len(rejected)} "
           f"rejected, {counts.get('tool_errors', 0)} tool errors, {time.perf_counter() - start:.1f}s "
           f"({'in-process' if args.local else f'{args.workers} Ray workers'})")
+    if args.reasoner:
+        warm_reasoner_cache(cfg, items, args, specs)
     return 0
+
+
+def warm_reasoner_cache(cfg: dict, items: list, args, specs) -> None:
+    """Every answer an episode on these items can ask for (`AudioToolEnv.possible_requests`),
+    computed over the reasoner pool with dynamic batching: afterwards PPO on them never runs
+    the reasoner."""
+    from cluster.pools import ReasonerPool, pool_settings
+    from env.audio_tool_env import AudioToolEnv
+    from env.features import QuestionEncoder
+    from tools.cache import ParquetCache
+    from tools.executor import ToolExecutor
+    from tools.registry import build_tools
+    from tools.base import AudioError
+
+    start = time.perf_counter()
+    cache_dir = cfg.get("cache_dir")
+    executor = ToolExecutor(build_tools(specs), ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None))
+    max_calls = args.max_calls or int(cfg.get("train", {}).get("env", {}).get("max_calls", 3))
+    env = AudioToolEnv(items, executor, None, QuestionEncoder(), max_calls=max_calls)
+    requests = []
+    for item in items:
+        try:
+            requests += env.possible_requests(item)
+        except AudioError:
+            continue  # counted by the tool pass above
+    settings = pool_settings(cfg)["reasoner"]
+    settings["replicas"] = 0 if args.local else max(1, int(settings["replicas"]))
+    pool = ReasonerPool(cfg.get("reasoner"), cache_dir, **settings)
+    counts = pool.warm(requests, progress=not args.quiet)
+    batching = pool.total()
+    pool.shutdown()
+    print(f"reasoner cache warm: {counts['requests']} requests (every tool set of at most {max_calls} tools), "
+          f"{counts['computed']} computed, mean batch {batching.get('mean_batch', 0):.1f}, "
+          f"{time.perf_counter() - start:.1f}s")
 
 
 def cmd_tools_run(args) -> int:
@@ -259,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     warm.add_argument("--tools", default="all", help="comma-separated tool names from the config (default all)")
     warm.add_argument("--workers", type=int, default=2, help="Ray tool workers, one CPU each (default 2)")
     warm.add_argument("--local", action="store_true", help="in-process, no Ray")
+    warm.add_argument("--reasoner", action="store_true",
+                      help="then every reasoner answer an episode can ask for (the config's `pools.reasoner` pool)")
+    warm.add_argument("--max-calls", type=int, default=0, help="tool budget for --reasoner (default train.env.max_calls)")
     warm.set_defaults(func=cmd_cache_warm)
 
     tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)

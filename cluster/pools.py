@@ -191,8 +191,39 @@ class ReasonerPool(_Pool):
     def __init__(self, section: dict | None, cache_dir: str | None, replicas: int = 1, num_cpus: float = 1.0,
                  num_gpus: float = 0.0, max_batch: int = 8, max_wait_ms: float = 10.0, max_restarts: int = 2,
                  name: str = "audiorouter-reasoner", namespace: str | None = None, threads: int | None = None):
+        self.max_batch = int(max_batch)
         super().__init__((section, cache_dir, max_batch, max_wait_ms, threads), replicas, name, num_cpus,
                          num_gpus, max_restarts, max_concurrency=64, namespace=namespace)
+
+
+    def warm(self, requests: Sequence[ReasonRequest], chunk: int = 16, progress: bool = True) -> dict[str, int]:
+        """Answers for every request, into the answer cache; `in_flight` chunks per replica keep
+        each server's batcher full. Returns {"requests": n, "computed": misses}."""
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(requests), desc="reasoner cache", unit="req", disable=not progress)
+        before = self.total().get("misses", 0)
+        parts = [list(requests[i: i + chunk]) for i in range(0, len(requests), chunk)][::-1]
+        if self.local is not None:
+            while parts:
+                part = parts.pop()
+                self.local.answer_batch(part)
+                bar.update(len(part))
+        else:
+            import ray
+
+            running = {}
+            in_flight = 2 * max(1, self.max_batch // chunk + 1)  # enough queued work to fill a batch
+            while parts or running:
+                while parts and len(running) < in_flight * len(self.actors):
+                    part = parts.pop()
+                    actor = self.actors[len(running) % len(self.actors)]
+                    running[actor.answer_batch.remote(part)] = len(part)
+                [done], _ = ray.wait(list(running), num_returns=1)
+                ray.get(done)
+                bar.update(running.pop(done))
+        bar.close()
+        return {"requests": len(requests), "computed": int(self.total().get("misses", 0) - before)}
 
 
 def pool_settings(cfg: dict) -> dict:

@@ -128,6 +128,19 @@ class AudioToolEnv(gym.Env):
         return [ReasonRequest(item.question, item.choices, self.executor.evidence(results)),
                 ReasonRequest(item.question, item.choices, ())]
 
+    def possible_requests(self, item: AudioQA) -> list[ReasonRequest]:
+        """Every reasoner request an episode on `item` can send: the no-tool one and one per set of
+        at most `max_calls` applicable tools (evidence from the executor, so tool results should be
+        cached first). The reasoner is frozen, so these answers are the whole reward table:
+        precomputed (`audiorouter cache warm --reasoner`), PPO samples from cache lookups alone."""
+        from itertools import combinations
+
+        applicable = [self.tool_names[k] for k, ok in enumerate(self._applicable(item)) if ok]
+        results = dict(zip(applicable, self.executor.run(item.audio, item.question, item.choices, applicable)))
+        texts = {self.executor.evidence([results[n] for n in tools])
+                 for size in range(self.max_calls + 1) for tools in combinations(applicable, size)}
+        return [ReasonRequest(item.question, item.choices, t) for t in sorted(texts)]
+
     def step(self, action):
         tool, ends, masked = self.plan(action)
         if tool is not None:

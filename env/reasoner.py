@@ -245,7 +245,7 @@ class SmolLMReasoner:
                     values.append(torch.cat([pad, v], dim=2))
                 layers.append((torch.cat(keys), torch.cat(values)))
             cache = DynamicCache(ddp_cache_data=layers)
-            out = model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+            out = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
                         use_cache=True, logits_to_keep=1)
             first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
             scores = [[float(first[i, c[0]]) for c in r.continuations] for i, r in enumerate(rows)]
@@ -262,7 +262,7 @@ class SmolLMReasoner:
                 cont[row, : len(c)] = torch.tensor(c)
                 cont_pos[row] = torch.arange(W) + shared[i] + len(rests[i])
             cont_mask = torch.cat([mask[[i for i, _, _ in todo]], torch.ones((len(todo), W), dtype=torch.long)], 1)
-            logits = model(input_ids=cont, attention_mask=cont_mask, position_ids=cont_pos, past_key_values=cache,
+            logits = model(input_ids=cont, attention_mask=cont_mask, position_ids=cont_pos, cache=cache,
                            use_cache=True).logits
             rest = torch.log_softmax(logits.float(), dim=-1)
         for row, (i, j, c) in enumerate(todo):
