@@ -138,82 +138,116 @@ def time_steps(env, episodes) -> tuple[float, int]:
     return seconds, steps
 
 
-def run_step(args) -> None:
-    """Cold: empty tool and reasoner caches; warm: a new env (new process state) over the caches
-    the cold pass wrote. Local: the env runs tools and reasoner itself; pools: through the pools."""
+def step_timings(cfg: dict, mode: str, n_items: int) -> dict:
+    """Cold and warm env-step cost in this process (run in a child process per mode, so its
+    peak RSS is what an env runner of that mode holds)."""
+    import ray
+
+    from cluster.pools import peak_rss_mb
     from env.factory import make_env
 
+    cache_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
+    env_config = {"tools": cfg["tools"], "reasoner": cfg["reasoner"], "cache_dir": cache_dir,
+                  **cfg["train"]["env"], "shuffle": False}
+    pools = None
+    if mode == "pools":
+        start_ray(num_cpus=2)  # this child's own Ray, gone when it exits
+        pools = [ToolPool(cfg["tools"], cache_dir, replicas=1, name="bench-tools"),
+                 ReasonerPool(cfg["reasoner"], cache_dir, replicas=1, name="bench-reasoner")]
+        env_config["pools"] = {"tools": pools[0].address, "reasoner": pools[1].address}
+    out = {"mode": mode}
+    for phase in ("cold", "warm"):
+        env = make_env(env_config)  # warm: a new env over the caches the cold pass wrote
+        episodes = scripted_episodes(env, n_items, seed=0)
+        if phase == "cold":  # the reasoner's weights are not part of a step: load them first
+            env.reasoner.answer_batch([ReasonRequest("warm up?", ("yes", "no"))])
+        out[phase], out["steps"] = time_steps(env, episodes)
+        env.close()
+    out["env_rss_mb"] = peak_rss_mb()
+    if pools:
+        out["pool_rss_mb"] = {p.names[0]: round(p.total()["peak_rss_mb"]) for p in pools}
+        for pool in pools:
+            pool.shutdown()
+        ray.shutdown()
+    return out
+
+
+def run_step(args) -> None:
+    """Cold: empty tool and reasoner caches; warm: a new env over the caches the cold pass wrote.
+    local: the env process runs the tools and the reasoner itself; pools: it calls the pools."""
+    import multiprocessing
+
     cfg = load_config(args.config, [])
-    start_ray(num_cpus=2)
     rows = []
     for mode in ("local", "pools"):
-        cache_dir = tempfile.mkdtemp(prefix=f"bench-{mode}-")
-        env_config = {"tools": cfg["tools"], "reasoner": cfg["reasoner"], "cache_dir": cache_dir,
-                      **cfg["train"]["env"], "shuffle": False}
-        pools = None
-        if mode == "pools":
-            pools = [ToolPool(cfg["tools"], cache_dir, replicas=1, name="bench-tools"),
-                     ReasonerPool(cfg["reasoner"], cache_dir, replicas=1, name="bench-reasoner")]
-            env_config["pools"] = {"tools": pools[0].address, "reasoner": pools[1].address}
-        timings = {}
-        for phase in ("cold", "warm"):
-            env = make_env(env_config)
-            episodes = scripted_episodes(env, args.items, seed=0)
-            if phase == "cold":  # the reasoner's weights are not part of a step: load them first
-                env.reasoner.answer_batch([ReasonRequest("warm up?", ("yes", "no"))])
-            timings[phase] = time_steps(env, episodes)
-            env.close()
-        for pool in pools or []:
-            pool.shutdown()
-        (cold, n), (warm, _) = timings["cold"], timings["warm"]
-        rows.append((mode, n, cold / n, warm / n))
+        with multiprocessing.get_context("spawn").Pool(1) as child:
+            rows.append(child.apply(step_timings, (cfg, mode, args.items)))
     print(f"\n{args.items} training items x 3 tool sets, demo config tools and reasoner\n")
-    print("| env | steps | cold ms/step | warm ms/step | cold / warm |")
-    print("|---|---|---|---|---|")
-    for mode, n, cold, warm in rows:
-        print(f"| {mode} | {n} | {1000 * cold:.1f} | {1000 * warm:.3f} | {cold / warm:.0f}x |")
+    print("| env | steps | cold ms/step | warm ms/step | cold / warm | env process peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        n = r["steps"]
+        print(f"| {r['mode']} | {n} | {1000 * r['cold'] / n:.1f} | {1000 * r['warm'] / n:.3f} | "
+              f"{r['cold'] / r['warm']:.0f}x | {r['env_rss_mb']:.0f} |")
+    print(f"\npool replicas' peak RSS MB: {rows[1]['pool_rss_mb']}")
 
 
 def run_runners(args) -> None:
-    """PPO sampling throughput over the warm caches of `make demo`, env runners reaching the
-    pools by name: 1 vs 2 remote env runners (each with `num_envs_per_env_runner` envs)."""
+    """PPO sampling throughput with env runners reaching the pools by name: 1 vs 2 remote env
+    runners (each with `--envs` envs), on `--items` training items whose every possible reasoner
+    answer is precomputed first (as `cache warm --reasoner` does), so sampling measures the env
+    runners, not the reasoner."""
     import ray
 
     from cluster.train import start_pools
+    from env.factory import make_env
     from policy.ppo import build_ppo_config
 
     base = load_config(args.config, [])
+    base["train"] = {**base["train"], "env": {**base["train"]["env"], "max_items": args.items}}
     start_ray(num_cpus=2)
+    pools_cfg = {"tools": {"replicas": 1, "num_cpus": 0}, "reasoner": {"replicas": 1, "num_cpus": 0}}
+    pools = start_pools({**base, "pools": pools_cfg})
+    env = make_env({"tools": base["tools"], "reasoner": base["reasoner"], "cache_dir": base["cache_dir"],
+                    **base["train"]["env"]})
+    requests = [r for item in env.items for r in env.possible_requests(item)]
+    start = time.perf_counter()
+    warm = pools["reasoner"].warm(requests, progress=False)
+    print(f"reasoner answers for {args.items} items: {warm['requests']} requests, {warm['computed']} computed, "
+          f"{time.perf_counter() - start:.0f}s")
     rows = []
     for runners in (1, 2):
-        cfg = {**base, "pools": {"tools": {"replicas": 1, "num_cpus": 0}, "reasoner": {"replicas": 1, "num_cpus": 0}},
-               "train": {**base["train"], "num_env_runners": runners, "num_envs_per_env_runner": args.envs}}
-        pools = start_pools(cfg)
+        cfg = {**base, "train": {**base["train"], "num_env_runners": runners, "num_envs_per_env_runner": args.envs}}
         algo = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()}).build_algo()
         algo.train()  # start-up: runners build their envs, question embeddings, first samples
-        steps = seconds = sample_seconds = 0.0
+        steps = seconds = 0.0
+        sampling = []
         for _ in range(args.iterations):
             start = time.perf_counter()
             result = algo.train()
             seconds += time.perf_counter() - start
             steps += result["env_runners"]["num_env_steps_sampled"]
-            sample_seconds += result["timers"]["env_runner_sampling_timer"]
-        rss = ray.get([r.__ray_call__.remote(lambda self: __import__("cluster.pools").pools.peak_rss_mb())
-                       for r in algo.env_runner_group._worker_manager.actors().values()])
-        pool_rss = {name: pool.total()["peak_rss_mb"] for name, pool in pools.items()}
+            sampling.append(result["env_runners"]["num_env_steps_sampled_lifetime_throughput"][
+                "throughput_since_last_reduce"])
+        rss = ray.get([r.__ray_call__.remote(lambda self: __import__("resource").getrusage(
+            __import__("resource").RUSAGE_SELF).ru_maxrss / 1024.0)
+            for r in algo.env_runner_group._worker_manager.actors().values()])
         algo.stop()
-        for pool in pools.values():
-            pool.shutdown()
-        rows.append((runners, steps, steps / sample_seconds, steps / seconds, max(rss), pool_rss))
-    print(f"\nPPO on the demo config, warm caches, {args.envs} envs per runner, {args.iterations} iterations "
-          f"of {base['train']['train_batch_size']} steps each\n")
-    print("| env runners | env steps | steps/s while sampling | steps/s per iteration (with learner) | "
-          "runner peak RSS MB | tool pool RSS MB | reasoner pool RSS MB |")
-    print("|---|---|---|---|---|---|---|")
-    for runners, steps, sampling, overall, rss, pool_rss in rows:
-        print(f"| {runners} | {steps:.0f} | {sampling:.0f} | {overall:.0f} | {rss:.0f} | "
-              f"{pool_rss['tools']:.0f} | {pool_rss['reasoner']:.0f} |")
-    print(f"\n2 vs 1 env runners: {rows[1][2] / rows[0][2]:.2f}x sampling, {rows[1][3] / rows[0][3]:.2f}x per iteration")
+        rows.append((runners, steps, statistics.median(sampling), steps / seconds, max(rss)))
+    pool_rss = {name: pool.total()["peak_rss_mb"] for name, pool in pools.items()}
+    misses = pools["reasoner"].total()["misses"]
+    for pool in pools.values():
+        pool.shutdown()
+    print(f"\nPPO on the demo config ({args.items} items), {args.envs} envs per runner, {args.iterations} iterations "
+          f"of {base['train']['train_batch_size']} steps; reasoner computations during PPO: "
+          f"{misses - warm['computed']:.0f}\n")
+    print("| env runners | env steps | sampling steps/s (RLlib) | steps/s per iteration (with learner) | "
+          "peak RSS per runner MB |")
+    print("|---|---|---|---|---|")
+    for runners, steps, sampling_rate, overall, rss in rows:
+        print(f"| {runners} | {steps:.0f} | {sampling_rate:.0f} | {overall:.0f} | {rss:.0f} |")
+    print(f"\npools: tool replica peak RSS {pool_rss['tools']:.0f} MB, reasoner replica {pool_rss['reasoner']:.0f} MB")
+    print(f"2 vs 1 env runners: {rows[1][2] / rows[0][2]:.2f}x sampling, {rows[1][3] / rows[0][3]:.2f}x per iteration")
 
 
 def main() -> None:
@@ -221,7 +255,7 @@ def main() -> None:
     p.add_argument("part", choices=["reasoner", "step", "runners"])
     p.add_argument("--config", default="configs/demo.yaml")
     p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--items", type=int, default=16)
+    p.add_argument("--items", type=int, default=16, help="training items (runners: 40 if not given)")
     p.add_argument("--iterations", type=int, default=4)
     p.add_argument("--envs", type=int, default=4, help="envs per env runner")
     p.add_argument("--max-batch", type=int, default=16, help="requests the server batches")

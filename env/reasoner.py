@@ -12,6 +12,7 @@ reply, never by parsing free text.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -95,7 +96,7 @@ class SmolLMReasoner:
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
-                 max_batch: int = 8, dtype: str = "float32"):
+                 max_batch: int = 8, dtype: str = "float32", device: str = "cpu"):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         path = gguf_path or packaged_smollm2_gguf()
@@ -112,6 +113,7 @@ class SmolLMReasoner:
         # bfloat16 runs on the CPU's AMX/AVX-512 bf16 units where it has them (~1.5x one row, ~2x
         # batched here, docs/BENCHMARKS.md); it rounds scores differently, so it is part of the id
         self.dtype = dtype
+        self.device = device  # "cuda" for a GPU (benchmarks/gpu_batching.py); answers keep one id
         self.model_file = os.path.basename(path)
         self._model = self._tokenizer = None
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
@@ -135,8 +137,15 @@ class SmolLMReasoner:
         folder = os.path.dirname(self.path)
         self._tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
         self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file,
-                                                           dtype=getattr(torch, self.dtype))
+                                                           dtype=getattr(torch, self.dtype)).to(self.device)
         self._model.eval()
+
+    @functools.cached_property
+    def _cache_kwarg(self) -> str:
+        """transformers 5 renamed `past_key_values` to `cache` (the old name warns until 5.40)."""
+        import inspect
+
+        return "cache" if "cache" in inspect.signature(type(self.model).forward).parameters else "past_key_values"
 
     @property
     def model(self):
@@ -179,7 +188,8 @@ class SmolLMReasoner:
                 mask[i, width - len(p):] = 1
                 positions[i, width - len(p):] = torch.arange(len(p))
             with torch.inference_mode():
-                cache = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                cache = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                   position_ids=positions.to(self.device), use_cache=True,
                                    logits_to_keep=1).past_key_values
             for i, p in enumerate(missing):
                 self._prefix_kv[p] = [(layer.keys[i: i + 1, :, width - len(p):].clone(),
@@ -245,9 +255,11 @@ class SmolLMReasoner:
                     values.append(torch.cat([pad, v], dim=2))
                 layers.append((torch.cat(keys), torch.cat(values)))
             cache = DynamicCache(ddp_cache_data=layers)
-            out = model(input_ids=ids, attention_mask=mask, position_ids=positions, cache=cache,
+            mask = mask.to(self.device)
+            out = model(input_ids=ids.to(self.device), attention_mask=mask, position_ids=positions.to(self.device),
+                        **{self._cache_kwarg: cache},
                         use_cache=True, logits_to_keep=1)
-            first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
+            first = torch.log_softmax(out.logits[:, -1].float(), dim=-1).cpu()
             scores = [[float(first[i, c[0]]) for c in r.continuations] for i, r in enumerate(rows)]
             # continuation tokens after the first, one row per (row, choice) that has some
             todo = [(i, j, c) for i, r in enumerate(rows) for j, c in enumerate(r.continuations) if len(c) > 1]
@@ -255,16 +267,17 @@ class SmolLMReasoner:
                 return scores
             W = max(len(c) for _, _, c in todo)
             cache = out.past_key_values
-            cache.batch_select_indices(torch.tensor([i for i, _, _ in todo]))
+            cache.batch_select_indices(torch.tensor([i for i, _, _ in todo], device=self.device))
             cont = torch.zeros((len(todo), W), dtype=torch.long)
             cont_pos = torch.zeros((len(todo), W), dtype=torch.long)
             for row, (i, _, c) in enumerate(todo):
                 cont[row, : len(c)] = torch.tensor(c)
                 cont_pos[row] = torch.arange(W) + shared[i] + len(rests[i])
-            cont_mask = torch.cat([mask[[i for i, _, _ in todo]], torch.ones((len(todo), W), dtype=torch.long)], 1)
-            logits = model(input_ids=cont, attention_mask=cont_mask, position_ids=cont_pos, cache=cache,
-                           use_cache=True).logits
-            rest = torch.log_softmax(logits.float(), dim=-1)
+            cont_mask = torch.cat([mask[[i for i, _, _ in todo]],
+                                   torch.ones((len(todo), W), dtype=torch.long, device=self.device)], 1)
+            logits = model(input_ids=cont.to(self.device), attention_mask=cont_mask,
+                           position_ids=cont_pos.to(self.device), use_cache=True, **{self._cache_kwarg: cache}).logits
+            rest = torch.log_softmax(logits.float(), dim=-1).cpu()
         for row, (i, j, c) in enumerate(todo):
             scores[i][j] += float(rest[row, torch.arange(len(c) - 1), torch.tensor(c[1:])].sum())
         return scores
