@@ -45,11 +45,13 @@ def test_deterministic_and_batched_equals_single(smollm):
     assert any(len(c) > 1 for r in reqs for c in smollm._score_row(r, True).continuations)
     batched = smollm.answer_batch(reqs)
     single = [smollm.answer_batch([r])[0] for r in reqs]
-    again = smollm.answer_batch(reqs)
-    assert [a.choice for a in batched] == [a.choice for a in single]
-    assert [a.scores for a in batched] == [a.scores for a in again]  # deterministic
-    for b, s in zip(batched, single):
-        assert b.scores == pytest.approx(s.scores, abs=2e-3)
+    again, third = smollm.answer_batch(reqs), smollm.answer_batch(reqs)
+    assert [a.choice for a in batched] == [a.choice for a in single] == [a.choice for a in again]
+    # the same batch gives the same scores; a different batch composition (the first call also ran
+    # the no-evidence rows) moves them by float rounding only
+    assert [a.scores for a in again] == [a.scores for a in third]
+    for b, s, a in zip(batched, single, again):
+        assert b.scores == pytest.approx(s.scores, abs=2e-3) and b.scores == pytest.approx(a.scores, abs=2e-3)
 
 
 def test_cached_reasoner_serves_repeats(smollm, tmp_path):
