@@ -182,6 +182,9 @@ def cmd_cache_warm(args) -> int:
           f"({'in-process' if args.local else f'{args.workers} Ray workers'})")
     if args.reasoner:
         warm_reasoner_cache(cfg, items, args, specs)
+    from cluster.train import compact_caches
+
+    compact_caches(cfg.get("cache_dir"))
     return 0
 
 

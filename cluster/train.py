@@ -124,7 +124,17 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         e = cfg.get("eval", {})
         if e.get("after_train", True):
             summary["results"] = evaluate_after_training(cfg, router_path, run_dir, progress)
+    compact_caches(cfg.get("cache_dir"))
     return summary
+
+
+def compact_caches(cache_dir: str | None) -> None:
+    """One shard per cache after a run: the pools write a small shard per call."""
+    from tools.cache import ParquetCache
+
+    if cache_dir:
+        for name in ("tools", "reasoner"):
+            ParquetCache(os.path.join(cache_dir, name)).compact()
 
 
 def evaluate_after_training(cfg: dict, router_path: str, run_dir: str, progress: bool) -> dict[str, dict]:

@@ -80,3 +80,18 @@ def test_read_only_view_sees_other_writers_and_never_writes(tmp_path):
     view.flush()
     assert view.get("c") == {"v": 3} and ParquetCache(str(tmp_path)).get("c") is None
     assert len(list(tmp_path.glob("part-*.parquet"))) == 2
+
+
+def test_compact_merges_shards_into_one_with_the_same_entries(tmp_path):
+    writer = ParquetCache(str(tmp_path), flush_every=1)
+    for k in range(5):
+        writer.put(f"k{k}", {"v": k})  # one shard each
+    other = ParquetCache(str(tmp_path), flush_every=1)
+    other.put("k9", {"v": 9})
+    assert len(list(tmp_path.glob("part-*.parquet"))) == 6
+    assert writer.compact() == 6
+    assert len(list(tmp_path.glob("part-*.parquet"))) == 1
+    fresh = ParquetCache(str(tmp_path))
+    assert {k: fresh.get(k) for k in fresh._data} == {**{f"k{k}": {"v": k} for k in range(5)}, "k9": {"v": 9}}
+    assert other.refresh() == 1  # a reader opened before the compaction picks up the merged shard
+    assert ParquetCache(str(tmp_path), read_only=True).compact() == 0

@@ -42,7 +42,10 @@ class ParquetCache:
         with self._lock:
             new = [p for p in sorted(glob.glob(os.path.join(self.folder, "part-*.parquet"))) if p not in self._read]
             for path in new:
-                table = pq.read_table(path)
+                try:
+                    table = pq.read_table(path)
+                except FileNotFoundError:  # compacted away by another process since the glob
+                    continue
                 self._data.update(zip(table.column("key").to_pylist(), table.column("value").to_pylist()))
                 self._read.add(path)
             return len(new)
@@ -69,11 +72,12 @@ class ParquetCache:
             if len(self._pending) >= self.flush_every:
                 self.flush()
 
-    def flush(self) -> None:
+    def flush(self) -> str | None:
+        """Write the pending entries as a new shard; returns its path (None if nothing to write)."""
         with self._lock:
             if not self.folder or not self._pending:
                 self._pending.clear()
-                return
+                return None
             name = f"part-{os.getpid()}-{uuid.uuid4().hex[:12]}.parquet"
             tmp = os.path.join(self.folder, f".{name}.tmp")
             table = pa.table({"key": list(self._pending), "value": list(self._pending.values())})
@@ -82,6 +86,31 @@ class ParquetCache:
             os.replace(tmp, path)
             self._read.add(path)
             self._pending.clear()
+            return path
+
+    def compact(self) -> int:
+        """Merge every shard into one, so a long run's hundreds of small shards do not slow the
+        next start-up. The merged shard is in place (tmp+rename) before the old ones go, so a
+        reader sees the entries in one or the other. Returns how many shards were merged."""
+        if not self.folder or self.read_only:
+            return 0
+        with self._lock:
+            self.flush()
+            # list first, then load: a shard another writer adds in between is loaded or kept, never dropped
+            shards = sorted(glob.glob(os.path.join(self.folder, "part-*.parquet")))
+            self.refresh()
+            if len(shards) <= 1:
+                return 0
+            self._pending = dict(self._data)
+            merged = self.flush()
+            for path in shards:
+                if path != merged:
+                    try:
+                        os.remove(path)
+                    except FileNotFoundError:
+                        pass
+            self._read = {merged}
+            return len(shards)
 
     def stats(self) -> dict[str, int]:
         return {"entries": len(self._data), "hits": self.hits, "misses": self.misses}
