@@ -46,10 +46,12 @@ def peak_rss_mb() -> float:
 class ToolServer:
     """Every configured tool, run through the cache under `cache_dir/tools`."""
 
-    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1):
+    def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1,
+                 timeout_s: float | None = None):
         _limit_threads(threads)
         folder = os.path.join(cache_dir, "tools") if cache_dir else None
-        self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=1 << 30))
+        self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=1 << 30),
+                                     timeout_s=timeout_s)
         self.calls = 0
 
     def warm(self, clips: Sequence[Clip]) -> dict[str, int]:
@@ -153,9 +155,9 @@ class ToolPool(_Pool):
 
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
                  num_cpus: float = 1.0, max_restarts: int = 2, name: str = "audiorouter-tools",
-                 namespace: str | None = None):
+                 namespace: str | None = None, timeout_s: float | None = None):
         threads = max(1, int(num_cpus))
-        super().__init__((tool_specs, cache_dir, threads), replicas, name, num_cpus, 0, max_restarts,
+        super().__init__((tool_specs, cache_dir, threads, timeout_s), replicas, name, num_cpus, 0, max_restarts,
                          max_concurrency=1, namespace=namespace)  # a tool call holds its core
 
     def warm(self, clips: Sequence[Clip], chunk: int = 8, progress: bool = True) -> dict[str, int]:

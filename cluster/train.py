@@ -62,7 +62,7 @@ def start_pools(cfg: dict):
     if not cfg.get("pools"):
         return None
     s = pool_settings(cfg)
-    return {"tools": ToolPool(cfg.get("tools"), cfg.get("cache_dir"), **s["tools"]),
+    return {"tools": ToolPool(cfg.get("tools"), cfg.get("cache_dir"), timeout_s=cfg.get("tool_timeout_s"), **s["tools"]),
             "reasoner": ReasonerPool(cfg.get("reasoner"), cfg.get("cache_dir"), **s["reasoner"])}
 
 

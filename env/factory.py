@@ -46,7 +46,7 @@ def make_env(env_config: dict):
         remote_reasoner = ReasonerPoolClient(pools["reasoner"])
     # a pool writes the cache it serves; the runner's copy only reads it
     executor = ToolExecutor(build_tools(cfg.get("tools")), _cache(cache_dir, "tools", remote_tools is not None),
-                            remote=remote_tools)
+                            remote=remote_tools, timeout_s=cfg.get("tool_timeout_s"))
     reasoner = CachedReasoner(remote_reasoner or build_reasoner(cfg.get("reasoner")),
                               _cache(cache_dir, "reasoner", remote_reasoner is not None))
     encoder = QuestionEncoder()

@@ -17,7 +17,8 @@ from tools.registry import build_tools
 def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
     cache_dir = cfg.get("cache_dir")
     tools = build_tools(cfg.get("tools"))
-    executor = ToolExecutor(tools, ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None))
+    executor = ToolExecutor(tools, ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None),
+                            timeout_s=cfg.get("tool_timeout_s"))
     backend = build_reasoner(cfg.get("reasoner"))
     reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None))
     e = cfg.get("eval", {})

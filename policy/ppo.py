@@ -58,6 +58,7 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
     `pools` ({"tools": address, "reasoner": address}) when the driver started shared pools."""
     train = dict(cfg.get("train", {}))
     env_config = {"tools": cfg.get("tools"), "reasoner": cfg.get("reasoner"), "cache_dir": cfg.get("cache_dir"),
+                  "tool_timeout_s": cfg.get("tool_timeout_s"),
                   **train.get("env", {})}
     if pools:
         env_config["pools"] = pools

@@ -95,3 +95,36 @@ def test_compact_merges_shards_into_one_with_the_same_entries(tmp_path):
     assert {k: fresh.get(k) for k in fresh._data} == {**{f"k{k}": {"v": k} for k in range(5)}, "k9": {"v": 9}}
     assert other.refresh() == 1  # a reader opened before the compaction picks up the merged shard
     assert ParquetCache(str(tmp_path), read_only=True).compact() == 0
+
+
+def test_a_tool_that_overruns_its_timeout_gives_an_error_result_in_time(tmp_path):
+    import time
+
+    import numpy as np
+    import soundfile as sf
+
+    from tools.base import BaseTool
+    from tools.executor import ToolExecutor
+
+    class Stuck(BaseTool):
+        name = "stuck"
+
+        def analyze(self, audio, question, choices):
+            time.sleep(5)
+            return {}, "never"
+
+    class Quick(BaseTool):
+        name = "quick"
+
+        def analyze(self, audio, question, choices):
+            return {"n": 1}, "quick result"
+
+    path = str(tmp_path / "a.wav")
+    sf.write(path, np.zeros(1600, dtype=np.float32) + 0.1, 16000)
+    executor = ToolExecutor([Stuck(), Quick()], ParquetCache(str(tmp_path / "c")), timeout_s=0.3)
+    start = time.perf_counter()
+    stuck, quick = executor.run(path, "q", ["a", "b"], ["stuck", "quick"])
+    assert time.perf_counter() - start < 2
+    assert not stuck.ok and "TimeoutError" in stuck.error and "0.3" in stuck.error
+    assert quick.ok and quick.text == "quick result"
+    assert executor.cache.get(executor.cache_key(executor.tools["stuck"], executor.audio_hash(path), [])) is None

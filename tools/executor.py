@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from typing import Protocol, Sequence
 
 from tools.base import Audio, AudioError, Tool, ToolResult, load_audio
@@ -28,10 +29,12 @@ class ToolExecutor:
     misses go to the pool in one call and this process never loads a tool model; `tools` then
     only supply names, costs and preconditions (their models load lazily, on first run)."""
 
-    def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None, remote: RemoteTools | None = None):
+    def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None, remote: RemoteTools | None = None,
+                 timeout_s: float | None = None):
         self.tools = {t.name: t for t in tools}
         self.cache = cache if cache is not None else ParquetCache(None)  # an empty cache is falsy
         self.remote = remote
+        self.timeout_s = float(timeout_s) if timeout_s else None
         self._hashes: dict[str, str] = {}
 
     @property
@@ -113,4 +116,20 @@ class ToolExecutor:
     def _run_here(self, call: ToolCall, positions: Sequence[int]) -> list[ToolResult]:
         audio_path, question, choices, names = call
         audio: Audio = load_audio(audio_path)
-        return [self.tools[names[k]].run(audio, question, choices) for k in positions]
+        return [self._run_tool(self.tools[names[k]], audio, question, choices) for k in positions]
+
+    def _run_tool(self, tool: Tool, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:
+        """`tool.run`, or an error result after `timeout_s`: the tool runs in a daemon thread that
+        is abandoned if it overruns (Python cannot stop a thread; the caller just stops waiting),
+        so a stuck tool costs its CPU but never stalls the env runner or pool that called it."""
+        if not self.timeout_s:
+            return tool.run(audio, question, choices)
+        done: list[ToolResult] = []
+        worker = threading.Thread(target=lambda: done.append(tool.run(audio, question, choices)),
+                                  name=f"tool-{tool.name}", daemon=True)
+        worker.start()
+        worker.join(self.timeout_s)
+        if done:
+            return done[0]
+        return ToolResult(tool.name, False, {}, "", f"TimeoutError: {tool.name} ran over {self.timeout_s:g} s",
+                          self.timeout_s)
