@@ -16,6 +16,9 @@ import numpy as np
 import soundfile as sf
 
 SAMPLE_RATE = 16000  # every tool sees 16 kHz mono float32 (pocketsphinx and silero-vad need it)
+# Longest clip decoded (config `max_audio_seconds`). Checked from the header before any sample is
+# read, so a 2-hour file costs no memory: MMAU clips run 10-30 s and MMAR's a few minutes.
+MAX_AUDIO_SECONDS = 600.0
 
 
 class AudioError(ValueError):
@@ -44,15 +47,23 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def load_audio(path: str) -> Audio:
-    """Read, mix down to mono and resample to 16 kHz; refuse anything that is not usable audio."""
+def load_audio(path: str, max_seconds: float | None = MAX_AUDIO_SECONDS) -> Audio:
+    """Read, mix down to mono and resample to 16 kHz; refuse anything that is not usable audio,
+    and any clip longer than `max_seconds` (None: no limit) before decoding it."""
     if not os.path.exists(path):
         raise AudioError(f"{path}: file not found")
     if os.path.getsize(path) == 0:
         raise AudioError(f"{path}: file is empty")
     try:
-        samples, rate = sf.read(path, dtype="float32", always_2d=True)
+        info = sf.info(path)
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError or TypeError
+        raise AudioError(f"{path}: not readable as audio ({exc})") from exc
+    if max_seconds and info.frames > max_seconds * info.samplerate:
+        raise AudioError(f"{path}: audio is {info.frames / info.samplerate:.0f} s long, over the limit of "
+                         f"{max_seconds:g} s (config max_audio_seconds); not decoded")
+    try:
+        samples, rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:
         raise AudioError(f"{path}: not readable as audio ({exc})") from exc
     if samples.shape[0] == 0:
         raise AudioError(f"{path}: audio has no samples")

@@ -1,6 +1,8 @@
 """Sound events: how many separate sounds there are, and the beat tempo (librosa)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from tools.base import Audio, BaseTool
@@ -56,6 +58,7 @@ class TempoTool(BaseTool):
                 period = float(np.polyfit(beats, onsets, 1)[0])
                 bpm, method = 60.0 / period, "band_onsets"
         if bpm is None:
+            warm_numba_cache()
             tempo, _ = librosa.beat.beat_track(y=audio.samples, sr=sr)
             bpm = float(np.atleast_1d(tempo)[0])
         data = {"bpm": round(bpm, 2), "method": method, "n_onsets": int(len(onsets)),
@@ -63,3 +66,39 @@ class TempoTool(BaseTool):
         text = (f"One beat every {period:.2f} s: the tempo is {round(bpm)} BPM." if period
                 else f"The tempo is {round(bpm)} BPM.")
         return data, text
+
+
+
+_numba_warm = False
+
+
+def warm_numba_cache() -> None:
+    """Compile (or load) librosa's beat-tracker kernels in this process, one process at a time.
+
+    librosa caches them (`@guvectorize(cache=True)`) under NUMBA_CACHE_DIR, and two processes
+    compiling the same gufuncs at once can write a mismatched pair of cache files (numba issue
+    #10128): every later process then segfaults in `beat_track`. Seen here after a cold
+    `make demo`, whose two tool workers met the beat tracker together. An exclusive file lock
+    beside the cache makes the first process compile and write while the others wait, then load.
+    Costs ~10-20 s once per cache dir, then well under a second once per process."""
+    global _numba_warm
+    if _numba_warm:
+        return
+    import fcntl
+    import tempfile
+
+    import librosa
+
+    from tools.base import SAMPLE_RATE
+
+    folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    clicks = np.zeros(2 * SAMPLE_RATE, np.float32)
+    clicks[:: SAMPLE_RATE // 3] = 1.0
+    with open(os.path.join(folder, ".audiorouter-numba.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            librosa.beat.beat_track(y=clicks, sr=SAMPLE_RATE)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _numba_warm = True

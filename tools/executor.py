@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from typing import Protocol, Sequence
 
-from tools.base import Audio, AudioError, Tool, ToolResult, load_audio
+from tools.base import MAX_AUDIO_SECONDS, Audio, AudioError, Tool, ToolResult, load_audio
 from tools.cache import ParquetCache
+from tools.timeouts import DEFAULT_TOOL_TIMEOUT_S, TimedCalls
 
 
 ToolCall = tuple[str, str, Sequence[str], Sequence[str]]  # audio path, question, choices, tool names
@@ -30,11 +30,12 @@ class ToolExecutor:
     only supply names, costs and preconditions (their models load lazily, on first run)."""
 
     def __init__(self, tools: Sequence[Tool], cache: ParquetCache | None = None, remote: RemoteTools | None = None,
-                 timeout_s: float | None = None):
+                 timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S, max_audio_seconds: float | None = MAX_AUDIO_SECONDS):
         self.tools = {t.name: t for t in tools}
         self.cache = cache if cache is not None else ParquetCache(None)  # an empty cache is falsy
         self.remote = remote
-        self.timeout_s = float(timeout_s) if timeout_s else None
+        self.timed = TimedCalls(timeout_s)
+        self.max_audio_seconds = max_audio_seconds
         self._hashes: dict[str, str] = {}
 
     @property
@@ -65,10 +66,14 @@ class ToolExecutor:
         ordered = sorted(results, key=lambda r: rank.get(r.tool, len(rank)))
         return tuple(r.text for r in ordered if r.ok and r.text)
 
+    def load_audio(self, path: str) -> Audio:
+        """The decoded clip, or AudioError (bad file, or longer than `max_audio_seconds`)."""
+        return load_audio(path, self.max_audio_seconds)
+
     def audio_hash(self, path: str) -> str:
         if path not in self._hashes:
             # decoding validates: a bad file raises AudioError here, before any tool runs
-            self._hashes[path] = load_audio(path).sha256
+            self._hashes[path] = self.load_audio(path).sha256
         return self._hashes[path]
 
     def cache_key(self, tool: Tool, audio_sha: str, choices: Sequence[str]) -> str:
@@ -115,21 +120,15 @@ class ToolExecutor:
 
     def _run_here(self, call: ToolCall, positions: Sequence[int]) -> list[ToolResult]:
         audio_path, question, choices, names = call
-        audio: Audio = load_audio(audio_path)
+        audio: Audio = self.load_audio(audio_path)
         return [self._run_tool(self.tools[names[k]], audio, question, choices) for k in positions]
 
     def _run_tool(self, tool: Tool, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:
-        """`tool.run`, or an error result after `timeout_s`: the tool runs in a daemon thread that
-        is abandoned if it overruns (Python cannot stop a thread; the caller just stops waiting),
-        so a stuck tool costs its CPU but never stalls the env runner or pool that called it."""
-        if not self.timeout_s:
-            return tool.run(audio, question, choices)
-        done: list[ToolResult] = []
-        worker = threading.Thread(target=lambda: done.append(tool.run(audio, question, choices)),
-                                  name=f"tool-{tool.name}", daemon=True)
-        worker.start()
-        worker.join(self.timeout_s)
-        if done:
-            return done[0]
-        return ToolResult(tool.name, False, {}, "", f"TimeoutError: {tool.name} ran over {self.timeout_s:g} s",
-                          self.timeout_s)
+        """`tool.run`, or an error result if it raises or runs over `timeout_s` (tools/timeouts.py:
+        the overrunning tool is abandoned, so it never stalls the env runner or pool that called it)."""
+        try:
+            return self.timed.call(lambda: tool.run(audio, question, choices), tool.name)
+        except TimeoutError as exc:
+            return ToolResult(tool.name, False, {}, "", f"TimeoutError: {exc}", self.timed.timeout_s or 0.0)
+        except Exception as exc:  # a plug-in outside BaseTool that raises: an error result all the same
+            return ToolResult(tool.name, False, {}, "", f"{type(exc).__name__}: {exc}", 0.0)
