@@ -15,6 +15,10 @@ Contract (what the router and RLlib rely on):
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
   answer, and the reward, depend on which tools were called, not on their order.
 - info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
+- a bad item is skipped, counted and never fatal: audio that does not decode at reset is
+  skipped; an episode whose reasoner call times out, or whose file goes bad mid-episode, ends
+  with reward 0 and info["error"] (no "correct": it is no evidence either way). Either way the
+  item lands in `rejected` ({id, stage, reason}) and is not drawn again.
 
 Correctness is exact choice match: the reasoner answers by scoring the choices, so its
 answer is always one of them, and MMAU's string match then agrees with equality.
@@ -29,7 +33,7 @@ import numpy as np
 from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors
 from env.items import AudioQA
 from env.reasoner import ReasonRequest
-from tools.base import AudioError, ToolResult, load_audio
+from tools.base import AudioError, ToolResult
 from tools.executor import ToolExecutor
 
 OBS_LIMIT = 10.0
@@ -64,13 +68,20 @@ class AudioToolEnv(gym.Env):
         self.action_space = gym.spaces.Discrete(self.n_tools + 1)
         self._static: dict[str, np.ndarray] = {}  # item id -> embedding | descriptors
         self._order: list[int] = []
-        self.rejected: list[dict] = []
+        self.rejected: list[dict] = []  # {id, stage, reason}, one per bad item (env/admission.py)
+        self.bad_ids: set[str] = set()
         self.item: AudioQA | None = None
+
+    def reject(self, item: AudioQA, stage: str, reason: str) -> None:
+        """Skip `item` from now on and record why (RLlib's runner reports the count, `bad_items`)."""
+        if item.id not in self.bad_ids:
+            self.bad_ids.add(item.id)
+            self.rejected.append({"id": item.id, "stage": stage, "reason": f"item {item.id}: {reason}"})
 
     # -- per-item features -------------------------------------------------------
     def _static_features(self, item: AudioQA) -> np.ndarray:
         if item.id not in self._static:
-            audio = load_audio(item.audio)
+            audio = self.executor.load_audio(item.audio)
             self._static[item.id] = np.concatenate([self.encoder.encode(item.question), audio_descriptors(audio)])
         return self._static[item.id]
 
@@ -100,11 +111,13 @@ class AudioToolEnv(gym.Env):
                 self._order = list(self.np_random.permutation(len(self.items))) if self.shuffle else \
                     list(range(len(self.items)))
             item = self.items[self._order.pop(0)]
+            if item.id in self.bad_ids:
+                continue
             try:
                 self.static = self._static_features(item)
                 break
             except AudioError as exc:  # one bad file never ends a run: skip, count, go on
-                self.rejected.append({"id": item.id, "reason": str(exc)})
+                self.reject(item, "audio", str(exc))
         else:
             raise RuntimeError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
         self.item = item
@@ -144,8 +157,11 @@ class AudioToolEnv(gym.Env):
     def step(self, action):
         tool, ends, masked = self.plan(action)
         if tool is not None:
-            result = self.executor.run(self.item.audio, self.item.question, self.item.choices,
-                                       [self.tool_names[tool]])[0]
+            try:
+                result = self.executor.run(self.item.audio, self.item.question, self.item.choices,
+                                           [self.tool_names[tool]])[0]
+            except AudioError as exc:  # the file went bad after reset (deleted, rewritten)
+                return self._fail("audio", exc)
             self.called.append(tool)
             self.results.append(result)
         if not ends:
@@ -157,8 +173,17 @@ class AudioToolEnv(gym.Env):
         self.executor.cache.flush()
         self.reasoner.cache.flush()
 
+    def _fail(self, stage: str, exc: Exception):
+        """No answer, no reward signal: end the episode at 0 and leave the item out from now on."""
+        self.reject(self.item, stage, f"{type(exc).__name__}: {exc}")
+        return self._obs(), 0.0, True, False, {"error": str(exc), "item_id": self.item.id,
+                                                "tools": [self.tool_names[k] for k in self.called]}
+
     def _finish(self, masked: bool):
-        with_tools, without = self.reasoner.answer_batch(self.requests(self.results))
+        try:
+            with_tools, without = self.reasoner.answer_batch(self.requests(self.results))
+        except TimeoutError as exc:
+            return self._fail("reasoner", exc)
         answer = with_tools.choice
         correct = float(answer == self.item.answer)
         baseline = float(without.choice == self.item.answer)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+from env.admission import admit_items, run_limits
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
 from env.items import load_items
@@ -31,7 +32,8 @@ def _cache(cache_dir: str | None, name: str, read_only: bool) -> ParquetCache:
 
 def make_env(env_config: dict):
     cfg = dict(env_config)
-    items, _ = load_items(cfg["data"], split=cfg.get("split", "train"))
+    limits = run_limits(cfg)
+    items, rejected = load_items(cfg["data"], split=cfg.get("split", "train"))
     if cfg.get("max_items"):
         items = items[: int(cfg["max_items"])]
     cache_dir, pools = cfg.get("cache_dir"), cfg.get("pools") or {}
@@ -46,15 +48,26 @@ def make_env(env_config: dict):
         remote_reasoner = ReasonerPoolClient(pools["reasoner"])
     # a pool writes the cache it serves; the runner's copy only reads it
     executor = ToolExecutor(build_tools(cfg.get("tools")), _cache(cache_dir, "tools", remote_tools is not None),
-                            remote=remote_tools, timeout_s=cfg.get("tool_timeout_s"))
+                            remote=remote_tools, timeout_s=limits["tool_timeout_s"],
+                            max_audio_seconds=limits["max_audio_seconds"])
     reasoner = CachedReasoner(remote_reasoner or build_reasoner(cfg.get("reasoner")),
-                              _cache(cache_dir, "reasoner", remote_reasoner is not None))
+                              _cache(cache_dir, "reasoner", remote_reasoner is not None),
+                              timeout_s=limits["reasoner_timeout_s"])
     encoder = QuestionEncoder()
+    # bad manifest entries and audio that does not decode are known before the first episode
+    # (the driver checks max_bad_fraction on them); files that go bad later, at reset
+    items, bad_audio = admit_items(items, executor)
+    known_bad = rejected + bad_audio
+    if not items:
+        raise ValueError(f"{cfg['data']}: no usable item in split {cfg.get('split', 'train')!r} "
+                         f"({len(known_bad)} rejected, e.g. {known_bad[:1]})")
 
     def one_env() -> AudioToolEnv:
-        return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", 3)),
-                            reward=cfg.get("reward", "relative"), cost_weight=float(cfg.get("cost_weight", 0.0)),
-                            shuffle=bool(cfg.get("shuffle", True)))
+        env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", 3)),
+                           reward=cfg.get("reward", "relative"), cost_weight=float(cfg.get("cost_weight", 0.0)),
+                           shuffle=bool(cfg.get("shuffle", True)))
+        env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
+        return env
 
     if "num_envs" in cfg:
         from env.vector import BatchedVectorEnv
@@ -79,3 +92,10 @@ def cache_counters(env) -> dict[str, int]:
             counts[f"{prefix}_cache_hits"] += cache.hits
             counts[f"{prefix}_cache_misses"] += cache.misses
     return counts
+
+
+def bad_item_count(env) -> int:
+    """Items `env` (plain or vectorized) has rejected so far; sub-envs hold the same items, so
+    the largest count among them."""
+    inner = getattr(env, "unwrapped", env)
+    return max((len(e.unwrapped.rejected) for e in getattr(inner, "envs", [inner])), default=0)

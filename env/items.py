@@ -82,9 +82,10 @@ def parse_item(raw: Any, root: str) -> AudioQA:
 
 
 def load_items(path: str, split: str | None = None) -> tuple[list[AudioQA], list[dict]]:
-    """(usable items, rejected [{id, reason}]) from a folder with items.json or a JSON file.
+    """(usable items, rejected [{id, stage, reason}]) from a folder with items.json or a JSON file.
 
-    `split` keeps only items whose `split` field matches (None keeps all).
+    `split` keeps only entries whose `split` field matches (None keeps all); a rejected entry
+    counts for the split it names, and for every split when it names none.
     """
     file = resolve_items_file(path)
     root = os.path.dirname(os.path.abspath(file))
@@ -98,19 +99,23 @@ def load_items(path: str, split: str | None = None) -> tuple[list[AudioQA], list
     items, rejected, seen, splits = [], [], set(), set()
     for n, raw in enumerate(raw_items):
         item_id = str(raw.get("id", f"#{n}")) if isinstance(raw, dict) else f"#{n}"
+        raw_split = raw.get("split") if isinstance(raw, dict) else None
+        if split is not None and isinstance(raw_split, str) and raw_split != split:
+            splits.add(raw_split)
+            continue  # another split's entry, good or bad, is not this run's concern
         try:
             item = parse_item(raw, root)
         except ValueError as exc:
-            rejected.append({"id": item_id, "reason": f"{file} item {item_id}: {exc}"})
+            rejected.append({"id": item_id, "stage": "manifest", "reason": f"{file} item {item_id}: {exc}"})
             continue
         if item.id in seen:
-            rejected.append({"id": item_id, "reason": f"{file} item {item_id}: duplicate id"})
+            rejected.append({"id": item_id, "stage": "manifest", "reason": f"{file} item {item_id}: duplicate id"})
             continue
         seen.add(item.id)
         splits.add(item.split)
         if split is None or item.split == split:
             items.append(item)
-    if split is not None and not items and seen:
+    if split is not None and not items and not rejected and splits:
         # e.g. MMAU's own files say "test-mini": an empty run would look like a result
         raise ValueError(f"{file}: no item has split {split!r} (splits present: {sorted(splits)}); "
                          "pick one of those, or 'all'")

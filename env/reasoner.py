@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Protocol, Sequence
 
 from env.prompt import render_prompt
+from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, TimedCalls
 
 
 @dataclass(frozen=True)
@@ -331,12 +332,18 @@ class SmolLMReasoner:
 
 
 class CachedReasoner:
-    """Memoizes a frozen reasoner: the answer is a pure function of (reasoner id, request)."""
+    """Memoizes a frozen reasoner: the answer is a pure function of (reasoner id, request).
 
-    def __init__(self, backend: ReasonerBackend, cache):
+    `timeout_s` bounds each call for the requests the cache misses (tools/timeouts.py): past it the
+    caller gets TimeoutError and goes on; the abandoned computation still fills the cache if it
+    ever finishes, so the work is not lost for the next episode that asks.
+    """
+
+    def __init__(self, backend: ReasonerBackend, cache, timeout_s: float | None = DEFAULT_REASONER_TIMEOUT_S):
         self.backend = backend
         self.cache = cache
         self.id = backend.id
+        self.timed = TimedCalls(timeout_s)
 
     def key(self, request: ReasonRequest) -> str:
         payload = json.dumps([self.backend.id, request.question, list(request.choices), list(request.tool_texts)])
@@ -346,10 +353,17 @@ class CachedReasoner:
         keys = [self.key(r) for r in requests]
         found = [self.cache.get(k) for k in keys]
         todo = [i for i, f in enumerate(found) if f is None]
-        fresh = self.backend.answer_batch([requests[i] for i in todo]) if todo else []
-        for i, answer in zip(todo, fresh):
-            found[i] = asdict(answer)
-            self.cache.put(keys[i], found[i])
+
+        def compute() -> list[dict]:
+            fresh = [asdict(a) for a in self.backend.answer_batch([requests[i] for i in todo])]
+            for i, answer in zip(todo, fresh):
+                self.cache.put(keys[i], answer)
+            return fresh
+
+        if todo:
+            fresh = self.timed.call(compute, f"reasoner {self.id}")
+            for i, answer in zip(todo, fresh):
+                found[i] = answer
         return [Answer(**f) for f in found]
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
+from tools.base import AudioError
+
 
 class BatchedVectorEnv(SyncVectorEnv):
     def __init__(self, env_fns):
@@ -28,16 +30,24 @@ class BatchedVectorEnv(SyncVectorEnv):
         plans = {i: envs[i].plan(actions[i]) for i in live}
         calls = {i: (envs[i].item.audio, envs[i].item.question, envs[i].item.choices, [envs[i].tool_names[tool]])
                  for i, (tool, _, _) in plans.items() if tool is not None}
+        # The batched calls only prefetch: if one fails (a file gone bad, the reasoner past its
+        # timeout), the sub-envs' own steps meet the failure and handle it item by item.
         fresh = {}
         if calls:
             executor = envs[0].executor
-            fresh = dict(zip(calls, (row[0] for row in executor.run_many(list(calls.values())))))
+            try:
+                fresh = dict(zip(calls, (row[0] for row in executor.run_many(list(calls.values())))))
+            except AudioError:
+                pass
             self.round_trips += 1
         requests = []
         for i, (_, ends, _) in plans.items():
-            if ends:
+            if ends and (i in fresh or i not in calls):
                 requests += envs[i].requests(envs[i].results + ([fresh[i]] if i in fresh else []))
         if requests:
-            envs[0].reasoner.answer_batch(requests)
+            try:
+                envs[0].reasoner.answer_batch(requests)
+            except TimeoutError:
+                pass
             self.round_trips += 1
         return super().step(np.asarray(actions))
