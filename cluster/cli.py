@@ -65,6 +65,19 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_data_hostile(args) -> int:
+    from eval.hostile import add_hostile_entries
+    from eval.probe import generate
+
+    generate(args.out, args.n, args.seed, progress=not args.quiet)
+    expected = add_hostile_entries(args.out)
+    for split in expected["bad"]:
+        print(f"{split}: {len(expected['usable'][split])} usable items (the probe's and odd-but-usable audio), "
+              f"{len(expected['bad'][split])} bad entries")
+    print(f"wrote {os.path.join(args.out, 'items.json')} and expected.json (which is which)")
+    return 0
+
+
 def _ensure_probe(cfg: dict, quiet: bool) -> str:
     """The probe benchmark the config's `data` section describes, generated unless already there."""
     from eval.probe import generate
@@ -193,6 +206,7 @@ def warm_reasoner_cache(cfg: dict, items: list, args, specs) -> None:
     computed over the reasoner pool with dynamic batching: afterwards PPO on them never runs
     the reasoner."""
     from cluster.pools import ReasonerPool, pool_settings
+    from env.admission import run_limits
     from env.audio_tool_env import AudioToolEnv
     from env.features import QuestionEncoder
     from tools.cache import ParquetCache
@@ -202,7 +216,9 @@ def warm_reasoner_cache(cfg: dict, items: list, args, specs) -> None:
 
     start = time.perf_counter()
     cache_dir = cfg.get("cache_dir")
-    executor = ToolExecutor(build_tools(specs), ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None))
+    limits = run_limits(cfg)
+    executor = ToolExecutor(build_tools(specs), ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None),
+                            timeout_s=limits["tool_timeout_s"], max_audio_seconds=limits["max_audio_seconds"])
     max_calls = args.max_calls or int(cfg.get("train", {}).get("env", {}).get("max_calls", 3))
     env = AudioToolEnv(items, executor, None, QuestionEncoder(), max_calls=max_calls)
     requests = []
@@ -261,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--seed", type=int, default=0)
     probe.add_argument("--quiet", action="store_true")
     probe.set_defaults(func=cmd_data_probe)
+    hostile = data.add_parser("hostile", help="the probe benchmark plus every kind of bad input (docs/RELIABILITY.md)")
+    hostile.add_argument("--out", required=True)
+    hostile.add_argument("--n", type=int, default=40, help="probe items before the bad ones are added")
+    hostile.add_argument("--seed", type=int, default=0)
+    hostile.add_argument("--quiet", action="store_true")
+    hostile.set_defaults(func=cmd_data_hostile)
 
     ev = sub.add_parser("eval", help="run routing systems on a dataset and score them")
     common(ev)

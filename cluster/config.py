@@ -10,8 +10,13 @@ import yaml
 def load_config(path: str | None, overrides: Sequence[str] = ()) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
     if path:
-        with open(path, encoding="utf-8") as f:
-            loaded = yaml.safe_load(f)  # never yaml.load: a config must not run code
+        try:
+            with open(path, encoding="utf-8") as f:
+                loaded = yaml.safe_load(f)  # never yaml.load: a config must not run code
+        except yaml.YAMLError as exc:  # e.g. a !!python/object tag: refused, never constructed
+            raise ValueError(f"{path}: not a plain YAML config ({exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text ({exc})") from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise ValueError(f"{path}: a config must be a YAML mapping")
         cfg = loaded or {}

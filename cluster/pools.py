@@ -22,9 +22,11 @@ from typing import Sequence
 
 from env.batching import BatchingReasoner
 from env.reasoner import Answer, CachedReasoner, ReasonRequest, build_reasoner
+from tools.base import MAX_AUDIO_SECONDS
 from tools.cache import ParquetCache
 from tools.executor import ToolCall, ToolExecutor
 from tools.registry import build_tools
+from tools.timeouts import DEFAULT_TOOL_TIMEOUT_S
 
 Clip = tuple[str, str, Sequence[str]]  # audio path, question, choices
 
@@ -47,11 +49,11 @@ class ToolServer:
     """Every configured tool, run through the cache under `cache_dir/tools`."""
 
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1,
-                 timeout_s: float | None = None):
+                 timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S, max_audio_seconds: float | None = MAX_AUDIO_SECONDS):
         _limit_threads(threads)
         folder = os.path.join(cache_dir, "tools") if cache_dir else None
         self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=1 << 30),
-                                     timeout_s=timeout_s)
+                                     timeout_s=timeout_s, max_audio_seconds=max_audio_seconds)
         self.calls = 0
 
     def warm(self, clips: Sequence[Clip]) -> dict[str, int]:
@@ -76,7 +78,8 @@ class ReasonerServer:
         _limit_threads(threads)
         self.batching = BatchingReasoner(build_reasoner(section), max_batch=max_batch, max_wait_ms=max_wait_ms)
         folder = os.path.join(cache_dir, "reasoner") if cache_dir else None
-        self.reasoner = CachedReasoner(self.batching, ParquetCache(folder, flush_every=1 << 30))
+        # no timeout here: the env runner's CachedReasoner bounds its wait for this actor
+        self.reasoner = CachedReasoner(self.batching, ParquetCache(folder, flush_every=1 << 30), timeout_s=None)
 
     def reasoner_id(self) -> str:
         return self.reasoner.id
@@ -155,9 +158,10 @@ class ToolPool(_Pool):
 
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
                  num_cpus: float = 1.0, max_restarts: int = 2, name: str = "audiorouter-tools",
-                 namespace: str | None = None, timeout_s: float | None = None):
+                 namespace: str | None = None, timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S,
+                 max_audio_seconds: float | None = MAX_AUDIO_SECONDS):
         threads = max(1, int(num_cpus))
-        super().__init__((tool_specs, cache_dir, threads, timeout_s), replicas, name, num_cpus, 0, max_restarts,
+        super().__init__((tool_specs, cache_dir, threads, timeout_s, max_audio_seconds), replicas, name, num_cpus, 0, max_restarts,
                          max_concurrency=1, namespace=namespace)  # a tool call holds its core
 
     def warm(self, clips: Sequence[Clip], chunk: int = 8, progress: bool = True) -> dict[str, int]:

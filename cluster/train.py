@@ -19,6 +19,7 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
                # from policy.ppo.EpisodeOutcomeMetrics
                "accuracy": runners.get("accuracy"), "accuracy_without_tools": runners.get("accuracy_without_tools"),
                "tool_calls": runners.get("tool_calls"), "tool_cost": runners.get("tool_cost"),
+               "bad_items": runners.get("bad_items"), "failed_episodes": runners.get("failed_episodes"),
                # EpisodeOutcomeMetrics.on_sample_end: env-runner-side cache lookups this iteration
                **{k: runners.get(k) for k in ("tool_cache_hits", "tool_cache_misses", "reasoner_cache_hits",
                                               "reasoner_cache_misses")}}
@@ -58,11 +59,13 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
 def start_pools(cfg: dict):
     """The shared tool and reasoner pools of `pools:` (cluster/pools.py), or None without it."""
     from cluster.pools import ReasonerPool, ToolPool, pool_settings
+    from env.admission import run_limits
 
     if not cfg.get("pools"):
         return None
-    s = pool_settings(cfg)
-    return {"tools": ToolPool(cfg.get("tools"), cfg.get("cache_dir"), timeout_s=cfg.get("tool_timeout_s"), **s["tools"]),
+    s, limits = pool_settings(cfg), run_limits(cfg)
+    return {"tools": ToolPool(cfg.get("tools"), cfg.get("cache_dir"), timeout_s=limits["tool_timeout_s"],
+                              max_audio_seconds=limits["max_audio_seconds"], **s["tools"]),
             "reasoner": ReasonerPool(cfg.get("reasoner"), cfg.get("cache_dir"), **s["reasoner"])}
 
 
@@ -78,6 +81,7 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
     import mlflow
     import ray
 
+    from env.admission import BadItems, run_limits
     from env.factory import make_env
     from eval.tracking import start_run
     from policy.export import export_router
@@ -101,6 +105,13 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         summary["pools"] = {name: pool.address for name, pool in (pools or {}).items()}
         config = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()} if pools else None)
         env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
+        # bad items known before training (manifest, audio): logged, and over the limit, stop now
+        bad = BadItems(run_limits(cfg)["max_bad_fraction"])
+        bad.add(env.rejected)
+        n_items = len(env.items) + len(env.rejected)
+        mlflow.log_metric("bad_items", float(len(bad)), step=0)
+        mlflow.log_artifact(bad.write_parquet(os.path.join(run_dir, "rejected.parquet")))
+        bad.check(n_items)
         warm = warm_tool_cache(cfg, env.items, progress, pool=pools["tools"] if pools else None)
         mlflow.log_metrics({f"tool_cache_{k}": float(v) for k, v in warm.items()})
         algo = config.build_algo()
@@ -110,6 +121,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
             start = time.perf_counter()
             metrics = _iteration_metrics(algo.train(), time.perf_counter() - start)
             mlflow.log_metrics({**metrics, **pool_metrics(pools)}, step=i)
+            # items the runners rejected since (files gone bad, reasoner timeouts) count as well
+            bad.check(n_items, bad=max(len(bad), int(metrics.get("bad_items", 0))))
             bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
             if (i + 1) % every == 0 or i + 1 == iterations:
                 algo.save(checkpoint)

@@ -6,6 +6,7 @@ import os
 import time
 from typing import Sequence
 
+from env.admission import BadItems, run_limits
 from env.reasoner import CachedReasoner, build_reasoner
 from eval.datasets import load_items
 from eval.runner import EvalSettings, Evaluator, format_table, summarize
@@ -17,10 +18,12 @@ from tools.registry import build_tools
 def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
     cache_dir = cfg.get("cache_dir")
     tools = build_tools(cfg.get("tools"))
+    limits = run_limits(cfg)
     executor = ToolExecutor(tools, ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None),
-                            timeout_s=cfg.get("tool_timeout_s"))
+                            timeout_s=limits["tool_timeout_s"], max_audio_seconds=limits["max_audio_seconds"])
     backend = build_reasoner(cfg.get("reasoner"))
-    reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None))
+    reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None),
+                              timeout_s=limits["reasoner_timeout_s"])
     e = cfg.get("eval", {})
     settings = EvalSettings(seed=int(e.get("seed", 0)), random_max_tools=int(e.get("random_max_tools", 3)),
                             oracle_max_size=int(e.get("oracle_max_size", 2)),
@@ -37,8 +40,14 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     split = None if split == "all" else split
     items, rejected = load_items(data, split=split)
     evaluator = evaluator or build_evaluator(cfg, progress)
+    # a fresh tally per benchmark (train's evaluation reuses one evaluator across splits)
+    evaluator.bad = bad = BadItems(run_limits(cfg)["max_bad_fraction"])
+    evaluator.n_items_seen = len(items) + len(rejected)
+    bad.add(rejected)
+    bad.check(evaluator.n_items_seen)  # a mostly broken manifest stops before any model work
     items, bad_audio = evaluator.admit(items)
-    rejected += bad_audio
+    bad.add(bad_audio)
+    bad.check(evaluator.n_items_seen)
     results: dict = {"data": os.path.abspath(data), "split": split, "n_items": len(items),
                      "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
     single_best = None
@@ -62,7 +71,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     finally:
         evaluator.executor.cache.flush()
         evaluator.reasoner.cache.flush()
-    results["rejected"] = rejected
+    results["rejected"] = bad.rejected
     results["cache"] = {"tools": evaluator.executor.cache.stats(), "reasoner": evaluator.reasoner.cache.stats()}
     results["seconds"] = round(time.perf_counter() - start, 2)
     write_outputs(results, all_rows, out)
@@ -70,7 +79,8 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
 
 
 def write_outputs(results: dict, rows: list[dict], out: str) -> None:
-    """results.json, <stem>.items.parquet (one row per system x item) and <stem>.md (the table)."""
+    """results.json, <stem>.items.parquet (one row per system x item), <stem>.rejected.parquet
+    (one row per rejected item: id, stage, reason) and <stem>.md (the table)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -82,5 +92,6 @@ def write_outputs(results: dict, rows: list[dict], out: str) -> None:
     os.replace(out + ".tmp", out)
     if rows:
         pq.write_table(pa.Table.from_pylist(rows), stem + ".items.parquet")
+    BadItems(rejected=results.get("rejected", [])).write_parquet(stem + ".rejected.parquet")
     with open(stem + ".md", "w") as f:
         f.write(format_table(results) + "\n")

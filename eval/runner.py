@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 from tqdm import tqdm
 
+from env.admission import BadItems, admit_items
 from env.reasoner import Answer, ReasonRequest
 from eval import baselines
 from env.items import AudioQA
@@ -44,10 +45,13 @@ class EvalSettings:
 
 
 class Evaluator:
-    def __init__(self, executor: ToolExecutor, reasoner, settings: EvalSettings | None = None):
+    def __init__(self, executor: ToolExecutor, reasoner, settings: EvalSettings | None = None,
+                 bad: BadItems | None = None):
         self.executor = executor
         self.reasoner = reasoner
         self.settings = settings or EvalSettings()
+        self.bad = bad if bad is not None else BadItems()
+        self.n_items_seen = 0  # items in the evaluation, bad ones included: the bad fraction's denominator
 
     @property
     def tool_names(self) -> list[str]:
@@ -72,20 +76,24 @@ class Evaluator:
             "prediction": answer.choice, "answer": item.answer,
             "correct": string_match(item.answer, answer.choice, item.choices),
             "tool_calls": len(names), "seconds_route": route_seconds,
-            "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds,
+            "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds, "error": "",
         }
+
+    def failed_episode(self, item: AudioQA, system: str, exc: Exception) -> dict:
+        """The row of an item that failed at run time (its audio went bad, the reasoner timed out):
+        scored wrong, so every system keeps the same denominator, and recorded in `self.bad`,
+        which stops the run once too many items are bad."""
+        reason = f"item {item.id}: {type(exc).__name__}: {exc}"
+        self.bad.add([{"id": item.id, "stage": f"eval:{system}", "reason": reason}])
+        self.bad.check(self.n_items_seen)
+        return {"id": item.id, "task": item.task, "difficulty": item.difficulty, "tools": [], "tool_ok": [],
+                "tool_texts": [], "prediction": "", "answer": item.answer, "correct": False, "tool_calls": 0,
+                "seconds_route": 0.0, "seconds_execute": 0.0, "seconds_reason": 0.0, "error": reason}
 
     # -- admission ---------------------------------------------------------------
     def admit(self, items: Sequence[AudioQA]) -> tuple[list[AudioQA], list[dict]]:
         """Items whose audio decodes; the rest rejected with a reason naming item and file."""
-        good, rejected = [], []
-        for item in items:
-            try:
-                self.executor.audio_hash(item.audio)
-                good.append(item)
-            except AudioError as exc:
-                rejected.append({"id": item.id, "reason": f"item {item.id}: {exc}"})
-        return good, rejected
+        return admit_items(items, self.executor)
 
     # -- systems -------------------------------------------------------------------
     def fit_single_best(self, fit_items: Sequence[AudioQA]) -> dict[str, str]:
@@ -98,7 +106,10 @@ class Evaluator:
         wins: dict[str, dict[str, int]] = {}
         pairs = [(item, name) for items in by_task.values() for item in items for name in self.tool_names]
         for item, name in tqdm(pairs, desc="single-best fit", unit="run", disable=not self.settings.progress):
-            row = self.episode(item, [name])
+            try:
+                row = self.episode(item, [name])
+            except (AudioError, TimeoutError):  # a fit item gone bad only loses its vote
+                continue
             wins.setdefault(item.task, defaultdict(int))[name] += int(row["correct"])
         choice = {task: max(self.tool_names, key=lambda n: (counts[n], -costs[n])) for task, counts in wins.items()}
         overall = defaultdict(int)
@@ -165,12 +176,15 @@ class Evaluator:
         # built once: a learned router loads router.pt and the question encoder
         route = None if system == "oracle" else (router or self.router_for(system, single_best))
         for item in tqdm(items, desc=f"eval {system}", unit="item", disable=not self.settings.progress):
-            if route is None:
-                row = self.run_oracle(item)
-            else:
-                start = time.perf_counter()
-                names = route(item, self.tool_names)
-                row = self.episode(item, names, time.perf_counter() - start)
+            try:
+                if route is None:
+                    row = self.run_oracle(item)
+                else:
+                    start = time.perf_counter()
+                    names = route(item, self.tool_names)
+                    row = self.episode(item, names, time.perf_counter() - start)
+            except (AudioError, TimeoutError) as exc:  # one bad item never ends the evaluation
+                row = self.failed_episode(item, system, exc)
             row["system"] = system
             rows.append(row)
         return rows

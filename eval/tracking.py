@@ -25,12 +25,15 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str):
 
 def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
     """Params, metrics named `<prefix>accuracy/<system>`, `<prefix>accuracy/<system>/<task>`,
-    `<prefix>tool_calls/<system>`, and the results.json, table and per-item Parquet as artifacts.
+    `<prefix>tool_calls/<system>`, `<prefix>bad_items`, and the results.json, table, per-item
+    and rejected-item Parquet files as artifacts.
     Call inside an active run; a prefix (e.g. `test/`) keeps several splits apart in one run."""
     import mlflow
 
     mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
-    metrics = {"n_items": results["n_items"], "n_rejected": len(results["rejected"])}
+    # bad_items: distinct items rejected (manifest, audio, or failed at run time; env/admission.py)
+    metrics = {"n_items": results["n_items"], "n_rejected": len(results["rejected"]),
+               "bad_items": len({r["id"] for r in results["rejected"]})}
     for system, s in results["systems"].items():
         if s["accuracy"] is None:
             continue
@@ -42,6 +45,6 @@ def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
             metrics[f"seconds_{stage}/{system}"] = sec
     mlflow.log_metrics({prefix + k: v for k, v in metrics.items()})
     stem = os.path.splitext(out)[0]
-    for path in (out, stem + ".md", stem + ".items.parquet"):
+    for path in (out, stem + ".md", stem + ".items.parquet", stem + ".rejected.parquet"):
         if os.path.exists(path):
             mlflow.log_artifact(path)

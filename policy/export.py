@@ -7,9 +7,11 @@ share one featurizer.
 """
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import numpy as np
+
 import torch
 
 from env.audio_tool_env import AudioToolEnv
@@ -34,16 +36,26 @@ class Router(torch.nn.Module):
 
     def __init__(self, path: str):
         super().__init__()
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path}: no such router file")
+        try:
+            # weights_only: tensors and plain containers only; a pickled object is refused, never run
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise ValueError(f"{path}: refused, not a plain-tensor router file ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
         if not isinstance(blob, dict) or blob.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
         self.spec = {k: v for k, v in blob.items() if k != "state_dict"}
-        hidden = blob["hidden"]
-        self.trunk = build_trunk(blob["obs_dim"], hidden)
-        width = hidden[-1] if hidden else blob["obs_dim"]
-        self.pi = torch.nn.Linear(width, len(blob["tool_names"]) + 1)
-        self.vf = torch.nn.Linear(width, 1)
-        self.load_state_dict(blob["state_dict"])
+        try:
+            hidden = blob["hidden"]
+            self.trunk = build_trunk(blob["obs_dim"], hidden)
+            width = hidden[-1] if hidden else blob["obs_dim"]
+            self.pi = torch.nn.Linear(width, len(blob["tool_names"]) + 1)
+            self.vf = torch.nn.Linear(width, 1)
+            self.load_state_dict(blob["state_dict"])
+        except (KeyError, TypeError, RuntimeError) as exc:  # fields missing or weights of the wrong shape
+            raise ValueError(f"{path}: a damaged {FORMAT} file ({type(exc).__name__}: {exc})") from exc
         self.eval()
 
     @property

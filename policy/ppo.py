@@ -21,7 +21,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.tune.registry import register_env
 
-from env.factory import cache_counters, make_env
+from env.factory import bad_item_count, cache_counters, make_env
 from policy.router_module import RouterModule
 
 ENV_NAME = "audiorouter-AudioToolEnv"
@@ -33,7 +33,11 @@ class EpisodeOutcomeMetrics(RLlibCallback):
 
     def on_episode_end(self, *, episode, metrics_logger=None, **kwargs):
         info = episode.get_infos(-1)
-        if metrics_logger is None or "correct" not in info:
+        if metrics_logger is None:
+            return
+        # an episode that failed (reasoner timeout, audio gone bad) has no answer: counted apart
+        metrics_logger.log_value("failed_episodes", float("error" in info), reduce="sum")
+        if "correct" not in info:
             return
         metrics_logger.log_value("accuracy", float(info["correct"]), reduce="mean")
         metrics_logger.log_value("accuracy_without_tools", float(info["correct_without_tools"]), reduce="mean")
@@ -51,6 +55,8 @@ class EpisodeOutcomeMetrics(RLlibCallback):
         for key, value in now.items():
             metrics_logger.log_value(key, float(value - last.get(key, 0)), reduce="sum")
         self._last_counters = now
+        # every runner holds every item, so the worst runner's count is the run's (max, not sum)
+        metrics_logger.log_value("bad_items", float(bad_item_count(env_runner.env)), reduce="max", window=1)
 
 
 def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
@@ -58,7 +64,7 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
     `pools` ({"tools": address, "reasoner": address}) when the driver started shared pools."""
     train = dict(cfg.get("train", {}))
     env_config = {"tools": cfg.get("tools"), "reasoner": cfg.get("reasoner"), "cache_dir": cfg.get("cache_dir"),
-                  "tool_timeout_s": cfg.get("tool_timeout_s"),
+                  **{k: cfg[k] for k in ("tool_timeout_s", "reasoner_timeout_s", "max_audio_seconds") if k in cfg},
                   **train.get("env", {})}
     if pools:
         env_config["pools"] = pools
