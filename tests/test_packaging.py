@@ -25,12 +25,3 @@ def test_demo_config_loads_and_names_known_parts():
     cfg = load_config(os.path.join(ROOT, "configs", "demo.yaml"), ["eval.seed=3"])
     assert cfg["eval"]["seed"] == 3
     assert {t["name"] for t in cfg["tools"]} <= set(BUILTIN)
-
-
-def test_unsafe_yaml_is_refused(tmp_path):
-    import pytest
-    from cluster.config import load_config
-    path = tmp_path / "evil.yaml"
-    path.write_text("x: !!python/object/apply:os.system ['echo pwned']\n")
-    with pytest.raises(yaml.YAMLError):
-        load_config(str(path))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from conftest import EchoReasoner, silence, tone
+from env.admission import TooManyBadItems
 from env.reasoner import CachedReasoner
 from eval.baselines import oracle_candidates, parse_systems, route_random
 from eval.benchmark import run_benchmark
@@ -58,7 +59,12 @@ def make_evaluator(tmp_path):
 
 def test_benchmark_scores_systems_and_rejects_bad_items(tmp_path, dataset):
     out = str(tmp_path / "out" / "results.json")
-    results = run_benchmark({}, dataset, ["none", "all", "expert", "single-best", "oracle", "random"], out,
+    # 5 of the 8 test items are bad on purpose: allow that, and check that the default limit stops it
+    # (at the manifest check already, before any audio is read: 1 bad entry of 8)
+    with pytest.raises(TooManyBadItems, match=r"1 of 8 items \(12.5%\) are bad, over max_bad_fraction=0.1"):
+        run_benchmark({}, dataset, ["none"], out, split="test", evaluator=make_evaluator(tmp_path), progress=False)
+    results = run_benchmark({"max_bad_fraction": 1.0}, dataset,
+                            ["none", "all", "expert", "single-best", "oracle", "random"], out,
                             split="test", evaluator=make_evaluator(tmp_path), progress=False)
     on_disk = json.load(open(out))
     assert on_disk["systems"] == results["systems"] and on_disk["n_items"] == 3
@@ -75,6 +81,11 @@ def test_benchmark_scores_systems_and_rejects_bad_items(tmp_path, dataset):
     assert "file not found" in reasons["bad-missing"] and "missing.wav" in reasons["bad-missing"]
     assert "file is empty" in reasons["bad-empty"] and "not readable as audio" in reasons["bad-junk"]
     assert "not among the choices" in reasons["bad-answer"]
+    stages = {r["id"]: r["stage"] for r in results["rejected"]}
+    assert stages["bad-answer"] == "manifest" and stages["bad-junk"] == "audio"
+    import pyarrow.parquet as pq
+    on_file = pq.read_table(str(tmp_path / "out" / "results.rejected.parquet")).to_pylist()
+    assert on_file == results["rejected"]
     import pyarrow.parquet as pq
     rows = pq.read_table(str(tmp_path / "out" / "results.items.parquet")).to_pylist()
     assert len(rows) == 6 * 3
@@ -86,9 +97,10 @@ def test_benchmark_scores_systems_and_rejects_bad_items(tmp_path, dataset):
 
 def test_second_run_is_served_from_cache(tmp_path, dataset):
     first = make_evaluator(tmp_path)
-    run_benchmark({}, dataset, ["expert"], str(tmp_path / "a.json"), evaluator=first, progress=False)
+    cfg = {"max_bad_fraction": 1.0}  # the dataset's bad items are there on purpose
+    run_benchmark(cfg, dataset, ["expert"], str(tmp_path / "a.json"), evaluator=first, progress=False)
     again = make_evaluator(tmp_path)
-    results = run_benchmark({}, dataset, ["expert"], str(tmp_path / "b.json"), evaluator=again, progress=False)
+    results = run_benchmark(cfg, dataset, ["expert"], str(tmp_path / "b.json"), evaluator=again, progress=False)
     assert results["cache"]["tools"]["misses"] == 0 and results["cache"]["reasoner"]["misses"] == 0
 
 
