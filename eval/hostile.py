@@ -118,7 +118,7 @@ def add_hostile_entries(root: str, splits: tuple[str, ...] = ("train", "test")) 
               "task": "silence"}
     for split in splits:
         good = next(i for i in items if i.get("split") == split)
-        base = {k: good[k] for k in ("question", "choices", "answer", "task")}
+        base = {k: good[k] for k in ("question", "choices", "answer", "task", "expert_tool") if k in good}
         odd_paths = _write_odd_audio(folder, good, root, split)
         for kind in ODD_BUT_USABLE:
             entry_id = f"odd-{kind}-{split}"
