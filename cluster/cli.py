@@ -112,12 +112,12 @@ def cmd_demo(args) -> int:
     return _train_and_report(cfg, cfg["train"].get("run_dir", "runs/demo"), args.quiet)
 
 
-def _train_and_report(cfg: dict, run_dir: str, quiet: bool) -> int:
+def _train_and_report(cfg: dict, run_dir: str, quiet: bool, resume: bool = False) -> int:
     from cluster.train import train
     from eval.runner import format_table
 
     start = time.perf_counter()
-    summary = train(cfg, run_dir, progress=not quiet)
+    summary = train(cfg, run_dir, progress=not quiet, resume=resume)
     print(f"\nrouter: {summary['router']}  checkpoint: {summary['checkpoint']}  "
           f"mlflow run: {summary['mlflow_run_id']}  ({time.perf_counter() - start:.0f}s)")
     for split, r in summary.get("results", {}).items():
@@ -128,11 +128,33 @@ def _train_and_report(cfg: dict, run_dir: str, quiet: bool) -> int:
 
 
 def cmd_train(args) -> int:
-    from cluster.config import load_config
+    from cluster.config import apply_overrides, load_config
+    from cluster.run_state import RunState
 
-    cfg = load_config(args.config, args.set)
+    if args.resume:
+        if args.config:
+            raise ValueError("--resume continues a run with its own config.yaml; give --set to change a key "
+                             "(e.g. --set train.iterations=60), not --config")
+        cfg = apply_overrides(RunState.load(args.resume).load_config(), args.set)
+        return _train_and_report(cfg, args.resume, args.quiet, resume=True)
+    cfg = load_config(args.config or "configs/demo.yaml", args.set)
     return _train_and_report(cfg, args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S")),
                              args.quiet)
+
+
+def cmd_submit(args) -> int:
+    """An audiorouter command as a Ray job on the cluster at --address (cluster/jobs.py)."""
+    from cluster.config import load_config
+    from cluster.jobs import runtime_env, submit
+
+    inner = list(args.command)
+    if inner[:1] == ["--"]:
+        inner = inner[1:]
+    config = args.config or (inner[inner.index("--config") + 1] if "--config" in inner[:-1] else None)
+    env = runtime_env(load_config(config) if config else {}, args.working_dir)
+    _, status = submit(args.address, inner, env, python=args.python, wait=not args.no_wait,
+                       timeout_s=args.timeout)
+    return 0 if status in ("SUCCEEDED", "PENDING", "RUNNING") else 1
 
 
 def cmd_route(args) -> int:
@@ -298,10 +320,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     tr = sub.add_parser("train", help="train the router with PPO, export router.pt, evaluate it")
-    common(tr)
+    common(tr, config_default=None)  # None: configs/demo.yaml for a new run; a resumed run has its own
     tr.add_argument("--run-dir", default="", help="where checkpoints, router.pt and results go")
+    tr.add_argument("--resume", default="", metavar="RUN_DIR",
+                    help="continue the run in RUN_DIR from its last checkpoint, in the same MLflow run")
     tr.set_defaults(func=cmd_train)
 
+    sj = sub.add_parser("submit", help="run an audiorouter command as a Ray job on a cluster (ray job submit)")
+    sj.add_argument("--address", default=os.environ.get("RAY_JOB_ADDRESS", "http://127.0.0.1:8265"),
+                    help="the head's job server (default $RAY_JOB_ADDRESS or %(default)s)")
+    sj.add_argument("--python", default="python", help="the Python on the cluster that runs the job")
+    sj.add_argument("--config", default="", help="config whose cluster.runtime_env to use (default: the command's)")
+    sj.add_argument("--working-dir", default=".", help="uploaded as the job's working_dir (default: here)")
+    sj.add_argument("--no-wait", action="store_true", help="print the job id and return")
+    sj.add_argument("--timeout", type=float, default=24 * 3600, help="seconds to wait for the job")
+    sj.add_argument("command", nargs=argparse.REMAINDER, help="-- then the audiorouter command, e.g. -- train --config c.yaml")
+    sj.set_defaults(func=cmd_submit)
     ro = sub.add_parser("route", help="route -> execute -> reason for one clip with a trained router.pt")
     common(ro)
     ro.add_argument("--router", required=True)

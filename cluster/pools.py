@@ -100,7 +100,7 @@ class _Pool:
     server_class: type
 
     def __init__(self, args: tuple, replicas: int, name: str, num_cpus: float, num_gpus: float,
-                 max_restarts: int, max_concurrency: int, namespace: str | None):
+                 max_restarts: int, max_concurrency: int, namespace: str | None, resources: dict | None = None):
         self.replicas = int(replicas)
         if self.replicas < 0:
             raise ValueError(f"{name} replicas must be >= 0 (0: in-process)")
@@ -116,8 +116,9 @@ class _Pool:
             ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
         self.namespace = namespace or ray.get_runtime_context().namespace
         remote = ray.remote(self.server_class)
+        # custom `resources` pin a pool to the nodes that advertise them (e.g. reasoner on GPU nodes)
         options = dict(num_cpus=num_cpus, num_gpus=num_gpus, max_restarts=max_restarts, max_task_retries=max_restarts,
-                       max_concurrency=max_concurrency, namespace=self.namespace)
+                       max_concurrency=max_concurrency, namespace=self.namespace, resources=dict(resources or {}))
         self.local = None
         self.actors = [remote.options(name=n, **options).remote(*args) for n in self.names]
 
@@ -159,10 +160,11 @@ class ToolPool(_Pool):
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, replicas: int = 2,
                  num_cpus: float = 1.0, max_restarts: int = 2, name: str = "audiorouter-tools",
                  namespace: str | None = None, timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S,
-                 max_audio_seconds: float | None = MAX_AUDIO_SECONDS):
+                 max_audio_seconds: float | None = MAX_AUDIO_SECONDS, resources: dict | None = None):
         threads = max(1, int(num_cpus))
-        super().__init__((tool_specs, cache_dir, threads, timeout_s, max_audio_seconds), replicas, name, num_cpus, 0, max_restarts,
-                         max_concurrency=1, namespace=namespace)  # a tool call holds its core
+        super().__init__((tool_specs, cache_dir, threads, timeout_s, max_audio_seconds), replicas, name, num_cpus, 0,
+                         max_restarts, max_concurrency=1, namespace=namespace,  # a tool call holds its core
+                         resources=resources)
 
     def warm(self, clips: Sequence[Clip], chunk: int = 8, progress: bool = True) -> dict[str, int]:
         """Every tool on every clip; in-process, or in chunks handed to the workers as they free up."""
@@ -196,10 +198,11 @@ class ReasonerPool(_Pool):
 
     def __init__(self, section: dict | None, cache_dir: str | None, replicas: int = 1, num_cpus: float = 1.0,
                  num_gpus: float = 0.0, max_batch: int = 8, max_wait_ms: float = 10.0, max_restarts: int = 2,
-                 name: str = "audiorouter-reasoner", namespace: str | None = None, threads: int | None = None):
+                 name: str = "audiorouter-reasoner", namespace: str | None = None, threads: int | None = None,
+                 resources: dict | None = None):
         self.max_batch = int(max_batch)
         super().__init__((section, cache_dir, max_batch, max_wait_ms, threads), replicas, name, num_cpus,
-                         num_gpus, max_restarts, max_concurrency=64, namespace=namespace)
+                         num_gpus, max_restarts, max_concurrency=64, namespace=namespace, resources=resources)
 
 
     def warm(self, requests: Sequence[ReasonRequest], chunk: int = 16, progress: bool = True) -> dict[str, int]:

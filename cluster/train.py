@@ -77,10 +77,14 @@ def pool_metrics(pools) -> dict[str, float]:
     return {f"pool/{name}/{k}": float(v) for name, pool in pools.items() for k, v in pool.total().items()}
 
 
-def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
+def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False) -> dict:
+    """PPO on the config's `train` section. `resume`: continue the run in `run_dir` from its last
+    checkpoint, in the same MLflow run (cluster/run_state.py: metrics are neither lost nor
+    logged twice); `cfg` is then the run's own config.yaml (the CLI loads it)."""
     import mlflow
     import ray
 
+    from cluster.run_state import RunState
     from env.admission import BadItems, run_limits
     from env.factory import make_env
     from eval.tracking import start_run
@@ -93,14 +97,19 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         raise ValueError("train.iterations and train.checkpoint_every must be at least 1")
     if not t.get("env", {}).get("data"):
         raise ValueError("train.env.data must name the training data (a folder with items.json)")
+    state = RunState.load(run_dir) if resume else RunState(run_dir)
     os.makedirs(run_dir, exist_ok=True)
     if not ray.is_initialized():
         ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
     ml = cfg.get("mlflow", {})
     summary: dict = {"run_dir": os.path.abspath(run_dir)}
-    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train") as run:
+    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train",
+                   run_id=state.data.get("mlflow_run_id")) as run:
         summary["mlflow_run_id"] = run.info.run_id
-        mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
+        if not resume:
+            mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
+            state.save_config(cfg)
+            state.save(mlflow_run_id=run.info.run_id)
         pools = start_pools(cfg)
         summary["pools"] = {name: pool.address for name, pool in (pools or {}).items()}
         config = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()} if pools else None)
@@ -109,23 +118,34 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         bad = BadItems(run_limits(cfg)["max_bad_fraction"])
         bad.add(env.rejected)
         n_items = len(env.items) + len(env.rejected)
-        mlflow.log_metric("bad_items", float(len(bad)), step=0)
         mlflow.log_artifact(bad.write_parquet(os.path.join(run_dir, "rejected.parquet")))
         bad.check(n_items)
         warm = warm_tool_cache(cfg, env.items, progress, pool=pools["tools"] if pools else None)
-        mlflow.log_metrics({f"tool_cache_{k}": float(v) for k, v in warm.items()})
+        if not resume:  # step-0 metrics: logged once per run
+            mlflow.log_metrics({"bad_items_before_training": float(len(bad)),
+                                **{f"tool_cache_{k}": float(v) for k, v in warm.items()}})
         algo = config.build_algo()
-        checkpoint = os.path.abspath(os.path.join(run_dir, "checkpoint"))
-        bar = tqdm(range(iterations), desc="PPO", unit="iter", disable=not progress)
+        done = 0
+        if resume:
+            algo.restore_from_path(state.data["checkpoint"])
+            done = int(state.data["iterations_done"])
+            state.log_pending()  # a crash while logging the last checkpoint's metrics
+        pending: list[tuple[int, dict]] = []  # metrics of iterations not yet covered by a checkpoint
+        metrics: dict = {}
+        bar = tqdm(range(done, iterations), desc="PPO", unit="iter", initial=done, total=iterations,
+                   disable=not progress)
         for i in bar:
             start = time.perf_counter()
             metrics = _iteration_metrics(algo.train(), time.perf_counter() - start)
-            mlflow.log_metrics({**metrics, **pool_metrics(pools)}, step=i)
+            pending.append((i, {**metrics, **pool_metrics(pools)}))
             # items the runners rejected since (files gone bad, reasoner timeouts) count as well
             bad.check(n_items, bad=max(len(bad), int(metrics.get("bad_items", 0))))
             bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
             if (i + 1) % every == 0 or i + 1 == iterations:
-                algo.save(checkpoint)
+                path = state.checkpoint_path(i + 1)
+                algo.save_to_path(path)
+                state.commit(i + 1, path, pending)
+                pending = []
         router_path = os.path.join(run_dir, "router.pt")
         export_router(algo.get_module(), env, t.get("hidden", [128, 128]), router_path)
         algo.stop()
@@ -133,7 +153,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True) -> dict:
         for pool in (pools or {}).values():
             pool.shutdown()
         mlflow.log_artifact(router_path)
-        summary.update(router=router_path, checkpoint=checkpoint, last=metrics)
+        summary.update(router=router_path, checkpoint=state.data["checkpoint"], last=metrics,
+                       iterations=int(state.data["iterations_done"]))
         e = cfg.get("eval", {})
         if e.get("after_train", True):
             summary["results"] = evaluate_after_training(cfg, router_path, run_dir, progress)

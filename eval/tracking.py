@@ -6,7 +6,8 @@ import os
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 
 
-def start_run(tracking_uri: str | None, experiment: str, run_name: str):
+def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: str | None = None):
+    """An MLflow run in `experiment` (created if new), or the existing run `run_id` continued."""
     import mlflow
 
     uri = tracking_uri or DEFAULT_TRACKING_URI
@@ -20,6 +21,8 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str):
     if mlflow.get_experiment_by_name(experiment) is None:
         mlflow.create_experiment(experiment, artifact_location=artifacts and f"file://{artifacts}")
     mlflow.set_experiment(experiment)
+    if run_id:
+        return mlflow.start_run(run_id=run_id)
     return mlflow.start_run(run_name=run_name)
 
 

@@ -85,5 +85,7 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
         .rl_module(rl_module_spec=RLModuleSpec(module_class=RouterModule,
                                                model_config={"hidden": list(train.get("hidden", [128, 128]))}))
         .callbacks(EpisodeOutcomeMetrics)
+        # a crashed env runner is replaced and sampling goes on; the job does not end with it
+        .fault_tolerance(restart_failed_env_runners=True)
         .debugging(seed=int(train.get("seed", 0)))
     )

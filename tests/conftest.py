@@ -62,3 +62,16 @@ class EchoReasoner:
             best = int(np.argmax(pos)) if max(pos) >= 0 else 0
             out.append(Answer(r.choices[best], best, [float(p) for p in pos]))
         return out
+
+
+def kill_ray_under(temp_dir: str) -> None:
+    """Stop only the Ray processes a test started: their command lines name its temp dir
+    (never `ray stop`, which would also stop any other Ray on the machine)."""
+    import psutil
+
+    for proc in psutil.process_iter(["cmdline"]):
+        if any(temp_dir in part for part in proc.info["cmdline"] or []):
+            try:
+                proc.kill()
+            except psutil.Error:
+                pass

@@ -36,7 +36,8 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     assert "| learned |" in out and "| none |" in out  # the comparison table
     items = json.load(open(tmp_path / "probe" / "items.json"))
     assert len(items) == 30
-    assert os.path.exists(tmp_path / "run" / "router.pt") and os.listdir(tmp_path / "run" / "checkpoint")
+    assert os.path.exists(tmp_path / "run" / "router.pt")
+    assert os.listdir(tmp_path / "run" / "checkpoints") == ["iter-000002"]  # the last one kept
 
     pitch = next(i for i in items if i["task"] == "pitch_compare")
     assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),

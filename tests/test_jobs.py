@@ -1,0 +1,84 @@
+"""`audiorouter submit` against a real local Ray head (`ray start --head` on 127.0.0.1 with its own
+temp dir): a short training job goes through the Jobs API to SUCCEEDED, its logs come back, its
+MLflow run and router exist; the head is stopped by its temp dir, nothing else."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+
+from conftest import kill_ray_under
+
+pytestmark = pytest.mark.slow
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_runtime_env_excludes_local_state_and_merges_the_config():
+    from cluster.jobs import entrypoint, runtime_env
+
+    env = runtime_env({"cluster": {"runtime_env": {"pip": ["soundfile"], "env_vars": {"X": 1},
+                                                   "excludes": ["big/"]}}}, ROOT)
+    assert env["working_dir"] == ROOT and env["pip"] == ["soundfile"]
+    assert {".venv", ".cache", "data", "runs", "mlruns", "big/"} <= set(env["excludes"])
+    assert env["env_vars"]["X"] == "1" and env["env_vars"]["HF_HUB_OFFLINE"] == "1"
+    assert entrypoint(["train", "--config", "a b.yaml"], "/opt/py") == "/opt/py -m cluster.cli train --config 'a b.yaml'"
+    with pytest.raises(ValueError, match="nothing to submit"):
+        entrypoint([])
+
+
+def test_submit_to_a_down_head_is_a_clear_error(capfd):
+    from cluster.cli import main
+
+    assert main(["submit", "--address", f"http://127.0.0.1:{free_port()}", "--", "eval", "--help"]) == 2
+    assert "cannot reach the Ray job server" in capfd.readouterr().err
+
+
+def test_train_job_through_the_jobs_api(tmp_path):
+    import mlflow
+
+    from eval.probe import generate
+
+    ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: socket paths stay under 107 bytes
+    # token auth must be the same for `ray start` and the job client (a leftover ~/.ray/auth_token
+    # turns it on for the first only); the job's `python` is the one this venv puts first on PATH
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PATH": BIN + os.pathsep + os.environ["PATH"]}
+    dashboard = free_port()
+    subprocess.run([os.path.join(BIN, "ray"), "start", "--head", f"--port={free_port()}",
+                    "--node-ip-address=127.0.0.1", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
+                    "--include-dashboard=true", f"--temp-dir={ray_tmp}", "--num-cpus=2", "--disable-usage-stats"],
+                   env=env, check=True, capture_output=True, timeout=180)
+    try:
+        generate(str(tmp_path / "probe"), 20, seed=8, progress=False)
+        db = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+        cfg = {"tools": [{"name": "duration"}], "reasoner": {"backend": "smollm2", "threads": 1},
+               "cache_dir": str(tmp_path / "cache"),
+               "train": {"env": {"data": str(tmp_path / "probe"), "split": None, "max_calls": 1}, "iterations": 1,
+                         "checkpoint_every": 1, "train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1,
+                         "hidden": [16], "tool_workers": 0},
+               "eval": {"splits": ["all"], "systems": ["none"]},
+               "mlflow": {"tracking_uri": db, "experiment": "job"}}
+        (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+        proc = subprocess.run([os.path.join(BIN, "audiorouter"), "submit", "--address", f"http://127.0.0.1:{dashboard}",
+                               "--python", sys.executable, "--", "train", "--config", str(tmp_path / "c.yaml"),
+                               "--run-dir", str(tmp_path / "run"), "--quiet"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert "SUCCEEDED" in proc.stdout and "| learned |" in proc.stdout  # the job's own output came back
+        assert os.path.exists(tmp_path / "run" / "router.pt")
+        client = mlflow.MlflowClient(tracking_uri=db)
+        run = client.search_runs([client.get_experiment_by_name("job").experiment_id], max_results=1)[0]
+        assert "reward_mean" in run.data.metrics and "all/accuracy/learned" in run.data.metrics
+        assert json.load(open(tmp_path / "run" / "state.json"))["mlflow_run_id"] == run.info.run_id
+    finally:
+        kill_ray_under(ray_tmp)
