@@ -50,6 +50,9 @@ def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | N
     print(f"\n{results['n_items']} items scored, {len(results['rejected'])} rejected, "
           f"{results['seconds']:.0f}s; results in {out}\n")
     print(format_table(results))
+    if results.get("predictions"):
+        folder = os.path.dirname(next(iter(results["predictions"].values())))
+        print(f"\nper-system prediction files for the official evaluation.py: {folder}/")
     for r in results["rejected"][:20]:
         print(f"rejected: {r['reason']}", file=sys.stderr)
     return results
@@ -140,6 +143,25 @@ def cmd_train(args) -> int:
     cfg = load_config(args.config or "configs/demo.yaml", args.set)
     return _train_and_report(cfg, args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S")),
                              args.quiet)
+
+
+def cmd_sweep(args) -> int:
+    """Data-efficiency sweep (cluster/sweep.py): a router per (training size, seed), one test split."""
+    from cluster.config import load_config
+    from cluster.sweep import sweep
+
+    cfg = load_config(args.config, args.set)
+    cfg.setdefault("train", {}).setdefault("env", {}).setdefault("data", _ensure_probe(cfg, args.quiet))
+    try:
+        sizes = [int(x) for x in args.train_sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise ValueError(f"--train-sizes takes comma-separated integers, got {args.train_sizes!r}") from exc
+    start = time.perf_counter()
+    result = sweep(cfg, sizes, args.seeds, args.out, progress=not args.quiet)
+    print(f"\nsweep: {len(result['trials'])} runs in {time.perf_counter() - start:.0f}s; "
+          f"mlflow run {result['mlflow_run_id']}; plot {result['files']['plot']}\n")
+    print(open(result["files"]["md"]).read())
+    return 0
 
 
 def cmd_submit(args) -> int:
@@ -326,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue the run in RUN_DIR from its last checkpoint, in the same MLflow run")
     tr.set_defaults(func=cmd_train)
 
+    sw = sub.add_parser("sweep", help="data-efficiency curve: a router per training size and seed")
+    common(sw)
+    sw.add_argument("--train-sizes", default="25,50,100,200", help="comma-separated (default %(default)s)")
+    sw.add_argument("--seeds", type=int, default=2, help="seeds per size (default %(default)s)")
+    sw.add_argument("--out", default="runs/sweep", help="trial run dirs, sweep.csv/.md, data_efficiency.png")
+    sw.set_defaults(func=cmd_sweep)
     sj = sub.add_parser("submit", help="run an audiorouter command as a Ray job on a cluster (ray job submit)")
     sj.add_argument("--address", default=os.environ.get("RAY_JOB_ADDRESS", "http://127.0.0.1:8265"),
                     help="the head's job server (default $RAY_JOB_ADDRESS or %(default)s)")

@@ -29,6 +29,19 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
 DEFAULT_EVAL_SPLITS = ("validation", "test")
 
 
+def flat_params(section: dict, prefix: str) -> dict:
+    """{"env": {"max_items": 25}} -> {"<prefix>.env.max_items": 25}: one MLflow param per leaf, so
+    the compare view lines runs up key by key (e.g. the training-set size of a sweep trial)."""
+    out = {}
+    for key, value in section.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict) and value:
+            out.update(flat_params(value, name))
+        else:
+            out[name] = value
+    return out
+
+
 def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> dict[str, int]:
     """Every tool on every training clip and every clip of the evaluation splits, up front, over
     the tool pool (the shared one when `pools:` is configured, else `train.tool_workers` Ray
@@ -77,7 +90,8 @@ def pool_metrics(pools) -> dict[str, float]:
     return {f"pool/{name}/{k}": float(v) for name, pool in pools.items() for k, v in pool.total().items()}
 
 
-def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False) -> dict:
+def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
+          parent_run_id: str | None = None, run_name: str = "train") -> dict:
     """PPO on the config's `train` section. `resume`: continue the run in `run_dir` from its last
     checkpoint, in the same MLflow run (cluster/run_state.py: metrics are neither lost nor
     logged twice); `cfg` is then the run's own config.yaml (the CLI loads it)."""
@@ -103,11 +117,11 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False) 
         ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
     ml = cfg.get("mlflow", {})
     summary: dict = {"run_dir": os.path.abspath(run_dir)}
-    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "train",
-                   run_id=state.data.get("mlflow_run_id")) as run:
+    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name,
+                   run_id=state.data.get("mlflow_run_id"), parent_run_id=parent_run_id) as run:
         summary["mlflow_run_id"] = run.info.run_id
         if not resume:
-            mlflow.log_params({f"train.{k}": str(v)[:500] for k, v in t.items()})
+            mlflow.log_params({k: str(v)[:500] for k, v in flat_params(t, "train").items()})
             state.save_config(cfg)
             state.save(mlflow_run_id=run.info.run_id)
         pools = start_pools(cfg)

@@ -81,6 +81,11 @@ class _ScoreRow:
     continuations: list[list[int]]  # each choice's reply tokens
 
 
+# (gguf path, dtype, device) -> (tokenizer, model): the reasoner is frozen and never trained, so
+# the reasoners of one process (sweep trials, evaluators, tests) share one loaded copy
+_LOADED: dict[tuple, tuple] = {}
+
+
 class SmolLMReasoner:
     """Choice scoring with a small causal LM loaded from GGUF through transformers.
 
@@ -135,11 +140,14 @@ class SmolLMReasoner:
         _silence_gguf_progress_bar()
         if self.threads:
             torch.set_num_threads(self.threads)
-        folder = os.path.dirname(self.path)
-        self._tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
-        self._model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file,
-                                                           dtype=getattr(torch, self.dtype)).to(self.device)
-        self._model.eval()
+        key = (self.path, self.dtype, str(self.device))
+        if key not in _LOADED:  # frozen weights: one copy per process, however many reasoners use it
+            folder = os.path.dirname(self.path)
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
+            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file,
+                                                         dtype=getattr(torch, self.dtype)).to(self.device)
+            _LOADED[key] = (tokenizer, model.eval())
+        self._tokenizer, self._model = _LOADED[key]
 
     @functools.cached_property
     def _cache_kwarg(self) -> str:

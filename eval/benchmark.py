@@ -8,7 +8,7 @@ from typing import Sequence
 
 from env.admission import BadItems, run_limits
 from env.reasoner import CachedReasoner, build_reasoner
-from eval.datasets import load_items
+from eval.datasets import load_items, write_predictions
 from eval.runner import EvalSettings, Evaluator, format_table, summarize
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
@@ -74,6 +74,8 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     results["rejected"] = bad.rejected
     results["cache"] = {"tools": evaluator.executor.cache.stats(), "reasoner": evaluator.reasoner.cache.stats()}
     results["seconds"] = round(time.perf_counter() - start, 2)
+    if all_rows:
+        results["predictions"] = write_predictions(data, all_rows, os.path.splitext(out)[0] + ".predictions")
     write_outputs(results, all_rows, out)
     return results
 

@@ -5,7 +5,9 @@ results.json (the shape scripts can rely on):
     {"data": "...", "split": "test", "n_items": 200,          # items scored
      "reasoner": "<reasoner id>", "tools": ["duration", ...],
      "systems": {"none": {"accuracy": 0.41, "per_task": {"pitch_compare": 0.5, ...},
-                          "per_difficulty": {...}, "mean_tool_calls": 0.0, "n_items": 200,
+                          "per_difficulty": {...},                 # MMAU: task and difficulty
+                          "per_modality": {...}, "per_category": {...},  # when the items have them (MMAR)
+                          "mean_tool_calls": 0.0, "n_items": 200,
                           "seconds_per_item": {"route": ..., "execute": ..., "reason": ...}},
                  "expert": {...}, ...},
      "single_best": {"<task>": "<tool>", ...},                # when single-best ran
@@ -70,14 +72,20 @@ class Evaluator:
         results = self.execute(item, names)
         answer = self.reason(item, results)
         return {
-            "id": item.id, "task": item.task, "difficulty": item.difficulty,
-            "tools": list(names), "tool_ok": [r.ok for r in results],
+            **self.item_fields(item), "tools": list(names), "tool_ok": [r.ok for r in results],
             "tool_texts": [r.text if r.ok else f"ERROR {r.error}" for r in results],
             "prediction": answer.choice, "answer": item.answer,
             "correct": string_match(item.answer, answer.choice, item.choices),
             "tool_calls": len(names), "seconds_route": route_seconds,
             "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds, "error": "",
         }
+
+    @staticmethod
+    def item_fields(item: AudioQA) -> dict:
+        """The fields results are broken down by (BREAKDOWNS): MMAU reports task and difficulty,
+        MMAR modality and category (its `modality` is not an AudioQA field: it rides in `extra`)."""
+        return {"id": item.id, "task": item.task, "difficulty": item.difficulty,
+                "modality": str(item.extra.get("modality", "")), "category": item.category}
 
     def failed_episode(self, item: AudioQA, system: str, exc: Exception) -> dict:
         """The row of an item that failed at run time (its audio went bad, the reasoner timed out):
@@ -86,7 +94,7 @@ class Evaluator:
         reason = f"item {item.id}: {type(exc).__name__}: {exc}"
         self.bad.add([{"id": item.id, "stage": f"eval:{system}", "reason": reason}])
         self.bad.check(self.n_items_seen)
-        return {"id": item.id, "task": item.task, "difficulty": item.difficulty, "tools": [], "tool_ok": [],
+        return {**self.item_fields(item), "tools": [], "tool_ok": [],
                 "tool_texts": [], "prediction": "", "answer": item.answer, "correct": False, "tool_calls": 0,
                 "seconds_route": 0.0, "seconds_execute": 0.0, "seconds_reason": 0.0, "error": reason}
 
@@ -190,8 +198,13 @@ class Evaluator:
         return rows
 
 
+BREAKDOWNS = ("task", "difficulty", "modality", "category")  # per_<field> in a summary, where the data has it
+
+
 def summarize(rows: Sequence[dict]) -> dict:
-    """Accuracy overall, per task and per difficulty; mean tool calls; mean seconds per stage."""
+    """Accuracy overall and per task, difficulty, modality and category (each where any item
+    has a value: MMAU has task and difficulty, MMAR modality and category); mean tool calls;
+    mean seconds per stage."""
     n = len(rows)
     if n == 0:
         return {"accuracy": None, "per_task": {}, "per_difficulty": {}, "mean_tool_calls": None, "n_items": 0,
@@ -200,13 +213,14 @@ def summarize(rows: Sequence[dict]) -> dict:
     def grouped(field: str) -> dict[str, float]:
         groups: dict[str, list[bool]] = defaultdict(list)
         for r in rows:
-            groups[r[field]].append(r["correct"])
+            groups[r.get(field, "")].append(r["correct"])
         return {k: round(sum(v) / len(v), 4) for k, v in sorted(groups.items())}
 
+    per = {f"per_{field}": grouped(field) for field in BREAKDOWNS
+           if field in ("task", "difficulty") or any(r.get(field) for r in rows)}
     return {
         "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
-        "per_task": grouped("task"),
-        "per_difficulty": grouped("difficulty"),
+        **per,
         "mean_tool_calls": round(sum(r["tool_calls"] for r in rows) / n, 3),
         "n_items": n,
         "seconds_per_item": {stage: round(sum(r[f"seconds_{stage}"] for r in rows) / n, 4)
@@ -214,15 +228,25 @@ def summarize(rows: Sequence[dict]) -> dict:
     }
 
 
+def table_field(results: dict) -> str:
+    """The breakdown a table's columns show: task, or MMAR's modality when items have no task."""
+    systems = results["systems"].values()
+    if any(k for s in systems for k in s.get("per_task", {})):
+        return "task"
+    return next((f for f in BREAKDOWNS[2:] if any(s.get(f"per_{f}") for s in systems)), "task")
+
+
 def format_table(results: dict) -> str:
-    """Markdown table: one row per system, overall and per-task accuracy (%) and mean calls."""
+    """Markdown table: one row per system, overall and per-task (or per-modality) accuracy (%)
+    and mean calls."""
     systems = results["systems"]
-    tasks = sorted({t for s in systems.values() for t in s["per_task"]})
+    key = f"per_{table_field(results)}"
+    tasks = sorted({t for s in systems.values() for t in s.get(key, {})})
     head = "| system | overall | " + " | ".join(tasks) + " | calls/item |"
     sep = "|" + "---|" * (len(tasks) + 3)
     lines = [head, sep]
     for name, s in systems.items():
-        cells = [f"{100 * s['per_task'][t]:.0f}" if t in s["per_task"] else "-" for t in tasks]
+        cells = [f"{100 * s[key][t]:.0f}" if t in s.get(key, {}) else "-" for t in tasks]
         acc = "-" if s["accuracy"] is None else f"{100 * s['accuracy']:.1f}"
         calls = "-" if s["mean_tool_calls"] is None else f"{s['mean_tool_calls']:.2f}"
         lines.append(f"| {name} | {acc} | " + " | ".join(cells) + f" | {calls} |")

@@ -6,8 +6,10 @@ import os
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 
 
-def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: str | None = None):
-    """An MLflow run in `experiment` (created if new), or the existing run `run_id` continued."""
+def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: str | None = None,
+              parent_run_id: str | None = None, tags: dict | None = None):
+    """An MLflow run in `experiment` (created if new), or the existing run `run_id` continued; with
+    `parent_run_id`, a child run nested under it in the UI (from any process: a tag, not a stack)."""
     import mlflow
 
     uri = tracking_uri or DEFAULT_TRACKING_URI
@@ -23,13 +25,17 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: 
     mlflow.set_experiment(experiment)
     if run_id:
         return mlflow.start_run(run_id=run_id)
-    return mlflow.start_run(run_name=run_name)
+    tags = dict(tags or {})
+    if parent_run_id:
+        tags["mlflow.parentRunId"] = parent_run_id
+    return mlflow.start_run(run_name=run_name, tags=tags or None)
 
 
 def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
     """Params, metrics named `<prefix>accuracy/<system>`, `<prefix>accuracy/<system>/<task>`,
+    `<prefix>accuracy_by_<difficulty|modality|category>/<system>/<value>`,
     `<prefix>tool_calls/<system>`, `<prefix>bad_items`, and the results.json, table, per-item
-    and rejected-item Parquet files as artifacts.
+    and rejected-item Parquet files and the prediction files as artifacts.
     Call inside an active run; a prefix (e.g. `test/`) keeps several splits apart in one run."""
     import mlflow
 
@@ -43,7 +49,12 @@ def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
         metrics[f"accuracy/{system}"] = s["accuracy"]
         metrics[f"tool_calls/{system}"] = s["mean_tool_calls"]
         for task, acc in s["per_task"].items():
-            metrics[f"accuracy/{system}/{task}"] = acc
+            if task:  # MMAR items have no task
+                metrics[f"accuracy/{system}/{task}"] = acc
+        for field in ("difficulty", "modality", "category"):  # MMAU: difficulty; MMAR: modality, category
+            for value, acc in s.get(f"per_{field}", {}).items():
+                if value:
+                    metrics[f"accuracy_by_{field}/{system}/{value}"] = acc
         for stage, sec in s["seconds_per_item"].items():
             metrics[f"seconds_{stage}/{system}"] = sec
     mlflow.log_metrics({prefix + k: v for k, v in metrics.items()})
@@ -51,3 +62,5 @@ def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
     for path in (out, stem + ".md", stem + ".items.parquet", stem + ".rejected.parquet"):
         if os.path.exists(path):
             mlflow.log_artifact(path)
+    if os.path.isdir(stem + ".predictions"):  # per system, in the official evaluation.py's form
+        mlflow.log_artifacts(stem + ".predictions", artifact_path=os.path.basename(stem) + ".predictions")
