@@ -28,7 +28,8 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: 
     tags = dict(tags or {})
     if parent_run_id:
         tags["mlflow.parentRunId"] = parent_run_id
-    return mlflow.start_run(run_name=run_name, tags=tags or None)
+    # in the parent's own process (a sequential sweep) MLflow wants nested=True as well
+    return mlflow.start_run(run_name=run_name, tags=tags or None, nested=mlflow.active_run() is not None)
 
 
 def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
