@@ -44,17 +44,19 @@ BAD_MANIFEST = {
 ODD_BUT_USABLE = ("stereo", "six_channels", "rate_8k", "rate_96k", "silent")
 
 
-def _wav_with_format_tag(path: str, tag: int) -> None:
-    """A well-formed RIFF/WAVE file whose fmt chunk names a codec libsndfile does not decode."""
+def write_wav_with_codec_tag(path: str, tag: int) -> str:
+    """A well-formed 16-bit RIFF/WAVE file whose fmt chunk names codec `tag`: 1 (PCM) decodes;
+    one libsndfile does not know (0x0161, Windows Media Audio) is the "unsupported codec" case."""
     data = b"\x00" * 3200
     fmt = struct.pack("<HHIIHH", tag, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
     with open(path, "wb") as f:
         f.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
 
 
 def _write_bad_audio(folder: str, template: np.ndarray) -> dict[str, str]:
-    """One file per kind of bad audio under `folder`; kind -> path relative to the dataset root."""
+    """One file per kind of bad audio under `folder` (ROOT/hostile); kind -> path relative to ROOT."""
     os.makedirs(folder, exist_ok=True)
     paths = {kind: os.path.join(folder, f"{kind}.wav") for kind in BAD_AUDIO}
     open(paths["empty_file"], "wb").close()
@@ -64,7 +66,7 @@ def _write_bad_audio(folder: str, template: np.ndarray) -> dict[str, str]:
     sf.write(paths["truncated_header"], template, SAMPLE_RATE)
     with open(paths["truncated_header"], "r+b") as f:
         f.truncate(30)  # cut inside the fmt chunk
-    _wav_with_format_tag(paths["unsupported_codec"], 0x0161)  # Windows Media Audio
+    write_wav_with_codec_tag(paths["unsupported_codec"], 0x0161)  # Windows Media Audio
     with sf.SoundFile(paths["two_hours"], "w", samplerate=8000, channels=1, subtype="PCM_U8") as f:
         block = np.zeros(8000 * 60, np.float32)  # 8-bit PCM at 8 kHz: 58 MB for two hours
         for _ in range(120):
@@ -73,8 +75,7 @@ def _write_bad_audio(folder: str, template: np.ndarray) -> dict[str, str]:
         broken = template.copy()
         broken[len(broken) // 2] = value
         sf.write(paths[kind], broken, SAMPLE_RATE, subtype="FLOAT")
-    return {kind: os.path.relpath(path, os.path.dirname(folder)).replace(os.sep, "/") if kind != "missing_file"
-            else "hostile/missing_file.wav" for kind, path in paths.items()}
+    return {kind: f"hostile/{kind}.wav" for kind in BAD_AUDIO}  # missing_file.wav is never written
 
 
 def _write_odd_audio(folder: str, item: dict, root: str, tag: str) -> dict[str, str]:

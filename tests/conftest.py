@@ -64,6 +64,16 @@ class EchoReasoner:
         return out
 
 
+class FakeEncoder:
+    """A 4-dimensional stand-in for the question encoder where embeddings are beside the point
+    (the real MiniLM encoder is tested in test_env.py)."""
+
+    dim = 4
+
+    def encode(self, text):
+        return np.full(4, len(text) % 7, np.float32)
+
+
 def kill_ray_under(temp_dir: str) -> None:
     """Stop only the Ray processes a test started: their command lines name its temp dir
     (never `ray stop`, which would also stop any other Ray on the machine)."""

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SR, EchoReasoner, tone
+from conftest import SR, EchoReasoner, FakeEncoder, tone
 from env.items import AudioQA, load_items, parse_item
 from env.prompt import STYLES, render_prompt
 from eval.scoring import _words, string_match
@@ -126,13 +126,6 @@ class Constant(BaseTool):
 
     def applicable(self, question, choices):
         return not self.picky or self.name in question
-
-
-class FakeEncoder:
-    dim = 4
-
-    def encode(self, text):
-        return np.full(4, len(text) % 7, np.float32)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ error that names the file or key and the reason; and a run over a dataset holdin
 for the good items (test_runner.py, test_env.py, and the hostile-dataset run at the end)."""
 import json
 import os
-import struct
 import time
 import tracemalloc
 
@@ -13,18 +12,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import SR, EchoReasoner, silence, tone
+from conftest import SR, EchoReasoner, FakeEncoder, silence, tone
 from env.admission import BadItems, TooManyBadItems, run_limits
+from eval.hostile import write_wav_with_codec_tag
 from tools.base import AudioError, load_audio
-
-
-def wav_with_format_tag(path, tag: int):
-    """A well-formed RIFF/WAVE file whose fmt chunk names codec `tag` (e.g. 0x0161, Windows Media Audio)."""
-    data = b"\x00" * 1600
-    fmt = struct.pack("<HHIIHH", tag, 1, SR, SR * 2, 2, 16)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    return str(path)
 
 
 # -- audio files -------------------------------------------------------------------------------
@@ -45,9 +36,10 @@ def test_truncated_header_is_refused(tmp_path, write_wav):
 
 
 def test_unsupported_codec_is_refused(tmp_path):
-    path = wav_with_format_tag(tmp_path / "wma.wav", 0x0161)
+    path = write_wav_with_codec_tag(str(tmp_path / "wma.wav"), 0x0161)
     with pytest.raises(AudioError, match="wma.wav: not readable as audio"):
         load_audio(path)
+    assert load_audio(write_wav_with_codec_tag(str(tmp_path / "pcm.wav"), 1)).duration > 0  # only the tag differs
 
 
 def test_multichannel_is_mixed_down(write_wav):
@@ -203,15 +195,6 @@ def test_bad_item_limit_counts_distinct_items_and_says_what_to_do():
 
 
 # -- timeouts ----------------------------------------------------------------------------------
-
-class FakeEncoder:
-    """Question embeddings are beside the point here (the real encoder is in test_env.py)."""
-
-    dim = 4
-
-    def encode(self, text):
-        return np.zeros(4, np.float32)
-
 
 class SlowReasoner(EchoReasoner):
     """Stalls for `seconds` on its first `stalls` calls, then answers at once."""
