@@ -38,13 +38,15 @@ def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | N
             "fit_split", "train"), progress=not quiet)
 
     if use_mlflow:
-        from eval.tracking import log_eval, start_run
+        from eval.tracking import log_eval, log_system_runs, start_run
 
         ml = cfg.get("mlflow", {})
-        with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name):
+        with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name,
+                       tags={"audiorouter.kind": "comparison"}):
             results = run()
-            log_eval(results, out, {"data": data, "split": split, "systems": ",".join(systems),
-                                    "reasoner": results["reasoner"], "tools": ",".join(results["tools"])})
+            params = {"data": data, "split": split, "reasoner": results["reasoner"], "tools": ",".join(results["tools"])}
+            log_eval(results, out, {**params, "systems": ",".join(systems)})
+            log_system_runs(results, params)  # a child run per system: the compare view lines them up
     else:
         results = run()
     print(f"\n{results['n_items']} items scored, {len(results['rejected'])} rejected, "
@@ -161,6 +163,22 @@ def cmd_sweep(args) -> int:
     print(f"\nsweep: {len(result['trials'])} runs in {time.perf_counter() - start:.0f}s; "
           f"mlflow run {result['mlflow_run_id']}; plot {result['files']['plot']}\n")
     print(open(result["files"]["md"]).read())
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Markdown + HTML report of an experiment's latest study (eval/report.py)."""
+    from eval.report import write_report
+    from eval.tracking import DEFAULT_TRACKING_URI
+
+    uri = args.tracking_uri
+    if not uri:
+        from cluster.config import load_config
+
+        uri = load_config(args.config, []).get("mlflow", {}).get("tracking_uri") or DEFAULT_TRACKING_URI
+    out = args.out or os.path.join("reports", args.experiment)
+    paths = write_report(uri, args.experiment, out, run_id=args.run_id)
+    print(f"report of run {paths['run_id']} ({len(paths['images'])} plots): {paths['md']} and {paths['html']}")
     return 0
 
 
@@ -354,6 +372,13 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--seeds", type=int, default=2, help="seeds per size (default %(default)s)")
     sw.add_argument("--out", default="runs/sweep", help="trial run dirs, sweep.csv/.md, data_efficiency.png")
     sw.set_defaults(func=cmd_sweep)
+    rp = sub.add_parser("report", help="Markdown/HTML report of an MLflow experiment's latest study")
+    rp.add_argument("--experiment", required=True, help="MLflow experiment name (mlflow.experiment in the config)")
+    rp.add_argument("--tracking-uri", default="", help="default: mlflow.tracking_uri of --config")
+    rp.add_argument("--config", default="configs/demo.yaml", help="config whose mlflow.tracking_uri to use")
+    rp.add_argument("--run-id", default=None, help="report this run instead of the latest top-level one")
+    rp.add_argument("--out", default="", help="folder for report.md/.html and the plots (default reports/<experiment>)")
+    rp.set_defaults(func=cmd_report)
     sj = sub.add_parser("submit", help="run an audiorouter command as a Ray job on a cluster (ray job submit)")
     sj.add_argument("--address", default=os.environ.get("RAY_JOB_ADDRESS", "http://127.0.0.1:8265"),
                     help="the head's job server (default $RAY_JOB_ADDRESS or %(default)s)")

@@ -58,37 +58,6 @@ def curve(trials: Sequence[dict]) -> list[dict]:
     return out
 
 
-def plot(points: Sequence[dict], baselines: dict[str, float], path: str, title: str) -> str:
-    """Accuracy vs training items: the learned router's mean with its min-max band over seeds,
-    and a horizontal line per fixed system."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
-    sizes = [p["size"] for p in points]
-    ax.plot(sizes, [100 * p["mean"] for p in points], "o-", color="C0", label="learned router (mean over seeds)")
-    ax.fill_between(sizes, [100 * p["min"] for p in points], [100 * p["max"] for p in points], color="C0",
-                    alpha=0.2, label="learned router (min-max over seeds)")
-    styles = {"none": ("C3", ":"), "all": ("C2", "--"), "expert": ("C4", "-."), "oracle": ("0.4", "--")}
-    for k, (name, acc) in enumerate(sorted(baselines.items())):
-        color, style = styles.get(name, (f"C{5 + k}", "--"))
-        ax.axhline(100 * acc, color=color, linestyle=style, label=f"{name} ({100 * acc:.1f})")
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(sizes, [str(s) for s in sizes])
-    ax.set_xlabel("training items")
-    ax.set_ylabel("accuracy on the test split (%)")
-    ax.set_title(title)
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
 def write_tables(trials: Sequence[dict], points: Sequence[dict], baselines: dict[str, float], out_dir: str) -> dict:
     import csv
 
@@ -112,6 +81,7 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
     import ray
 
     from eval.benchmark import run_benchmark
+    from eval.plots import data_efficiency
     from eval.tracking import log_eval, start_run
 
     if not sizes or min(sizes) < 1 or seeds < 1:
@@ -126,7 +96,8 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
         ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
     ml = cfg.get("mlflow", {})
     grid = [(size, seed) for size in sizes for seed in range(seeds)]
-    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "sweep") as parent:
+    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "sweep",
+                   tags={"audiorouter.kind": "sweep"}) as parent:
         mlflow.log_params({"sweep.train_sizes": ",".join(map(str, sizes)), "sweep.seeds": seeds,
                            "sweep.split": split, "sweep.data": data, "sweep.concurrent": concurrent})
         # the fixed systems do not train: scored once, in the parent run
@@ -161,7 +132,7 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
         for p in points:  # step = training items: MLflow's chart of learned_mean is the curve
             mlflow.log_metrics({"learned_mean": p["mean"], "learned_std": p["std"]}, step=p["size"])
         files = write_tables(trials, points, baselines, out_dir)
-        files["plot"] = plot(points, baselines, os.path.join(out_dir, "data_efficiency.png"),
+        files["plot"] = data_efficiency(points, baselines, os.path.join(out_dir, "data_efficiency.png"),
                              f"Data efficiency on the {split} split ({seeds} seed{'s' if seeds > 1 else ''})")
         for path in files.values():
             mlflow.log_artifact(path)

@@ -118,7 +118,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
     ml = cfg.get("mlflow", {})
     summary: dict = {"run_dir": os.path.abspath(run_dir)}
     with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name,
-                   run_id=state.data.get("mlflow_run_id"), parent_run_id=parent_run_id) as run:
+                   run_id=state.data.get("mlflow_run_id"), parent_run_id=parent_run_id,
+                   tags={"audiorouter.kind": "trial" if parent_run_id else "train"}) as run:
         summary["mlflow_run_id"] = run.info.run_id
         if not resume:
             mlflow.log_params({k: str(v)[:500] for k, v in flat_params(t, "train").items()})
@@ -167,6 +168,8 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
         for pool in (pools or {}).values():
             pool.shutdown()
         mlflow.log_artifact(router_path)
+        mlflow.log_artifact(plot_learning_curves(run.info.run_id, os.path.join(run_dir, "learning_curves.png"),
+                                                 f"PPO: {run_name}"))
         summary.update(router=router_path, checkpoint=state.data["checkpoint"], last=metrics,
                        iterations=int(state.data["iterations_done"]))
         e = cfg.get("eval", {})
@@ -174,6 +177,19 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
             summary["results"] = evaluate_after_training(cfg, router_path, run_dir, progress)
     compact_caches(cfg.get("cache_dir"))
     return summary
+
+
+def plot_learning_curves(run_id: str, path: str, title: str) -> str:
+    """The per-iteration metrics of the whole run, read back from MLflow (so a resumed run's
+    plot covers the iterations before the crash too)."""
+    import mlflow
+
+    from eval.plots import LEARNING_PANELS, learning_curves
+
+    client = mlflow.MlflowClient()
+    history = {key: [(m.step, m.value) for m in client.get_metric_history(run_id, key)]
+               for _, keys in LEARNING_PANELS for key in keys}
+    return learning_curves(history, path, title)
 
 
 def compact_caches(cache_dir: str | None) -> None:

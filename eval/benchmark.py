@@ -9,7 +9,7 @@ from typing import Sequence
 from env.admission import BadItems, run_limits
 from env.reasoner import CachedReasoner, build_reasoner
 from eval.datasets import load_items, write_predictions
-from eval.runner import EvalSettings, Evaluator, format_table, summarize
+from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.registry import build_tools
@@ -80,11 +80,23 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     return results
 
 
+def heatmap_systems(systems: Sequence[str]) -> list[str]:
+    """The systems whose tool choices the usage heatmap shows: a learned router beside the oracle
+    (which tools actually helped); without a learned router, every system that chooses per item."""
+    learned = [s for s in systems if s.startswith("learned")]
+    if learned:
+        return learned + [s for s in systems if s == "oracle"]
+    return [s for s in systems if s not in ("none", "all")]
+
+
 def write_outputs(results: dict, rows: list[dict], out: str) -> None:
     """results.json, <stem>.items.parquet (one row per system x item), <stem>.rejected.parquet
-    (one row per rejected item: id, stage, reason) and <stem>.md (the table)."""
+    (one row per rejected item: id, stage, reason), the comparison table as <stem>.md and
+    <stem>.csv, and the plots <stem>.accuracy_per_task.png and <stem>.tool_usage.png."""
     import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from eval import plots
 
     folder = os.path.dirname(os.path.abspath(out))
     os.makedirs(folder, exist_ok=True)
@@ -97,3 +109,10 @@ def write_outputs(results: dict, rows: list[dict], out: str) -> None:
     BadItems(rejected=results.get("rejected", [])).write_parquet(stem + ".rejected.parquet")
     with open(stem + ".md", "w") as f:
         f.write(format_table(results) + "\n")
+    write_comparison_csv(results, stem + ".csv")
+    if rows:
+        field = table_field(results)
+        plots.accuracy_per_task(results, stem + ".accuracy_per_task.png", field=field)
+        shown = heatmap_systems(list(results["systems"]))
+        if shown:
+            plots.tool_usage_heatmap(rows, shown, results["tools"], stem + ".tool_usage.png", field=field)

@@ -236,18 +236,36 @@ def table_field(results: dict) -> str:
     return next((f for f in BREAKDOWNS[2:] if any(s.get(f"per_{f}") for s in systems)), "task")
 
 
+def comparison(results: dict) -> tuple[list[str], list[list]]:
+    """The comparison table as (header, rows): one row per system with its overall and per-task
+    (or per-modality) accuracy as fractions (None where not scored) and mean tool calls."""
+    systems = results["systems"]
+    key = f"per_{table_field(results)}"
+    groups = sorted({t for s in systems.values() for t in s.get(key, {})})
+    rows = [[name, s["accuracy"], *[s.get(key, {}).get(g) for g in groups], s["mean_tool_calls"]]
+            for name, s in systems.items()]
+    return ["system", "overall", *groups, "calls/item"], rows
+
+
 def format_table(results: dict) -> str:
     """Markdown table: one row per system, overall and per-task (or per-modality) accuracy (%)
     and mean calls."""
-    systems = results["systems"]
-    key = f"per_{table_field(results)}"
-    tasks = sorted({t for s in systems.values() for t in s.get(key, {})})
-    head = "| system | overall | " + " | ".join(tasks) + " | calls/item |"
-    sep = "|" + "---|" * (len(tasks) + 3)
-    lines = [head, sep]
-    for name, s in systems.items():
-        cells = [f"{100 * s[key][t]:.0f}" if t in s.get(key, {}) else "-" for t in tasks]
-        acc = "-" if s["accuracy"] is None else f"{100 * s['accuracy']:.1f}"
-        calls = "-" if s["mean_tool_calls"] is None else f"{s['mean_tool_calls']:.2f}"
-        lines.append(f"| {name} | {acc} | " + " | ".join(cells) + f" | {calls} |")
+    header, rows = comparison(results)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, overall, *groups, calls in rows:
+        cells = ["-" if g is None else f"{100 * g:.0f}" for g in groups]
+        acc = "-" if overall is None else f"{100 * overall:.1f}"
+        lines.append(f"| {name} | {acc} | " + " | ".join(cells) + f" | {'-' if calls is None else f'{calls:.2f}'} |")
     return "\n".join(lines)
+
+
+def write_comparison_csv(results: dict, path: str) -> str:
+    """The comparison table as CSV (accuracies as fractions, empty where not scored)."""
+    import csv
+
+    header, rows = comparison(results)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return path

@@ -35,8 +35,9 @@ def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: 
 def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
     """Params, metrics named `<prefix>accuracy/<system>`, `<prefix>accuracy/<system>/<task>`,
     `<prefix>accuracy_by_<difficulty|modality|category>/<system>/<value>`,
-    `<prefix>tool_calls/<system>`, `<prefix>bad_items`, and the results.json, table, per-item
-    and rejected-item Parquet files and the prediction files as artifacts.
+    `<prefix>tool_calls/<system>`, `<prefix>bad_items`, and as artifacts the results.json, the
+    comparison table (Markdown, CSV), per-item and rejected-item Parquet files, the plots
+    (accuracy per task, tool usage) and the prediction files.
     Call inside an active run; a prefix (e.g. `test/`) keeps several splits apart in one run."""
     import mlflow
 
@@ -45,23 +46,49 @@ def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
     metrics = {"n_items": results["n_items"], "n_rejected": len(results["rejected"]),
                "bad_items": len({r["id"] for r in results["rejected"]})}
     for system, s in results["systems"].items():
-        if s["accuracy"] is None:
-            continue
-        metrics[f"accuracy/{system}"] = s["accuracy"]
-        metrics[f"tool_calls/{system}"] = s["mean_tool_calls"]
-        for task, acc in s["per_task"].items():
-            if task:  # MMAR items have no task
-                metrics[f"accuracy/{system}/{task}"] = acc
-        for field in ("difficulty", "modality", "category"):  # MMAU: difficulty; MMAR: modality, category
-            for value, acc in s.get(f"per_{field}", {}).items():
-                if value:
-                    metrics[f"accuracy_by_{field}/{system}/{value}"] = acc
-        for stage, sec in s["seconds_per_item"].items():
-            metrics[f"seconds_{stage}/{system}"] = sec
+        for key, value in system_metrics(s).items():  # the system after the metric's first segment
+            head, _, rest = key.partition("/")
+            metrics[f"{head}/{system}/{rest}" if rest else f"{head}/{system}"] = value
     mlflow.log_metrics({prefix + k: v for k, v in metrics.items()})
     stem = os.path.splitext(out)[0]
-    for path in (out, stem + ".md", stem + ".items.parquet", stem + ".rejected.parquet"):
+    for path in (out, stem + ".md", stem + ".csv", stem + ".items.parquet", stem + ".rejected.parquet",
+                 stem + ".accuracy_per_task.png", stem + ".tool_usage.png"):
         if os.path.exists(path):
             mlflow.log_artifact(path)
     if os.path.isdir(stem + ".predictions"):  # per system, in the official evaluation.py's form
         mlflow.log_artifacts(stem + ".predictions", artifact_path=os.path.basename(stem) + ".predictions")
+
+
+def system_metrics(summary: dict) -> dict[str, float]:
+    """One system's summary (eval/runner.summarize) as metrics: `accuracy`, `accuracy/<task>`,
+    `accuracy_by_<difficulty|modality|category>/<value>`, `tool_calls`, `seconds_<stage>`."""
+    if summary["accuracy"] is None:
+        return {}
+    metrics = {"accuracy": summary["accuracy"], "tool_calls": summary["mean_tool_calls"]}
+    for task, acc in summary["per_task"].items():
+        if task:  # MMAR items have no task
+            metrics[f"accuracy/{task}"] = acc
+    for field in ("difficulty", "modality", "category"):  # MMAU: difficulty; MMAR: modality, category
+        for value, acc in summary.get(f"per_{field}", {}).items():
+            if value:
+                metrics[f"accuracy_by_{field}/{value}"] = acc
+    for stage, sec in summary["seconds_per_item"].items():
+        metrics[f"seconds_{stage}"] = sec
+    return metrics
+
+
+def log_system_runs(results: dict, params: dict) -> list[str]:
+    """A child run per system under the active run (a comparison): param `system` and the same
+    metric names in every child (`accuracy`, `accuracy/<task>`, `tool_calls`, ...), so MLflow's
+    compare view of the children lines the systems up metric by metric. Returns the run ids."""
+    import mlflow
+
+    parent = mlflow.active_run()
+    ids = []
+    for system, summary in results["systems"].items():
+        with mlflow.start_run(run_name=system, nested=True,
+                              tags={"mlflow.parentRunId": parent.info.run_id, "audiorouter.kind": "system"}) as run:
+            mlflow.log_params({k: str(v)[:500] for k, v in {**params, "system": system}.items()})
+            mlflow.log_metrics(system_metrics(summary))
+            ids.append(run.info.run_id)
+    return ids

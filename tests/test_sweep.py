@@ -64,3 +64,17 @@ def test_small_sweep_builds_the_mlflow_study(tmp_path, monkeypatch, capfd):
     with open(tmp_path / "sweep" / "data_efficiency.png", "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
     assert os.path.getsize(tmp_path / "sweep" / "data_efficiency.png") > 10_000
+    # the plots and tables each run carries (eval/plots.py), and the report built from them
+    assert {"baselines.all.csv", "baselines.all.accuracy_per_task.png"} <= artifacts
+    for child in children:
+        files = {a.path for a in client.list_artifacts(child.info.run_id)}
+        assert {"learning_curves.png", "results.all.csv", "results.all.accuracy_per_task.png",
+                 "results.all.tool_usage.png"} <= files, files
+        assert len(client.get_metric_history(child.info.run_id, "reward_mean")) == 1  # one PPO iteration
+    assert main(["report", "--experiment", "sweep", "--tracking-uri", db, "--out", str(tmp_path / "report")]) == 0
+    md = (tmp_path / "report" / "report.md").read_text()
+    assert md.startswith("# sweep (sweep)") and f"## Child runs ({len(SIZES) * SEEDS})" in md
+    for name in ("data_efficiency.png", "baselines.all.accuracy_per_task.png", "learning_curves.png",
+                 "results.all.tool_usage.png"):
+        assert f"{name})" in md, name  # the sweep's plots and the best trial's
+    assert "| training items | seeds | learned mean |" in md

@@ -1,0 +1,124 @@
+"""Comparison outputs and `audiorouter report`: the CSV table, the plots' numbers, per-system
+child runs with the same metric names, and a report built back from MLflow (no models: the
+results are written by hand in the shapes eval/runner.py produces)."""
+import csv
+import os
+
+import pytest
+
+from eval import plots
+from eval.benchmark import heatmap_systems, write_outputs
+from eval.report import children_table, markdown_tables, write_report
+from eval.runner import summarize
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def row(system, item, task, tools, correct):
+    return {"id": item, "task": task, "difficulty": "easy", "modality": "", "category": "", "system": system,
+            "tools": tools, "tool_ok": [True] * len(tools), "tool_texts": [], "prediction": "a", "answer": "a",
+            "correct": correct, "tool_calls": len(tools), "seconds_route": 0.0, "seconds_execute": 0.1,
+            "seconds_reason": 0.2, "error": ""}
+
+
+@pytest.fixture
+def comparison():
+    rows = [row("none", "p1", "pitch", [], False), row("none", "p2", "pitch", [], True),
+            row("none", "c1", "count", [], False),
+            row("learned", "p1", "pitch", ["pitch"], True), row("learned", "p2", "pitch", ["pitch", "asr"], True),
+            row("learned", "c1", "count", ["events"], False)]
+    results = {"n_items": 3, "split": "test", "tools": ["pitch", "events", "asr"], "rejected": [],
+               "systems": {s: summarize([r for r in rows if r["system"] == s]) for s in ("none", "learned")}}
+    return results, rows
+
+
+def png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == PNG and os.path.getsize(path) > 5_000
+
+
+def test_tool_usage_is_the_share_of_each_tasks_items_calling_each_tool(comparison):
+    _, rows = comparison
+    usage = plots.tool_usage(rows, "learned", ["pitch", "events", "asr"])
+    assert usage == {"count": {"pitch": 0.0, "events": 1.0, "asr": 0.0},
+                     "pitch": {"pitch": 1.0, "events": 0.0, "asr": 0.5}}
+    assert plots.tool_usage(rows, "none", ["pitch"]) == {"count": {"pitch": 0.0}, "pitch": {"pitch": 0.0}}
+
+
+def test_heatmap_shows_the_learned_router_beside_the_oracle():
+    assert heatmap_systems(["none", "all", "expert", "oracle", "learned"]) == ["learned", "oracle"]
+    assert heatmap_systems(["none", "all", "expert", "random"]) == ["expert", "random"]
+    assert heatmap_systems(["none", "all"]) == []
+
+
+def test_write_outputs_adds_the_csv_table_and_both_plots(tmp_path, comparison):
+    results, rows = comparison
+    write_outputs(results, rows, str(tmp_path / "results.test.json"))
+    with open(tmp_path / "results.test.csv") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["system", "overall", "count", "pitch", "calls/item"]
+    assert [float(x) for x in table[2][1:]] == pytest.approx([2 / 3, 0.0, 1.0, 4 / 3], abs=1e-3)  # learned
+    assert png(tmp_path / "results.test.accuracy_per_task.png")
+    assert png(tmp_path / "results.test.tool_usage.png")
+
+
+def test_learning_curves_plot_marks_missing_metrics(tmp_path):
+    path = plots.learning_curves({"reward_mean": [(0, 0.1), (1, 0.3)], "accuracy": [(0, 0.5), (1, 0.6)]},
+                                 str(tmp_path / "lc.png"))
+    assert png(path)
+
+
+def test_markdown_tables_parses_what_format_table_writes():
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\n\n| x |\n|---|\n| y |\n| z |\n"
+    assert markdown_tables(text) == [(["a", "b"], [["1", "2"]]), (["x"], [["y"], ["z"]])]
+
+
+def test_report_reads_the_latest_comparison_back_from_mlflow(tmp_path, comparison):
+    import mlflow
+
+    from eval.tracking import log_eval, log_system_runs, start_run
+
+    results, rows = comparison
+    out = str(tmp_path / "run" / "results.test.json")
+    write_outputs(results, rows, out)
+    uri = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    with start_run(uri, "study", "older", tags={"audiorouter.kind": "comparison"}):
+        mlflow.log_param("data", "old")
+    with start_run(uri, "study", "eval", tags={"audiorouter.kind": "comparison"}) as parent:
+        log_eval(results, out, {"data": "probe", "split": "test"})
+        children = log_system_runs(results, {"data": "probe", "split": "test"})
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    runs = [client.get_run(i) for i in children]
+    assert [r.data.params["system"] for r in runs] == ["none", "learned"]
+    assert all(r.data.tags["mlflow.parentRunId"] == parent.info.run_id for r in runs)
+    # the same metric names in every child: the compare view lines the systems up
+    assert set(runs[0].data.metrics) == set(runs[1].data.metrics) >= {"accuracy", "accuracy/pitch", "tool_calls"}
+    assert runs[1].data.metrics["accuracy/pitch"] == 1.0
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"results.test.csv", "results.test.md", "results.test.accuracy_per_task.png",
+            "results.test.tool_usage.png"} <= artifacts
+
+    report = write_report(uri, "study", str(tmp_path / "report"))
+    assert report["run_id"] == parent.info.run_id  # the latest top-level run, not a child or "older"
+    md = open(report["md"]).read()
+    assert "# eval (comparison)" in md and "| learned | 66.7 |" in md
+    assert sorted(report["images"]) == ["results.test.accuracy_per_task.png", "results.test.tool_usage.png"]
+    html = open(report["html"]).read()
+    for line in md.splitlines():
+        if line.startswith("!["):
+            image = line[line.index("(") + 1:-1]
+            assert png(tmp_path / "report" / image) and f"src='{image}'" in html
+    header, table_rows = children_table(runs)
+    assert header == ["run", "system", "accuracy", "tool_calls"]
+    assert "## Child runs (2)" in md and "| learned | learned | 0.6667 | 1.333 |" in md
+
+
+def test_report_names_the_experiments_when_one_is_missing(tmp_path):
+    from eval.tracking import start_run
+
+    uri = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    with start_run(uri, "exists", "r"):
+        pass
+    with pytest.raises(ValueError, match="no MLflow experiment 'nope'.*exists"):
+        write_report(uri, "nope", str(tmp_path / "r"))
