@@ -138,8 +138,8 @@ class AudioToolEnv(gym.Env):
     def requests(self, results: Sequence[ToolResult]) -> list[ReasonRequest]:
         """The two reasoner requests that score an episode ending with `results`: with and without tools."""
         item = self.item
-        return [ReasonRequest(item.question, item.choices, self.executor.evidence(results)),
-                ReasonRequest(item.question, item.choices, ())]
+        return [ReasonRequest(item.question, item.choices, self.executor.evidence(results), item.audio),
+                ReasonRequest(item.question, item.choices, (), item.audio)]
 
     def possible_requests(self, item: AudioQA) -> list[ReasonRequest]:
         """Every reasoner request an episode on `item` can send: the no-tool one and one per set of
@@ -152,7 +152,7 @@ class AudioToolEnv(gym.Env):
         results = dict(zip(applicable, self.executor.run(item.audio, item.question, item.choices, applicable)))
         texts = {self.executor.evidence([results[n] for n in tools])
                  for size in range(self.max_calls + 1) for tools in combinations(applicable, size)}
-        return [ReasonRequest(item.question, item.choices, t) for t in sorted(texts)]
+        return [ReasonRequest(item.question, item.choices, t, item.audio) for t in sorted(texts)]
 
     def step(self, action):
         tool, ends, masked = self.plan(action)

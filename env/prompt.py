@@ -51,3 +51,21 @@ def render_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[st
     else:  # evidence_last
         user = f"Question: {question}\nChoices:\n{options}\n\n{block}\n\nUsing the measurements, answer with one of the choices."
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prefix
+
+
+AUDIO_SYSTEM = ("You answer multiple-choice questions about an audio clip. Listen to the clip. Audio analysis "
+                "tools may have measured it too; their measurements are exact where they apply.")
+
+
+def render_audio_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[str]) -> tuple[list[dict], str]:
+    """The chat for a reasoner that hears the clip (an LALM): the audio as a content part, then
+    the question, the choices and the tool lines; (messages, reply prefix) as render_prompt. The
+    answer is scored right after "The answer is:", so no free text has to be parsed."""
+    lines = evidence_lines(tool_texts)
+    options = "\n".join(f"- {c}" for c in choices)
+    text = f"Question: {question}\nChoices:\n{options}"
+    if lines:
+        text += "\n\nTool measurements:\n" + "\n".join(f"- {line}" for line in lines)
+    text += "\n\nAnswer with one of the choices."
+    return [{"role": "system", "content": [{"type": "text", "text": AUDIO_SYSTEM}]},
+            {"role": "user", "content": [{"type": "audio"}, {"type": "text", "text": text}]}], "The answer is:"

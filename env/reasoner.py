@@ -26,9 +26,13 @@ from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, TimedCalls
 
 @dataclass(frozen=True)
 class ReasonRequest:
+    """`audio`: the clip's path, for reasoners that hear it (LALMs, `hears_audio`); a text-only
+    cascade reasoner ignores it."""
+
     question: str
     choices: tuple[str, ...]
     tool_texts: tuple[str, ...] = ()
+    audio: str = ""
 
 
 @dataclass
@@ -41,7 +45,9 @@ class Answer:
 
 
 class ReasonerBackend(Protocol):
-    """`id` names the model and every setting that changes answers (it keys the answer cache)."""
+    """`id` names the model and every setting that changes answers (it keys the answer cache).
+    A backend with `hears_audio = True` gets the clip (ReasonRequest.audio) and its answers are
+    cached per audio file as well."""
 
     id: str
 
@@ -354,8 +360,16 @@ class CachedReasoner:
         self.timed = TimedCalls(timeout_s)
 
     def key(self, request: ReasonRequest) -> str:
-        payload = json.dumps([self.backend.id, request.question, list(request.choices), list(request.tool_texts)])
-        return hashlib.sha256(payload.encode()).hexdigest()
+        fields = [self.backend.id, request.question, list(request.choices), list(request.tool_texts)]
+        if getattr(self.backend, "hears_audio", False):  # the answer depends on the clip itself
+            fields.append(self._audio_sha256(request.audio))
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+    @functools.lru_cache(maxsize=65536)
+    def _audio_sha256(self, path: str) -> str:
+        from tools.base import file_sha256
+
+        return file_sha256(path)
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
         keys = [self.key(r) for r in requests]
@@ -375,13 +389,26 @@ class CachedReasoner:
         return [Answer(**f) for f in found]
 
 
-BACKENDS = ("smollm2",)
+BACKENDS = ("smollm2", "transformers", "deepspeed", "openai")
 
 
 def build_reasoner(section: dict | None) -> ReasonerBackend:
-    """The reasoner backend named by config section `reasoner: {backend: ..., ...}`."""
+    """The reasoner backend named by config section `reasoner: {backend: ..., ...}`:
+    smollm2 (embedded, text only), transformers (an LALM that hears the clip, env/lalm.py),
+    deepspeed (the same through deepspeed.init_inference), openai (an OpenAI-compatible HTTP
+    server such as `vllm serve`, env/openai_http.py)."""
     section = dict(section or {})
     backend = section.pop("backend", "smollm2")
     if backend == "smollm2":
         return SmolLMReasoner(**section)
+    if backend in ("transformers", "deepspeed"):
+        from env.lalm import TransformersLALMReasoner
+
+        if backend == "deepspeed":
+            section["engine"] = "deepspeed"
+        return TransformersLALMReasoner(**section)
+    if backend == "openai":
+        from env.openai_http import OpenAIReasoner
+
+        return OpenAIReasoner(**section)
     raise ValueError(f"unknown reasoner backend {backend!r}; available: {', '.join(BACKENDS)}")

@@ -5,7 +5,7 @@ MMAU test-mini (`mmau-test-mini.json`): `id`, `audio_id`, `question`, `choices`,
 `dataset`, `task`, `split`, `category`, `sub-category`, `difficulty`. MMAR (`MMAR-meta.json`):
 `id`, `audio_path`, `question`, `choices`, `answer`, `modality`, `category`, `sub-category`, ...
 Both official `evaluation.py` scripts read the dataset's own entries with a `model_prediction`
-key added, and score it with MMAU's string match (eval/scoring.py).
+key added, and score it with MMAU's string match (env/scoring.py).
 """
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from env.admission import BadItems, admit_items
 from env.reasoner import Answer, ReasonRequest
 from eval import baselines
 from env.items import AudioQA
-from eval.scoring import string_match
+from env.scoring import string_match
 from tools.base import AudioError, ToolResult
 from tools.executor import ToolExecutor
 
@@ -65,7 +65,7 @@ class Evaluator:
 
     def reason(self, item: AudioQA, results: Sequence[ToolResult]) -> Answer:
         texts = self.executor.evidence(results)
-        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts)])[0]
+        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts, item.audio)])[0]
 
     def episode(self, item: AudioQA, names: Sequence[str], route_seconds: float = 0.0) -> dict:
         """One item through execute and reason with a given tool list; the per-item row."""

@@ -11,7 +11,7 @@ from conftest import SR, EchoReasoner, silence, tone
 from env.reasoner import CachedReasoner
 from eval.benchmark import run_benchmark
 from eval.runner import EvalSettings, Evaluator, format_table
-from eval.scoring import string_match
+from env.scoring import string_match
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool

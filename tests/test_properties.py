@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from conftest import SR, EchoReasoner, FakeEncoder, tone
 from env.items import AudioQA, load_items, parse_item
 from env.prompt import STYLES, render_prompt
-from eval.scoring import _words, string_match
+from env.scoring import _words, string_match
 from tools.base import BaseTool, ToolResult
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

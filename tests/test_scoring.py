@@ -1,7 +1,7 @@
 """MMAU string_match rules (evaluation.py of MMAU, as documented in shared/REFERENCE.md)."""
 import pytest
 
-from eval.scoring import string_match
+from env.scoring import string_match
 
 CHOICES = ["Man", "Woman", "Child", "Robot"]
 

@@ -23,3 +23,9 @@ def string_match(answer: str, prediction: str, choices: Sequence[str]) -> bool:
     answer_words = _words(answer)
     wrong_only = set().union(*(_words(c) for c in choices if c != answer)) - answer_words
     return answer_words <= prediction_words and not (prediction_words & wrong_only)
+
+
+def match_choice(text: str, choices: Sequence[str]) -> int | None:
+    """The index of the choice a free-text answer names by MMAU's rule (the first such choice
+    when several match), or None: how a generated answer becomes a choice."""
+    return next((k for k, c in enumerate(choices) if string_match(c, text, choices)), None)
