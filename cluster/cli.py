@@ -143,8 +143,9 @@ def cmd_train(args) -> int:
         cfg = apply_overrides(RunState.load(args.resume).load_config(), args.set)
         return _train_and_report(cfg, args.resume, args.quiet, resume=True)
     cfg = load_config(args.config or "configs/demo.yaml", args.set)
-    return _train_and_report(cfg, args.run_dir or os.path.join("runs", time.strftime("train-%Y%m%d-%H%M%S")),
-                             args.quiet)
+    run_dir = args.run_dir or cfg.get("train", {}).get("run_dir") or os.path.join(
+        "runs", time.strftime("train-%Y%m%d-%H%M%S"))
+    return _train_and_report(cfg, run_dir, args.quiet)
 
 
 def cmd_sweep(args) -> int:
@@ -361,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train the router with PPO, export router.pt, evaluate it")
     common(tr, config_default=None)  # None: configs/demo.yaml for a new run; a resumed run has its own
-    tr.add_argument("--run-dir", default="", help="where checkpoints, router.pt and results go")
+    tr.add_argument("--run-dir", default="", help="where checkpoints, router.pt and results go "
+                    "(default: train.run_dir, else runs/train-<time>)")
     tr.add_argument("--resume", default="", metavar="RUN_DIR",
                     help="continue the run in RUN_DIR from its last checkpoint, in the same MLflow run")
     tr.set_defaults(func=cmd_train)

@@ -22,6 +22,7 @@ the middle of training (HF_HUB_OFFLINE is set by the CLI).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class TransformersLALMReasoner:
     calibration:     none (sum of the choice's token log-probs) | mean (divided by its length)
     scoring:         loglik | generate (constrained to the choices; answer by MMAU string match)
     engine:          transformers | deepspeed (deepspeed.init_inference, `tensor_parallel` GPUs)
+    processor_class: optional dotted path replacing the family's processor class
     """
 
     hears_audio = True
@@ -91,7 +93,7 @@ class TransformersLALMReasoner:
     def __init__(self, model: str, family: str = "qwen2_audio", dtype: str = "bfloat16", device: str | None = None,
                  device_map: str | dict | None = None, max_batch: int = 8, calibration: str = "none",
                  scoring: str = "loglik", engine: str = "transformers", tensor_parallel: int = 1,
-                 max_new_tokens: int = 16, max_audio_seconds: float = 30.0, threads: int | None = None):
+                 max_audio_seconds: float = 30.0, threads: int | None = None, processor_class: str | type | None = None):
         if family not in FAMILIES:
             raise ValueError(f"reasoner.family {family!r}: one of {', '.join(FAMILIES)}")
         if scoring not in SCORING:
@@ -107,10 +109,12 @@ class TransformersLALMReasoner:
         self.engine, self.tensor_parallel = engine, max(1, int(tensor_parallel))
         self.device = device or ("cuda" if _cuda_available() else "cpu")
         self.device_map = device_map
-        self.max_batch, self.max_new_tokens = max(1, int(max_batch)), int(max_new_tokens)
+        self.max_batch = max(1, int(max_batch))
         # the models' audio encoders take 30 s windows: longer clips are cut to the first window
         self.max_audio_seconds = float(max_audio_seconds)
         self.threads = int(threads) if threads else None
+        # a dotted path (or class) replacing the family's processor class: a patched or custom processor
+        self.processor_class = processor_class
         self._model = self._processor = None
 
     @property
@@ -129,7 +133,11 @@ class TransformersLALMReasoner:
         if self.threads:
             torch.set_num_threads(self.threads)
         family = FAMILIES[self.family]
-        self._processor = getattr(transformers, family.processor_class).from_pretrained(self.model_path)
+        processor_class = self.processor_class or family.processor_class
+        if isinstance(processor_class, str):
+            module, _, name = processor_class.rpartition(".")
+            processor_class = getattr(importlib.import_module(module) if module else transformers, name)
+        self._processor = processor_class.from_pretrained(self.model_path)
         kwargs = {"dtype": getattr(torch, self.dtype)}
         if self.device_map is not None:
             kwargs["device_map"] = self.device_map
@@ -238,7 +246,8 @@ class TransformersLALMReasoner:
         if "input_features" in inputs:
             inputs["input_features"] = inputs["input_features"].to(getattr(torch, self.dtype))
         with torch.inference_mode():
-            out = self.model.generate(**inputs, max_new_tokens=self.max_new_tokens, do_sample=False,
+            # the constraint allows nothing past the longest choice and its end-of-turn token
+            out = self.model.generate(**inputs, max_new_tokens=max(len(s) for s in sequences) + 1, do_sample=False,
                                       prefix_allowed_tokens_fn=allowed, eos_token_id=stop)
         text = tokenizer.decode(out[0, prompt_len:], skip_special_tokens=True).strip()
         index = match_choice(text, request.choices)

@@ -16,7 +16,7 @@ import torch
 
 from env.audio_tool_env import AudioToolEnv
 from env.features import DESCRIPTORS
-from policy.router_module import build_trunk, masked_logits
+from policy.networks import build_trunk, masked_logits
 
 FORMAT = "audiorouter-router/1"
 

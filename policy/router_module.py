@@ -14,22 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from policy.networks import build_trunk, masked_logits
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
-from ray.rllib.utils.torch_utils import FLOAT_MIN
-
-
-def build_trunk(in_dim: int, hidden: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for width in hidden:
-        layers += [nn.Linear(in_dim, width), nn.Tanh()]
-        in_dim = width
-    return nn.Sequential(*layers)
-
-
-def masked_logits(logits: torch.Tensor, action_mask: torch.Tensor) -> torch.Tensor:
-    return logits + torch.clamp(torch.log(action_mask), min=FLOAT_MIN)
 
 
 class RouterModule(TorchRLModule, ValueFunctionAPI):

@@ -100,10 +100,14 @@ def test_rayjob_manifest_fields():
         assert group["minReplicas"] <= group["replicas"] <= group["maxReplicas"]
 
 
+LALM_CONFIGS = [os.path.join(ROOT, "configs", f"{name}.yaml") for name in ("qwen2_audio", "qwen2_5_omni")]
+
+
+@pytest.mark.parametrize("config", [CONFIG] + LALM_CONFIGS, ids=os.path.basename)
 @pytest.mark.parametrize("supply_of,path", [(launcher_supply, LAUNCHER), (rayjob_supply, RAYJOB)],
                          ids=["launcher", "rayjob"])
-def test_the_2x8_gpu_config_fits_the_nodes_defined(supply_of, path):
-    cfg, supply = load(CONFIG), supply_of(load(path))
+def test_the_2x8_gpu_configs_fit_the_nodes_defined(supply_of, path, config):
+    cfg, supply = load(config), supply_of(load(path))
     need = demand(cfg)
     assert need["GPU"] == 16 and supply["GPU"] == 16  # 12 reasoner replicas + 4 learners, 2 x 8 GPUs
     assert fits(need, supply) == []
@@ -124,3 +128,15 @@ def test_cluster_config_maps_to_rllib_and_the_pools():
     settings = pool_settings(cfg)
     assert settings["reasoner"]["resources"] == {"reasoner_node": 1} and settings["reasoner"]["num_gpus"] == 1
     assert settings["tools"]["resources"] == {"tool_node": 1}
+
+
+@pytest.mark.parametrize("config", LALM_CONFIGS, ids=os.path.basename)
+def test_lalm_configs_name_a_real_backend_and_fail_clearly_without_the_weights(config):
+    from env.lalm import FAMILIES
+    from env.reasoner import build_reasoner
+
+    section = load(config)["reasoner"]
+    assert section["backend"] == "transformers" and section["family"] in FAMILIES and section["dtype"] == "bfloat16"
+    # every key is one the backend takes (a misspelt key would be a TypeError); only the weights are missing here
+    with pytest.raises(FileNotFoundError, match=f"reasoner.model: folder {section['model']} does not exist"):
+        build_reasoner(section)

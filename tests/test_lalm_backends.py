@@ -67,7 +67,7 @@ def test_batched_scores_equal_one_row_scores(lalm, clips):
 
 
 def test_constrained_generation_answers_with_a_choice(qwen2_audio_dir, clips):
-    reasoner = TransformersLALMReasoner(qwen2_audio_dir, dtype="float32", scoring="generate", max_new_tokens=8)
+    reasoner = TransformersLALMReasoner(qwen2_audio_dir, dtype="float32", scoring="generate")
     for answer in reasoner.answer_batch([request(clips, "high"), request(clips, "low")]):
         assert answer.raw == answer.choice and answer.choice in ("high", "low", "silent")
 
@@ -132,3 +132,20 @@ def test_deepspeed_inference_engine_scores_as_transformers_does(qwen2_audio_dir,
         assert got.scores == pytest.approx(want.scores, abs=1e-4)
     with pytest.raises(ValueError, match="tensor_parallel 2 needs 2 processes"):
         TransformersLALMReasoner(qwen2_audio_dir, dtype="float32", engine="deepspeed", tensor_parallel=2).model
+
+
+def test_qwen2_5_omni_thinker_scores_choices_from_the_audio(tmp_path, clips):
+    """The Omni thinker (text out): 3D rope positions computed by the model from the attention
+    mask, so left-padded batches must still equal one-row scoring."""
+    folder, processor_class = tiny_models.qwen2_5_omni(str(tmp_path / "omni"))
+    reasoner = build_reasoner({"backend": "transformers", "family": "qwen2_5_omni", "model": folder,
+                               "dtype": "float32", "max_batch": 4, "processor_class": processor_class})
+    assert "<|audio_bos|><|AUDIO|><|audio_eos|>" in reasoner.prompt_text(request(clips))
+    requests = [request(clips, "high"), request(clips, "low", ())]
+    batched = reasoner.answer_batch(requests)
+    assert batched[0].scores != batched[1].scores
+    for req, answer in zip(requests, batched):
+        assert answer.choice in req.choices
+        assert reasoner.answer_batch([req])[0].scores == pytest.approx(answer.scores, abs=1e-3)
+    reasoner.scoring = "generate"
+    assert all(a.raw in r.choices for a, r in zip(reasoner.answer_batch(requests), requests))

@@ -49,3 +49,92 @@ def qwen2_audio(folder: str, seed: int = 0) -> str:
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder
+
+
+OMNI_SPECIALS = QWEN_SPECIALS + ["<|vision_bos|>", "<|vision_eos|>", "<|vision_pad|>", "<|IMAGE|>", "<|VIDEO|>"]
+OMNI_NAMED = {"audio_token": "<|AUDIO|>", "audio_bos_token": "<|audio_bos|>", "audio_eos_token": "<|audio_eos|>",
+              "image_token": "<|IMAGE|>", "video_token": "<|VIDEO|>", "vision_bos_token": "<|vision_bos|>",
+              "vision_eos_token": "<|vision_eos|>"}
+# the structure of Qwen2.5-Omni's released chat_template.json
+CHAT_TEMPLATE = (
+    "{% set audio_count = namespace(value=0) %}{% set image_count = namespace(value=0) %}{% set video_count = namespace(value=0) %}"
+    "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n{% endif %}"
+    "<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}{{ message['content'] }}<|im_end|>\n"
+    "{% else %}{% for content in message['content'] %}"
+    "{% if content['type'] == 'image' or 'image' in content or 'image_url' in content %}{% set image_count.value = image_count.value + 1 %}{% if add_vision_id %}Picture {{ image_count.value }}: {% endif %}<|vision_bos|><|IMAGE|><|vision_eos|>"
+    "{% elif content['type'] == 'audio' or 'audio' in content or 'audio_url' in content %}{% set audio_count.value = audio_count.value + 1 %}{% if add_audio_id %}Audio {{ audio_count.value }}: {% endif %}<|audio_bos|><|AUDIO|><|audio_eos|>"
+    "{% elif content['type'] == 'video' or 'video' in content %}{% set video_count.value = video_count.value + 1 %}{% if add_vision_id %}Video {{ video_count.value }}: {% endif %}<|vision_bos|><|VIDEO|><|vision_eos|>"
+    "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+
+def omni_processor_class():
+    """Qwen2_5OmniProcessor, or where torchvision is missing (here: its only wheel is a CUDA build)
+    the same class without its video processor slot, which alone needs torchvision; every method
+    the reasoner uses (chat template, audio token expansion, features) is inherited unchanged."""
+    import transformers as T
+    from transformers.processing_utils import ProcessorMixin
+
+    try:
+        import torchvision  # noqa: F401
+
+        return T.Qwen2_5OmniProcessor
+    except Exception:
+        pass
+
+    class Qwen2_5OmniProcessorNoVideo(T.Qwen2_5OmniProcessor):
+        def __init__(self, image_processor=None, feature_extractor=None, tokenizer=None, chat_template=None):
+            ProcessorMixin.__init__(self, image_processor, feature_extractor, tokenizer, chat_template=chat_template)
+            for key in ("image_token", "audio_token", "video_token", "image_token_id", "audio_token_id",
+                        "video_token_id", "vision_bos_token", "vision_eos_token", "audio_bos_token", "audio_eos_token"):
+                setattr(self, key, getattr(self.tokenizer, key))
+
+        @property
+        def model_input_names(self):
+            return list(dict.fromkeys(self.tokenizer.model_input_names + self.feature_extractor.model_input_names
+                                      + self.image_processor.model_input_names + ["feature_attention_mask"]))
+
+    return Qwen2_5OmniProcessorNoVideo
+
+
+def qwen2_5_omni(folder: str, seed: int = 0) -> tuple[str, type]:
+    """Qwen2_5OmniThinkerForConditionalGeneration (text out) + its processor in `folder`;
+    returns (folder, the processor class to load it with)."""
+    import torch
+    import transformers as T
+
+    vocab = byte_vocab(["<|endoftext|>"] + OMNI_SPECIALS)
+    tok = T.Qwen2Tokenizer(vocab=vocab, merges=[], eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token=None,
+                           extra_special_tokens=OMNI_NAMED)
+    tok.add_special_tokens({"additional_special_tokens": OMNI_SPECIALS}, replace_extra_special_tokens=False)
+    processor_class = omni_processor_class()
+    extra = {} if processor_class is T.Qwen2_5OmniProcessor else None
+    if extra is not None:
+        extra["video_processor"] = T.Qwen2VLVideoProcessor()
+    processor = processor_class(image_processor=T.Qwen2VLImageProcessorPil(),
+                                feature_extractor=T.WhisperFeatureExtractor(feature_size=128), tokenizer=tok,
+                                chat_template=CHAT_TEMPLATE, **(extra or {}))
+    ids = {t: vocab[t] for t in ["<|endoftext|>"] + OMNI_SPECIALS}
+    hidden = 32
+    config = T.Qwen2_5OmniThinkerConfig(
+        audio_config=dict(num_mel_bins=128, d_model=hidden, encoder_layers=1, encoder_attention_heads=2,
+                          encoder_ffn_dim=64, output_dim=hidden, max_source_positions=1500, n_window=100),
+        vision_config=dict(depth=1, hidden_size=hidden, intermediate_size=64, num_heads=2, out_hidden_size=hidden,
+                           fullatt_block_indexes=[0], patch_size=14, spatial_merge_size=2, temporal_patch_size=2,
+                           window_size=112),
+        text_config=dict(vocab_size=len(vocab), hidden_size=hidden, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
+                         rope_parameters={"rope_type": "default", "rope_theta": 1e6, "mrope_section": [2, 3, 3]},
+                         pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"]),
+        audio_token_index=ids["<|AUDIO|>"], image_token_index=ids["<|IMAGE|>"], video_token_index=ids["<|VIDEO|>"],
+        audio_start_token_id=ids["<|audio_bos|>"], audio_end_token_id=ids["<|audio_eos|>"],
+        # not a declared field of the thinker config, but its rope index reads it
+        vision_start_token_id=ids["<|vision_bos|>"], vision_end_token_id=ids["<|vision_eos|>"],
+        user_token_id=ids["<|im_start|>"], pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"])
+    torch.manual_seed(seed)
+    model = T.Qwen2_5OmniThinkerForConditionalGeneration(config).eval()
+    os.makedirs(folder, exist_ok=True)
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder, processor_class
