@@ -149,3 +149,20 @@ def test_qwen2_5_omni_thinker_scores_choices_from_the_audio(tmp_path, clips):
         assert reasoner.answer_batch([req])[0].scores == pytest.approx(answer.scores, abs=1e-3)
     reasoner.scoring = "generate"
     assert all(a.raw in r.choices for a, r in zip(reasoner.answer_batch(requests), requests))
+
+
+@pytest.mark.slow
+def test_gpu_smoke_script_passes_on_cpu():
+    """benchmarks/gpu_smoke.py is what runs on a GPU machine; here it must pass with --device cpu
+    (LALM backend, router network, PPO learner through Ray) so it is ready when a GPU is lent."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    out = subprocess.run([sys.executable, os.path.join(root, "benchmarks", "gpu_smoke.py"), "--device", "cpu"],
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    for check in ("lalm backend", "router network", "ppo gpu learner"):
+        assert f"PASS {check}" in out.stdout, out.stdout

@@ -138,3 +138,68 @@ def qwen2_5_omni(folder: str, seed: int = 0) -> tuple[str, type]:
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder, processor_class
+
+
+# <|en|> right after <|startoftranscript|>: Whisper's tokenizer finds a language token at that offset
+WHISPER_SPECIALS = ["<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|translate|>", "<|transcribe|>",
+                    "<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>"]
+
+
+def whisper(folder: str, seed: int = 0) -> str:
+    """WhisperForConditionalGeneration + WhisperProcessor (80 mels, 16 kHz), English only."""
+    import torch
+    import transformers as T
+
+    vocab = byte_vocab(WHISPER_SPECIALS)
+    tok = T.WhisperTokenizer(vocab=vocab, merges=[])
+    tok.add_special_tokens({"additional_special_tokens": WHISPER_SPECIALS[1:]})  # already in vocab: same ids
+    processor = T.WhisperProcessor(feature_extractor=T.WhisperFeatureExtractor(), tokenizer=tok)
+    ids = {t: vocab[t] for t in WHISPER_SPECIALS}
+    end = ids["<|endoftext|>"]
+    config = T.WhisperConfig(vocab_size=len(vocab), num_mel_bins=80, d_model=32, encoder_layers=1, decoder_layers=1,
+                             encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+                             decoder_ffn_dim=64, max_source_positions=1500, max_target_positions=64,
+                             pad_token_id=end, bos_token_id=end, eos_token_id=end,
+                             decoder_start_token_id=ids["<|startoftranscript|>"], suppress_tokens=[],
+                             begin_suppress_tokens=[end])
+    torch.manual_seed(seed)
+    model = T.WhisperForConditionalGeneration(config).eval()
+    model.generation_config = T.GenerationConfig(
+        decoder_start_token_id=ids["<|startoftranscript|>"], bos_token_id=end, eos_token_id=end, pad_token_id=end,
+        max_length=16, is_multilingual=True, lang_to_id={"<|en|>": ids["<|en|>"]},
+        task_to_id={"transcribe": ids["<|transcribe|>"], "translate": ids["<|translate|>"]},
+        no_timestamps_token_id=ids["<|notimestamps|>"], prev_sot_token_id=ids["<|startofprev|>"],
+        suppress_tokens=[], begin_suppress_tokens=[end], max_initial_timestamp_index=50)
+    os.makedirs(folder, exist_ok=True)
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder
+
+
+def clap(folder: str, seed: int = 0) -> str:
+    """ClapModel (unfused HTSAT audio branch) + ClapProcessor, as laion/clap-htsat-unfused is set
+    up: 48 kHz, 64 mels, 10 s window, rand_trunc."""
+    import torch
+    import transformers as T
+
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    vocab.update({c: i + 4 for i, c in enumerate(k for k in byte_vocab([]) if k not in vocab)})
+    vocab["<mask>"] = len(vocab)
+    tok = T.RobertaTokenizer(vocab=vocab, merges=[])
+    features = T.ClapFeatureExtractor(feature_size=64, sampling_rate=48000, hop_length=480, max_length_s=10,
+                                      fft_window_size=1024, frequency_min=50, frequency_max=14000,
+                                      truncation="rand_trunc", padding="repeatpad")
+    processor = T.ClapProcessor(feature_extractor=features, tokenizer=tok)
+    # HTSAT's shapes must line up: freq_ratio = spec_size // num_mel_bins, 1001 frames <= spec_size * freq_ratio,
+    # hidden_size == patch_embeds_hidden_size * 2 ** (len(depths) - 1)
+    audio = dict(spec_size=256, num_mel_bins=64, patch_size=4, patch_stride=[4, 4], window_size=8, depths=[1, 1],
+                 num_attention_heads=[2, 4], patch_embeds_hidden_size=16, hidden_size=32, mlp_ratio=2.0,
+                 enable_fusion=False)
+    text = dict(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                intermediate_size=64, max_position_embeddings=130, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    torch.manual_seed(seed)
+    model = T.ClapModel(T.ClapConfig(text_config=text, audio_config=audio, projection_dim=16)).eval()
+    os.makedirs(folder, exist_ok=True)
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    return folder

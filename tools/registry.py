@@ -3,9 +3,14 @@
     tools:
       - name: pitch                    # a built-in tool
         cost: 0.3                      # optional override
-      - name: whisper                  # a plug-in: any class implementing the Tool protocol
-        class: mypkg.tools.WhisperTool
+      - name: whisper                  # a tool that needs weights: a local path (tools/model_tools.py)
         params: {model_path: /models/whisper-small}
+      - name: beats                    # a plug-in: any class implementing the Tool protocol
+        class: mypkg.tools.BeatsTool
+        params: {model_path: /models/beats}
+
+BUILTIN tools run with no settings (all of them when the config has no `tools:`); WITH_WEIGHTS
+tools are named explicitly, with their model_path.
 """
 from __future__ import annotations
 
@@ -15,12 +20,14 @@ from typing import Any
 from tools.base import Tool
 from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool, TempoTool
+from tools.model_tools import ClapEventsTool, WhisperASRTool
 from tools.pitch import PitchTool, VoicePitchTool
 from tools.speech import ASRTool, PhraseSpotTool, SpeechSegmentsTool
 
 BUILTIN: dict[str, type] = {cls.name: cls for cls in (
     DurationTool, LoudnessTool, EventCountTool, TempoTool, PitchTool, VoicePitchTool,
     SpeechSegmentsTool, ASRTool, PhraseSpotTool)}
+WITH_WEIGHTS: dict[str, type] = {cls.name: cls for cls in (WhisperASRTool, ClapEventsTool)}
 
 
 def _import(path: str) -> type:
@@ -41,11 +48,11 @@ def build_tools(specs: list[dict[str, Any]] | None = None) -> list[Tool]:
         name = spec["name"]
         if "class" in spec:
             cls = _import(spec["class"])
-        elif name in BUILTIN:
-            cls = BUILTIN[name]
+        elif name in BUILTIN or name in WITH_WEIGHTS:
+            cls = BUILTIN.get(name) or WITH_WEIGHTS[name]
         else:
-            raise ValueError(f"unknown tool {name!r}; built-in tools are {sorted(BUILTIN)} "
-                             "(or give 'class: package.module.Class' for a plug-in)")
+            raise ValueError(f"unknown tool {name!r}; built-in tools are {sorted(BUILTIN)}, with weights from a "
+                             f"local path {sorted(WITH_WEIGHTS)} (or give 'class: package.module.Class' for a plug-in)")
         tool = cls(cost=spec.get("cost"), **(spec.get("params") or {}))
         if "class" in spec:
             tool.name = name
