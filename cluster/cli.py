@@ -30,12 +30,13 @@ def cmd_data_probe(args) -> int:
 
 def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | None, use_mlflow: bool,
               run_name: str, quiet: bool) -> dict:
+    from eval.baselines import system_labels
     from eval.benchmark import run_benchmark
     from eval.runner import format_table
 
     def run() -> dict:
         return run_benchmark(cfg, data, systems, out, split=split, fit_split=cfg.get("eval", {}).get(
-            "fit_split", "train"), progress=not quiet)
+            "fit_split", "train"), progress=not quiet, labels=system_labels(systems))
 
     if use_mlflow:
         from eval.tracking import log_eval, log_system_runs, start_run

@@ -33,6 +33,17 @@ def parse_systems(text: str) -> list[str]:
     return systems
 
 
+def system_labels(systems: Sequence[str]) -> dict[str, str]:
+    """Names for results and MLflow: one learned router is `learned` (as `train` names it, so runs
+    line up); several are `learned:<folder of router.pt>`."""
+    import os
+
+    learned = [s for s in systems if s.startswith("learned:")]
+    if len(learned) == 1:
+        return {learned[0]: "learned"}
+    return {s: "learned:" + os.path.basename(os.path.dirname(os.path.abspath(s.split(":", 1)[1]))) for s in learned}
+
+
 def route_none(item: AudioQA, tools: Sequence[str]) -> list[str]:
     return []
 

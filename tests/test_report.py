@@ -122,3 +122,11 @@ def test_report_names_the_experiments_when_one_is_missing(tmp_path):
         pass
     with pytest.raises(ValueError, match="no MLflow experiment 'nope'.*exists"):
         write_report(uri, "nope", str(tmp_path / "r"))
+
+
+def test_learned_systems_are_labelled_so_runs_line_up():
+    from eval.baselines import system_labels
+
+    assert system_labels(["none", "learned:runs/demo/router.pt"]) == {"learned:runs/demo/router.pt": "learned"}
+    assert system_labels(["learned:runs/a/router.pt", "learned:runs/b/router.pt"]) == {
+        "learned:runs/a/router.pt": "learned:a", "learned:runs/b/router.pt": "learned:b"}
