@@ -37,8 +37,8 @@ demo: $(STAMP)
 	$(BIN)/audiorouter demo --config configs/demo.yaml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m "not slow" --durations=5
+	$(BIN)/python -m pytest -q -m slow --durations=12
 
 clean:
 	rm -rf $(VENV) .cache runs mlruns data .pytest_cache

@@ -2,6 +2,7 @@
 
     python benchmarks/gpu_smoke.py              # on the GPU machine (torch + transformers; Ray optional)
     python benchmarks/gpu_smoke.py --device cpu # the same checks here, to test the script itself
+    python benchmarks/gpu_smoke.py --checks lalm,router   # a subset
 
 1. LALM backend (env/lalm.py) with a tiny random Qwen2-Audio of the real class and processor
    (tests/tiny_models.py, built in a temp folder: nothing downloaded, nothing carried): bf16 on
@@ -168,7 +169,9 @@ def check_ppo_learner(device: str) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="cuda")
+    p.add_argument("--checks", default="lalm,router,ppo", help="comma-separated subset of lalm, router, ppo")
     args = p.parse_args()
+    wanted = set(args.checks.split(","))
     import torch
 
     if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -178,9 +181,12 @@ def main() -> int:
           + (f" ({torch.cuda.get_device_name()})" if args.device.startswith("cuda") else ""))
     failures = 0
     with tempfile.TemporaryDirectory() as folder:
-        for name, check in (("lalm backend", lambda: check_lalm(args.device, folder)),
-                            ("router network", lambda: check_router(args.device)),
-                            ("ppo gpu learner", lambda: check_ppo_learner(args.device))):
+        checks = (("lalm", "lalm backend", lambda: check_lalm(args.device, folder)),
+                  ("router", "router network", lambda: check_router(args.device)),
+                  ("ppo", "ppo gpu learner", lambda: check_ppo_learner(args.device)))
+        for key, name, check in checks:
+            if key not in wanted:
+                continue
             start = time.perf_counter()
             try:
                 message = check()

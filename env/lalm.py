@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-from env.prompt import render_audio_prompt
+from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
 from env.reasoner import Answer, ReasonRequest
 from env.scoring import match_choice
 from tools.base import SAMPLE_RATE, load_audio
@@ -120,7 +120,8 @@ class TransformersLALMReasoner:
     @property
     def id(self) -> str:
         name = os.path.basename(os.path.normpath(self.model_path))
-        return f"{self.family}:{name}:{self.dtype}:{self.scoring}:{self.calibration}:audio{self.max_audio_seconds:g}s"
+        return (f"{self.family}:{name}:{self.dtype}:{self.scoring}:{self.calibration}:audio{self.max_audio_seconds:g}s"
+                f":prompt{AUDIO_PROMPT_VERSION}")
 
     # -- loading -------------------------------------------------------------------
     def _load(self) -> None:

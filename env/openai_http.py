@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
-from env.prompt import render_audio_prompt
+from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
 from env.reasoner import Answer, ReasonRequest
 from env.scoring import match_choice
 from tools.base import load_audio
@@ -74,10 +74,12 @@ class OpenAIReasoner:
 
     @property
     def id(self) -> str:
-        return f"openai:{self.model}:{self.choice_constraint}:audio={int(self.send_audio)}"
+        return (f"openai:{self.model}:{self.choice_constraint}:audio={int(self.send_audio)}"
+                f":prompt{AUDIO_PROMPT_VERSION}")
 
     def payload(self, request: ReasonRequest) -> dict:
-        messages, prefix = render_audio_prompt(request.question, request.choices, request.tool_texts)
+        # the chat API cannot start the assistant's reply, so the reply prefix is left out
+        messages, _ = render_audio_prompt(request.question, request.choices, request.tool_texts)
         user = messages[1]["content"]
         if self.send_audio:
             user[0] = {"type": "input_audio",

@@ -53,6 +53,7 @@ def render_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[st
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prefix
 
 
+AUDIO_PROMPT_VERSION = 1  # part of the LALM reasoners' ids: bump when render_audio_prompt's wording changes
 AUDIO_SYSTEM = ("You answer multiple-choice questions about an audio clip. Listen to the clip. Audio analysis "
                 "tools may have measured it too; their measurements are exact where they apply.")
 

@@ -37,7 +37,13 @@ def test_generate_eval_and_mlflow(tmp_path):
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
     exp = client.get_experiment_by_name("cli-test")
     runs = client.search_runs([exp.experiment_id], max_results=5)
-    assert len(runs) == 1
+    assert len(runs) == 3  # the comparison and a child run per system
+    runs = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(runs) == 1 and runs[0].data.tags["audiorouter.kind"] == "comparison"
+    children = client.search_runs([exp.experiment_id], max_results=5,
+                                  filter_string=f"tags.mlflow.parentRunId = '{runs[0].info.run_id}'")
+    assert {c.data.params["system"]: c.data.metrics["accuracy"] for c in children} == {
+        "none": none["accuracy"], "expert": expert["accuracy"]}
     metrics = runs[0].data.metrics
     assert metrics["accuracy/expert"] == expert["accuracy"] and "accuracy/none/count" in metrics
     artifacts = {a.path for a in client.list_artifacts(runs[0].info.run_id)}
