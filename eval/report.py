@@ -27,6 +27,7 @@ from typing import Sequence
 # router on a split) and the training reward
 HEADLINE = re.compile(r"^(?:[^/]+/)?(?:accuracy|tool_calls)(?:/learned)?$|^reward_mean$")
 
+PAGE = 500  # runs per search page when looking for the latest top-level run
 Block = tuple  # ("h1"|"h2"|"p", text) | ("table", header, rows) | ("img", relative path, caption)
 
 
@@ -38,11 +39,16 @@ def latest_study(client, experiment: str, run_id: str | None = None):
         raise ValueError(f"no MLflow experiment {experiment!r} at this tracking URI; experiments: {names}")
     if run_id:
         return client.get_run(run_id)
-    runs = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"], max_results=200)
-    top = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    if not top:
-        raise ValueError(f"experiment {experiment!r} has no runs yet")
-    return top[0]
+    token = None
+    while True:  # newest first, page by page: a big sweep's children may fill the first pages
+        page = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"], max_results=PAGE,
+                                  page_token=token)
+        top = next((r for r in page if "mlflow.parentRunId" not in r.data.tags), None)
+        if top is not None:
+            return top
+        token = page.token
+        if not token:
+            raise ValueError(f"experiment {experiment!r} has no top-level runs yet")
 
 
 def children_of(client, run) -> list:

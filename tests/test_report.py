@@ -130,3 +130,19 @@ def test_learned_systems_are_labelled_so_runs_line_up():
     assert system_labels(["none", "learned:runs/demo/router.pt"]) == {"learned:runs/demo/router.pt": "learned"}
     assert system_labels(["learned:runs/a/router.pt", "learned:runs/b/router.pt"]) == {
         "learned:runs/a/router.pt": "learned:a", "learned:runs/b/router.pt": "learned:b"}
+
+
+def test_the_latest_study_is_found_past_pages_of_newer_child_runs(tmp_path, monkeypatch):
+    import mlflow
+
+    from eval import report
+    from eval.tracking import start_run
+
+    uri = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    with start_run(uri, "big", "sweep") as parent:
+        for k in range(5):  # children start after their parent: the newest runs are all children
+            with start_run(uri, "big", f"trial{k}", parent_run_id=parent.info.run_id):
+                pass
+    monkeypatch.setattr(report, "PAGE", 2)
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    assert report.latest_study(client, "big").info.run_id == parent.info.run_id
