@@ -184,6 +184,19 @@ class TransformersLALMReasoner:
         return self.processor.tokenizer.encode(" " + choice, add_special_tokens=False)
 
     # -- scoring ---------------------------------------------------------------------
+    def _model_inputs(self, ids, mask, audios: Sequence[dict]) -> dict:
+        """Token ids, attention mask and the rows' audio features on the model's input device,
+        the features in the model's dtype."""
+        import torch
+
+        device = input_device(self.model)
+        inputs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+        for key in audios[0]:
+            inputs[key] = torch.cat([audio[key] for audio in audios]).to(device)
+        if "input_features" in inputs:
+            inputs["input_features"] = inputs["input_features"].to(getattr(torch, self.dtype))
+        return inputs
+
     def _forward(self, rows: Sequence[tuple[list[int], dict]], keep: int):
         """Left-padded forward pass over rows of (token ids, audio features); the log-probs of the
         last `keep` positions' next tokens, (rows, keep, vocab), float32 on the CPU."""
@@ -196,14 +209,9 @@ class TransformersLALMReasoner:
         for i, (row, _) in enumerate(rows):
             ids[i, width - len(row):] = torch.tensor(row)
             mask[i, width - len(row):] = 1
-        device = input_device(self.model)
-        inputs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
-        for key in rows[0][1]:
-            inputs[key] = torch.cat([audio[key] for _, audio in rows]).to(device)
-        if "input_features" in inputs:
-            inputs["input_features"] = inputs["input_features"].to(getattr(torch, self.dtype))
+        inputs = self._model_inputs(ids, mask, [audio for _, audio in rows])
         if self.family == "qwen2_audio":  # Qwen2-Audio counts positions from 0 whatever the padding
-            inputs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0).to(device)
+            inputs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0).to(inputs["input_ids"].device)
         with torch.inference_mode():
             logits = self.model(**inputs).logits[:, -keep - 1:-1]
         return torch.log_softmax(logits.float(), dim=-1).cpu()
@@ -240,12 +248,8 @@ class TransformersLALMReasoner:
                 nxt |= set(stop)
             return sorted(nxt) or stop
 
-        device = input_device(self.model)
-        inputs = {"input_ids": torch.tensor([enc["input_ids"]], device=device),
-                  "attention_mask": torch.ones((1, prompt_len), dtype=torch.long, device=device),
-                  **{k: v.to(device) for k, v in enc["audio"].items()}}
-        if "input_features" in inputs:
-            inputs["input_features"] = inputs["input_features"].to(getattr(torch, self.dtype))
+        inputs = self._model_inputs(torch.tensor([enc["input_ids"]]), torch.ones((1, prompt_len), dtype=torch.long),
+                                    [enc["audio"]])
         with torch.inference_mode():
             # the constraint allows nothing past the longest choice and its end-of-turn token
             out = self.model.generate(**inputs, max_new_tokens=max(len(s) for s in sequences) + 1, do_sample=False,
