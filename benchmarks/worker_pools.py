@@ -95,7 +95,8 @@ def reasoner_throughput(cfg: dict, clients: int, n_items: int, max_batch: int, m
 def run_reasoner(args) -> None:
     cfg = load_config(args.config, [])
     start_ray(num_cpus=2)
-    rows = [reasoner_throughput(cfg, args.clients, args.items, 1, 0.0, 1, args.dtype),
+    # the same reasoner settings in both: the server's batching across callers is the only difference
+    rows = [reasoner_throughput(cfg, args.clients, args.items, 1, 0.0, args.rows, args.dtype),
             reasoner_throughput(cfg, args.clients, args.items, args.max_batch, args.max_wait_ms, args.rows,
                                 args.dtype)]
     print(f"\n{args.clients} concurrent clients, {rows[0]['requests']} requests "
@@ -259,7 +260,7 @@ def main() -> None:
     p.add_argument("--iterations", type=int, default=4)
     p.add_argument("--envs", type=int, default=4, help="envs per env runner")
     p.add_argument("--max-batch", type=int, default=16, help="requests the server batches")
-    p.add_argument("--rows", type=int, default=8, help="rows per forward pass")
+    p.add_argument("--rows", type=int, default=32, help="prompts (rows) per forward pass, both servers")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--max-wait-ms", type=float, default=10.0)
     args = p.parse_args()

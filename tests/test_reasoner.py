@@ -37,11 +37,11 @@ def test_evidence_flips_the_answer(smollm):
 
 
 def test_deterministic_and_batched_equals_single(smollm):
-    """Padded batches (prompts of different lengths, multi-token choices, rows with and without
+    """Packed batches (prompts of different lengths, multi-token choices, rows with and without
     evidence) score like one request at a time, up to float rounding."""
     reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES[:3] + CASES[4:5]] + [ReasonRequest(*CASES[0][:2])]
     reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
-    assert len({len(smollm._score_row(r, True).prompt) for r in reqs}) > 2  # really padded
+    assert len({len(smollm._score_row(r, True).prompt) for r in reqs}) > 2  # different lengths
     assert any(len(c) > 1 for r in reqs for c in smollm._score_row(r, True).continuations)
     batched = smollm.answer_batch(reqs)
     single = [smollm.answer_batch([r])[0] for r in reqs]
@@ -53,6 +53,58 @@ def test_deterministic_and_batched_equals_single(smollm):
     for b, s, a in zip(batched, single, again):
         assert b.scores == pytest.approx(s.scores, abs=2e-3) and b.scores == pytest.approx(a.scores, abs=2e-3)
 
+
+
+def _plain_choice_logprob(model, prompt, choice):
+    """The reference: the whole prompt + choice in one ordinary causal forward, no cache."""
+    import torch
+
+    with torch.inference_mode():
+        logits = model(input_ids=torch.tensor([prompt + choice])).logits[0].float()
+    logp = torch.log_softmax(logits, dim=-1)
+    return sum(float(logp[len(prompt) - 1 + k, token]) for k, token in enumerate(choice))
+
+
+def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm):
+    """Several items in one packed pass (new and memoized prefixes, rows with and without
+    evidence, multi-token choices), and the same rows split over many small passes, score each
+    choice as one ordinary forward over prompt + choice does (float32: 1e-4)."""
+    from env.reasoner import SmolLMReasoner
+
+    reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES] + [ReasonRequest(q, c) for q, c, _, _ in CASES[:3]]
+    reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
+    packed = SmolLMReasoner(threads=2)
+    rows = [packed._score_row(r, bool(r.tool_texts)) for r in reqs]
+    assert any(len(c) > 1 for row in rows for c in row.continuations)
+    passes = []
+    forward = packed.model.forward
+    packed.model.forward = lambda *a, **k: passes.append(k["input_ids"].shape[1]) or forward(*a, **k)
+    try:
+        cold = packed._score_rows(rows)  # every prefix new
+        assert len(passes) == 1  # all 18 rows of 7 questions in one forward pass
+        warm = packed._score_rows(rows)  # every prefix memoized: fewer tokens run
+        assert len(passes) == 2 and passes[1] < passes[0]
+        packed._prefix_kv.clear()
+        packed.max_tokens = 40
+        split = packed._score_rows(rows)
+        assert len(passes) > 6 and max(passes[2:]) <= 40 + max(len(r.prompt) for r in rows)
+    finally:
+        packed.model.forward = forward
+    for row, *scores in zip(rows, cold, warm, split):
+        for j, choice in enumerate(row.continuations):
+            expected = _plain_choice_logprob(smollm.model, row.prompt, choice)
+            assert [s[j] for s in scores] == pytest.approx([expected] * 3, abs=1e-4)
+
+
+def test_a_packed_pass_restores_its_block_attention(smollm):
+    """A packed pass must not run on plain attention (its placeholder mask would let items see
+    each other): if something switched the model back to SDPA, the pass switches it again."""
+    req = ReasonRequest(*CASES[2][:2], (CASES[2][2],))
+    before = smollm.answer_batch([req])[0].scores
+    smollm.model.set_attn_implementation("sdpa")
+    assert smollm.answer_batch([req, ReasonRequest(*CASES[4][:2], (CASES[4][2],))])[0].scores == \
+        pytest.approx(before, abs=2e-3)
+    assert smollm.model.config._attn_implementation == "audiorouter_blocks"
 
 def test_cached_reasoner_serves_repeats(smollm, tmp_path):
     cached = CachedReasoner(smollm, ParquetCache(str(tmp_path)))
