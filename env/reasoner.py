@@ -150,7 +150,8 @@ class SmolLMReasoner:
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
-                 max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu"):
+                 max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu",
+                 attention: str = "auto"):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         path = gguf_path or packaged_smollm2_gguf()
@@ -169,6 +170,11 @@ class SmolLMReasoner:
         # batched here, docs/BENCHMARKS.md); it rounds scores differently, so it is part of the id
         self.dtype = dtype
         self.device = device  # "cuda" for a GPU (benchmarks/gpu_batching.py); answers keep one id
+        if attention not in ("auto", "per_item", "one_mask"):
+            raise ValueError(f"reasoner attention {attention!r}: auto, per_item or one_mask")
+        # per_item: each item's attention alone (a CPU is compute-bound: skip the masked-out work);
+        # one_mask: one attention call per layer over the pass (a GPU is launch-bound at this size)
+        self.attention = attention if attention != "auto" else ("per_item" if device == "cpu" else "one_mask")
         self.model_file = os.path.basename(path)
         self._model = self._tokenizer = None
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
@@ -275,8 +281,9 @@ class SmolLMReasoner:
         A token attends to its segment's earlier tokens and to every token of its ancestors,
         nothing else (a boolean mask), with position ids counting along its own path, so each
         choice is scored as if it ran alone after its own prompt (a test checks against a plain
-        full-sequence forward). Items never see each other, so attention runs per item
-        (`block_attention`) instead of over the whole packed sequence. Logits are taken only
+        full-sequence forward). Items never see each other, so on a CPU attention runs per item
+        (`block_attention`, `attention: per_item`) instead of over the whole packed sequence;
+        on a GPU one masked attention per layer (`one_mask`) saves the kernel launches. Logits are taken only
         where a choice token is predicted: the last prompt token and each branch token.
 
         Why: a forward pass of this model costs ~40-60 ms on the CPU before it computes
@@ -339,17 +346,25 @@ class SmolLMReasoner:
                 sees[seg, up] = True
                 up = parent[up]
         seg_of, index_of = torch.tensor(segments).T
-        masks = []
+        def additive(seen):  # SDPA on the CPU runs an additive mask ~20% faster than a boolean one
+            return torch.zeros(seen.shape, dtype=self.model.dtype).masked_fill_(~seen, float("-inf"))[None, None]
+
+        seen_by_item = []
         for start, end, (p0, p1) in blocks:
             q_seg, q_idx = seg_of[start:end], index_of[start:end]
             local = sees[q_seg][:, q_seg] & ((q_seg[:, None] != q_seg[None, :]) | (q_idx[None, :] <= q_idx[:, None]))
-            past_seen = torch.ones((end - start, p1 - p0), dtype=torch.bool)  # the cached prefix: all of it
-            seen = torch.cat([past_seen, local], dim=1)[None, None]
-            # additive in the model's dtype: SDPA on the CPU runs it ~20% faster than a boolean mask
-            additive = torch.zeros(seen.shape, dtype=self.model.dtype).masked_fill_(~seen, float("-inf"))
-            masks.append(additive.to(self.device))
-        attention_blocks = [(start, end, (p0, p1), (n_past + start, n_past + end), mask)
-                            for (start, end, (p0, p1)), mask in zip(blocks, masks)]
+            seen_by_item.append(local)
+        if self.attention == "per_item":
+            attention_blocks = [(start, end, (p0, p1), (n_past + start, n_past + end),
+                                 additive(torch.cat([torch.ones((end - start, p1 - p0), dtype=torch.bool), local],
+                                                    dim=1)).to(self.device))
+                                for (start, end, (p0, p1)), local in zip(blocks, seen_by_item)]
+        else:  # one attention over the whole pass, the items' masks on its diagonal
+            seen = torch.zeros((len(ids), n_past + len(ids)), dtype=torch.bool)
+            for (start, end, (p0, p1)), local in zip(blocks, seen_by_item):
+                seen[start:end, p0:p1] = True
+                seen[start:end, n_past + start: n_past + end] = local
+            attention_blocks = [(0, len(ids), (0, n_past), (n_past, n_past + len(ids)), additive(seen).to(self.device))]
 
         keep = sorted({t[0] for t in targets})
         where = {token: k for k, token in enumerate(keep)}

@@ -65,15 +65,17 @@ def _plain_choice_logprob(model, prompt, choice):
     return sum(float(logp[len(prompt) - 1 + k, token]) for k, token in enumerate(choice))
 
 
-def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm):
+@pytest.mark.parametrize("attention", ["per_item", "one_mask"])
+def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm, attention):
     """Several items in one packed pass (new and memoized prefixes, rows with and without
     evidence, multi-token choices), and the same rows split over many small passes, score each
-    choice as one ordinary forward over prompt + choice does (float32: 1e-4)."""
+    choice as one ordinary forward over prompt + choice does (float32: 1e-4), with attention per
+    item (the CPU default) or one masked attention over the pass (the GPU default)."""
     from env.reasoner import SmolLMReasoner
 
     reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES] + [ReasonRequest(q, c) for q, c, _, _ in CASES[:3]]
     reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
-    packed = SmolLMReasoner(threads=2)
+    packed = SmolLMReasoner(threads=2, attention=attention)
     rows = [packed._score_row(r, bool(r.tool_texts)) for r in reqs]
     assert any(len(c) > 1 for row in rows for c in row.continuations)
     passes = []
@@ -125,6 +127,9 @@ def test_prompt_styles_and_bad_config():
         render_prompt("Q?", ["a", "b"], [], "shouting")
     with pytest.raises(ValueError, match="unknown reasoner backend 'gpt9'"):
         build_reasoner({"backend": "gpt9"})
+    with pytest.raises(ValueError, match="reasoner attention 'dense'"):
+        from env.reasoner import SmolLMReasoner
+        SmolLMReasoner(attention="dense")
     with pytest.raises(ValueError, match="need at least 2 choices"):
         from env.reasoner import SmolLMReasoner
         SmolLMReasoner.answer_batch(None, [ReasonRequest("q", ("only",))])
