@@ -244,14 +244,13 @@ class SmolLMReasoner:
         passes: list[list[int]] = [[]]
         tokens, prefixes = 0, set()  # the current pass's tokens and the prefixes it runs
         for prefix, members in groups.items():
+            new_prefix = len(prefix) if prefix not in self._prefix_kv else 0  # runs in the first pass that needs it
             for i in members:
-                size = self._pass_tokens(rows[i])
-                if prefix not in self._prefix_kv and prefix not in prefixes:
-                    size += len(prefix)  # a new prefix runs once in the pass that first needs it
+                size = self._pass_tokens(rows[i]) + (new_prefix if prefix not in prefixes else 0)
                 if passes[-1] and (len(passes[-1]) >= self.max_batch or tokens + size > self.max_tokens):
                     passes.append([])
                     tokens, prefixes = 0, set()
-                    size = self._pass_tokens(rows[i]) + (0 if prefix in self._prefix_kv else len(prefix))
+                    size = self._pass_tokens(rows[i]) + new_prefix
                 passes[-1].append(i)
                 tokens += size
                 prefixes.add(prefix)
@@ -279,12 +278,13 @@ class SmolLMReasoner:
           cached prefix (memoized keys/values)  or  new prefix (computed here, then memoized)
             -> rest of row i's prompt  -> one branch per choice: its tokens but the last
         A token attends to its segment's earlier tokens and to every token of its ancestors,
-        nothing else (a boolean mask), with position ids counting along its own path, so each
+        nothing else (`_attention_blocks`), with position ids counting along its own path, so each
         choice is scored as if it ran alone after its own prompt (a test checks against a plain
         full-sequence forward). Items never see each other, so on a CPU attention runs per item
         (`block_attention`, `attention: per_item`) instead of over the whole packed sequence;
-        on a GPU one masked attention per layer (`one_mask`) saves the kernel launches. Logits are taken only
-        where a choice token is predicted: the last prompt token and each branch token.
+        on a GPU one masked attention per layer (`one_mask`) saves the kernel launches. Logits
+        are taken only where a choice token is predicted: the last prompt token and each branch
+        token.
 
         Why: a forward pass of this model costs ~40-60 ms on the CPU before it computes
         anything (reading 270-540 MB of weights, ~2,000 kernel launches), about what 35 more
@@ -337,34 +337,7 @@ class SmolLMReasoner:
             past = (past_start[prefix], past_start[prefix] + len(prefix)) if prefix in past_start else (0, 0)
             blocks.append((start, len(ids), past))
 
-        # sees[a, b]: segment b is a or one of a's ancestors (trees of depth <= 3)
-        n_seg = len(parent)
-        sees = torch.eye(n_seg, dtype=torch.bool)
-        for seg in range(n_seg):
-            up = parent[seg]
-            while up >= 0:
-                sees[seg, up] = True
-                up = parent[up]
-        seg_of, index_of = torch.tensor(segments).T
-        def additive(seen):  # SDPA on the CPU runs an additive mask ~20% faster than a boolean one
-            return torch.zeros(seen.shape, dtype=self.model.dtype).masked_fill_(~seen, float("-inf"))[None, None]
-
-        seen_by_item = []
-        for start, end, (p0, p1) in blocks:
-            q_seg, q_idx = seg_of[start:end], index_of[start:end]
-            local = sees[q_seg][:, q_seg] & ((q_seg[:, None] != q_seg[None, :]) | (q_idx[None, :] <= q_idx[:, None]))
-            seen_by_item.append(local)
-        if self.attention == "per_item":
-            attention_blocks = [(start, end, (p0, p1), (n_past + start, n_past + end),
-                                 additive(torch.cat([torch.ones((end - start, p1 - p0), dtype=torch.bool), local],
-                                                    dim=1)).to(self.device))
-                                for (start, end, (p0, p1)), local in zip(blocks, seen_by_item)]
-        else:  # one attention over the whole pass, the items' masks on its diagonal
-            seen = torch.zeros((len(ids), n_past + len(ids)), dtype=torch.bool)
-            for (start, end, (p0, p1)), local in zip(blocks, seen_by_item):
-                seen[start:end, p0:p1] = True
-                seen[start:end, n_past + start: n_past + end] = local
-            attention_blocks = [(0, len(ids), (0, n_past), (n_past, n_past + len(ids)), additive(seen).to(self.device))]
+        attention_blocks = self._attention_blocks(blocks, segments, parent, n_past)
 
         keep = sorted({t[0] for t in targets})
         where = {token: k for k, token in enumerate(keep)}
@@ -396,6 +369,40 @@ class SmolLMReasoner:
         for token_at, token, i, j in targets:
             scores[i][j] += float(logp[where[token_at], token])
         return scores
+
+    def _attention_blocks(self, blocks, segments, parent, n_past: int) -> list[tuple]:
+        """`block_attention`'s blocks for a packed pass: per item (or one for the whole pass,
+        `one_mask`) its query range, key ranges and additive mask. A token sees its segment's
+        earlier tokens, every token of its segment's ancestors and all of its item's memoized
+        prefix (the keys before `n_past`)."""
+        import torch
+
+        n_ids = len(segments)
+        sees = torch.eye(len(parent), dtype=torch.bool)  # sees[a, b]: b is a or an ancestor of a
+        for seg, up in enumerate(parent):
+            while up >= 0:  # depth <= 3
+                sees[seg, up] = True
+                up = parent[up]
+        seg_of, index_of = torch.tensor(segments).T
+
+        def additive(seen):  # SDPA on the CPU runs an additive mask ~20% faster than a boolean one
+            mask = torch.zeros(seen.shape, dtype=self.model.dtype).masked_fill_(~seen, float("-inf"))
+            return mask[None, None].to(self.device)
+
+        local = []  # per item: its pass tokens x its pass tokens
+        for start, end, _ in blocks:
+            q_seg, q_idx = seg_of[start:end], index_of[start:end]
+            earlier_or_other = (q_seg[:, None] != q_seg[None, :]) | (q_idx[None, :] <= q_idx[:, None])
+            local.append(sees[q_seg][:, q_seg] & earlier_or_other)
+        if self.attention == "per_item":
+            return [(start, end, (p0, p1), (n_past + start, n_past + end),
+                     additive(torch.cat([torch.ones((end - start, p1 - p0), dtype=torch.bool), seen], dim=1)))
+                    for (start, end, (p0, p1)), seen in zip(blocks, local)]
+        whole = torch.zeros((n_ids, n_past + n_ids), dtype=torch.bool)  # the items' masks on its diagonal
+        for (start, end, (p0, p1)), seen in zip(blocks, local):
+            whole[start:end, p0:p1] = True
+            whole[start:end, n_past + start: n_past + end] = seen
+        return [(0, n_ids, (0, n_past), (n_past, n_past + n_ids), additive(whole))]
 
     def _shared_len(self, request: ReasonRequest) -> int:
         """How many leading prompt tokens every prompt of this question has, whatever the evidence
