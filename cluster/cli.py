@@ -52,7 +52,13 @@ def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | N
         results = run()
     print(f"\n{results['n_items']} items scored, {len(results['rejected'])} rejected, "
           f"{results['seconds']:.0f}s; results in {out}\n")
-    print(format_table(results))
+    for system, reason in results.get("skipped", {}).items():
+        print(f"skipped {system}: {reason}")
+    if results.get("answers_withheld"):
+        print("answers withheld in this file (e.g. MMAU test): no accuracy is reported; submit the "
+              "prediction files below to the benchmark's own scoring")
+    else:
+        print(format_table(results))
     if results.get("predictions"):
         folder = os.path.dirname(next(iter(results["predictions"].values())))
         print(f"\nper-system prediction files for the official evaluation.py: {folder}/")
@@ -66,6 +72,8 @@ def cmd_eval(args) -> int:
     from eval.baselines import parse_systems
 
     cfg = load_config(args.config, args.set)
+    if args.audio_root:
+        cfg.setdefault("data", {})["audio_root"] = os.path.abspath(args.audio_root)
     _run_eval(cfg, args.data, parse_systems(args.systems), args.out, args.split, not args.no_mlflow, "eval",
               args.quiet)
     return 0
@@ -236,10 +244,10 @@ def cmd_cache_warm(args) -> int:
     """Every configured tool on every clip of a dataset, in parallel over a pool of tool workers."""
     from cluster.config import load_config
     from cluster.pools import ToolPool
-    from env.items import load_items
+    from env.items import AudioPaths, load_items
 
     cfg = load_config(args.config, args.set)
-    items, rejected = load_items(args.data, split=None if args.split == "all" else args.split)
+    items, rejected = load_items(args.data, split=args.split, paths=AudioPaths.from_config(cfg))
     if args.max_items:
         items = items[: args.max_items]
     specs = cfg.get("tools")
@@ -350,9 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="run routing systems on a dataset and score them")
     common(ev)
-    ev.add_argument("--data", required=True, help="folder with items.json, or a JSON file in MMAU's schema")
+    ev.add_argument("--data", required=True, help="folder with items.json, or a manifest: MMAU's .json, "
+                    "MMAR's .jsonl, the probe's items.json")
     ev.add_argument("--systems", default="none,all,random,expert,single-best,oracle")
-    ev.add_argument("--split", default="test", help="split to score: train, validation, test or all")
+    ev.add_argument("--split", default="auto", help="split to score: train, validation, test, all, or auto "
+                    "(default: the file's only split when it has one, else test)")
+    ev.add_argument("--audio-root", default="", help="folder the manifest's audio paths are relative to "
+                    "(default: the manifest's folder; config data.audio_root)")
     ev.add_argument("--out", default="runs/eval/results.json")
     ev.add_argument("--no-mlflow", action="store_true")
     ev.set_defaults(func=cmd_eval)

@@ -49,7 +49,7 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
     every training clip anyway, and the workers run in parallel, so PPO iterations and the
     evaluation cost cache lookups and reasoner calls only."""
     from cluster.pools import ToolPool
-    from env.items import load_items
+    from env.items import AudioPaths, load_items
 
     if not cfg.get("cache_dir"):
         return {}  # nothing to share between the workers and the env
@@ -57,7 +57,7 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
     e = cfg.get("eval", {})
     if e.get("after_train", True):
         for split in e.get("splits", DEFAULT_EVAL_SPLITS):
-            items, _ = load_items(cfg["train"]["env"]["data"], split=None if split == "all" else split)
+            items, _ = load_items(cfg["train"]["env"]["data"], split=split, paths=AudioPaths.from_config(cfg))
             clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
     if pool is not None:
         return pool.warm(sorted(clips), progress=progress)

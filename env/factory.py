@@ -1,6 +1,7 @@
 """Building an AudioToolEnv from a plain config dict (what RLlib passes to each env runner).
 
     env_config = {"data": "data/probe", "split": "train", "max_items": 200,
+                  "audio_root": None, "allowed_roots": [],   # data.audio_root / data.allowed_roots
                   "tools": [...], "reasoner": {...}, "cache_dir": ".cache/audiorouter",
                   "max_calls": 3, "reward": "relative", "cost_weight": 0.02,
                   "pools": {"tools": {"names": [...], "namespace": ...}, "reasoner": {...}}}
@@ -19,7 +20,7 @@ import os
 from env.admission import admit_items, run_limits
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
-from env.items import load_items
+from env.items import AudioPaths, load_items
 from env.reasoner import CachedReasoner, build_reasoner
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
@@ -33,7 +34,12 @@ def _cache(cache_dir: str | None, name: str, read_only: bool) -> ParquetCache:
 def make_env(env_config: dict):
     cfg = dict(env_config)
     limits = run_limits(cfg)
-    items, rejected = load_items(cfg["data"], split=cfg.get("split", "train"))
+    paths = AudioPaths(cfg.get("audio_root"), tuple(cfg.get("allowed_roots") or ()))
+    items, rejected = load_items(cfg["data"], split=cfg.get("split", "train"), paths=paths)
+    # the reward needs the answer: an item whose answer is withheld (MMAU test) cannot train a router
+    rejected += [{"id": i.id, "stage": "manifest", "reason": f"{cfg['data']} item {i.id}: answer withheld, "
+                  "nothing to train on"} for i in items if i.answer is None]
+    items = [i for i in items if i.answer is not None]
     if cfg.get("max_items"):
         items = items[: int(cfg["max_items"])]
     cache_dir, pools = cfg.get("cache_dir"), cfg.get("pools") or {}

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from env.admission import BadItems, run_limits
 from env.reasoner import CachedReasoner, build_reasoner
-from eval.datasets import load_items, write_predictions
+from eval.datasets import AUTO_SPLIT, AudioPaths, load_items, resolve_split, write_predictions
 from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
@@ -31,14 +31,17 @@ def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
     return Evaluator(executor, reasoner, settings)
 
 
-def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None = "test",
+def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None = AUTO_SPLIT,
                   fit_split: str = "train", evaluator: Evaluator | None = None, progress: bool = True,
                   labels: dict[str, str] | None = None) -> dict:
     """`labels` renames systems in the results (e.g. a run's own `learned:<path>` -> `learned`, so
-    metric names line up across runs in MLflow)."""
+    metric names line up across runs in MLflow). A system the data cannot support is skipped
+    with its reason in `results["skipped"]`: the oracle where every answer is withheld,
+    single-best where the file has no `fit_split` items to pick its tools on."""
     start = time.perf_counter()
-    split = None if split == "all" else split
-    items, rejected = load_items(data, split=split)
+    paths = AudioPaths.from_config(cfg)
+    split = resolve_split(data, split)
+    items, rejected = load_items(data, split=split, paths=paths)
     evaluator = evaluator or build_evaluator(cfg, progress)
     # a fresh tally per benchmark (train's evaluation reuses one evaluator across splits)
     evaluator.bad = bad = BadItems(run_limits(cfg)["max_bad_fraction"])
@@ -49,19 +52,29 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     bad.add(bad_audio)
     bad.check(evaluator.n_items_seen)
     results: dict = {"data": os.path.abspath(data), "split": split, "n_items": len(items),
+                     "answers_withheld": bool(items) and all(i.answer is None for i in items),
                      "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
+    skipped: dict[str, str] = {}
+    if results["answers_withheld"] and "oracle" in systems:
+        skipped["oracle"] = "needs answers, and this file withholds them"
     single_best = None
     if "single-best" in systems:
         try:
-            fit_items, _ = load_items(data, split=fit_split)  # bad fit items are skipped, not reported
+            fit_items, _ = load_items(data, split=fit_split, paths=paths)  # bad fit items are skipped, not reported
         except ValueError as exc:
-            raise ValueError(f"single-best picks its tools on split {fit_split!r} (eval.fit_split): {exc}") from exc
-        fit_items, _ = evaluator.admit(fit_items)
-        single_best = evaluator.fit_single_best(fit_items)
-        results["single_best"] = single_best
+            fit_items = []
+            skipped["single-best"] = f"picks its tools on split {fit_split!r} (eval.fit_split): {exc}"
+        fit_items, _ = evaluator.admit([i for i in fit_items if i.answer is not None])
+        if fit_items:
+            single_best = evaluator.fit_single_best(fit_items)
+            results["single_best"] = single_best
+        else:
+            skipped.setdefault("single-best", f"no item with an answer in split {fit_split!r} to pick its tools on")
     all_rows = []
     try:
         for system in systems:
+            if system in skipped:
+                continue
             rows = evaluator.run_system(system, items, single_best)
             label = (labels or {}).get(system, system)
             for row in rows:
@@ -71,6 +84,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     finally:
         evaluator.executor.cache.flush()
         evaluator.reasoner.cache.flush()
+    results["skipped"] = skipped
     results["rejected"] = bad.rejected
     results["cache"] = {"tools": evaluator.executor.cache.stats(), "reasoner": evaluator.reasoner.cache.stats()}
     results["seconds"] = round(time.perf_counter() - start, 2)
@@ -112,7 +126,8 @@ def write_outputs(results: dict, rows: list[dict], out: str) -> None:
     write_comparison_csv(results, stem + ".csv")
     if rows:
         field = table_field(results)
-        plots.accuracy_per_task(results, stem + ".accuracy_per_task.png", field=field)
+        if any(s["accuracy"] is not None for s in results["systems"].values()):  # none where answers are withheld
+            plots.accuracy_per_task(results, stem + ".accuracy_per_task.png", field=field)
         shown = heatmap_systems(list(results["systems"]))
         if shown:
             plots.tool_usage_heatmap(rows, shown, results["tools"], stem + ".tool_usage.png", field=field)

@@ -33,15 +33,16 @@ BAD_MANIFEST = {
     "missing_fields": "missing field(s) question",
     "answer_not_in_choices": "is not among the choices",
     "one_choice": "needs at least 2 choices",
-    "duplicate_choices": "duplicate choices",
+    "one_distinct_choice": "needs at least 2 choices",
     "duplicate_id": "duplicate id",
     "question_not_text": "question is empty",
     "parent_path": "escapes the dataset folder",
     "absolute_path": "is absolute",
-    "symlink_outside": "escapes the dataset folder",
     "not_an_object": "item is not a JSON object",
 }
 ODD_BUT_USABLE = ("stereo", "six_channels", "rate_8k", "rate_96k", "silent")
+# entries as released benchmarks have them (docs/RELIABILITY.md): scored, never rejected
+ODD_MANIFEST = ("repeated_choice", "empty_choice", "symlink_outside")
 
 
 def write_wav_with_codec_tag(path: str, tag: int) -> str:
@@ -134,15 +135,22 @@ def add_hostile_entries(root: str, splits: tuple[str, ...] = ("train", "test")) 
             "missing_fields": {"audio_id": audio, "choices": ["a", "b"], "answer": "a"},
             "answer_not_in_choices": {**base, "audio_id": audio, "answer": "none of these"},
             "one_choice": {**base, "audio_id": audio, "choices": [base["answer"]]},
-            "duplicate_choices": {**base, "audio_id": audio, "choices": [base["answer"]] * 2},
+            "one_distinct_choice": {**base, "audio_id": audio, "choices": [base["answer"], " ", base["answer"]]},
             "question_not_text": {**base, "audio_id": audio, "question": {"text": "nested"}},
             "parent_path": {**base, "audio_id": "../" * 3 + "etc/hosts"},
             "absolute_path": {**base, "audio_id": "/etc/hosts"},
-            "symlink_outside": {**base, "audio_id": "hostile/link_outside.wav"},
         }
         for kind, entry in manifest.items():
             items.append({"id": f"bad-{kind}-{split}", "split": split, **entry})
             expected["bad"][split][f"bad-{kind}-{split}"] = BAD_MANIFEST[kind]
+        odd = {  # MMAU's repeated choices, MMAR's empty ones, audio the user linked in from elsewhere
+            "repeated_choice": {**base, "audio_id": audio, "choices": base["choices"] + [base["answer"]]},
+            "empty_choice": {**base, "audio_id": audio, "choices": base["choices"] + [""]},
+            "symlink_outside": {**base, "audio_id": "hostile/link_outside.wav"},
+        }
+        for kind in ODD_MANIFEST:
+            items.append({"id": f"odd-{kind}-{split}", "split": split, **odd[kind]})
+            expected["usable"][split].append(f"odd-{kind}-{split}")
         items.append(dict(good))  # the same id again: the first is kept and scored, this one rejected
         expected["bad"][split][good["id"]] = BAD_MANIFEST["duplicate_id"]
     items.append(["not", "an", "object"])  # no split to read: every split's run sees and rejects it

@@ -75,7 +75,8 @@ class Evaluator:
             **self.item_fields(item), "tools": list(names), "tool_ok": [r.ok for r in results],
             "tool_texts": [r.text if r.ok else f"ERROR {r.error}" for r in results],
             "prediction": answer.choice, "answer": item.answer,
-            "correct": string_match(item.answer, answer.choice, item.choices),
+            # None: the benchmark withholds the answer (MMAU test); scored against the choices as released
+            "correct": None if item.answer is None else string_match(item.answer, answer.choice, item.scored_choices),
             "tool_calls": len(names), "seconds_route": route_seconds,
             "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds, "error": "",
         }
@@ -95,7 +96,8 @@ class Evaluator:
         self.bad.add([{"id": item.id, "stage": f"eval:{system}", "reason": reason}])
         self.bad.check(self.n_items_seen)
         return {**self.item_fields(item), "tools": [], "tool_ok": [],
-                "tool_texts": [], "prediction": "", "answer": item.answer, "correct": False, "tool_calls": 0,
+                "tool_texts": [], "prediction": "", "answer": item.answer,
+                "correct": None if item.answer is None else False, "tool_calls": 0,
                 "seconds_route": 0.0, "seconds_execute": 0.0, "seconds_reason": 0.0, "error": reason}
 
     # -- admission ---------------------------------------------------------------
@@ -204,25 +206,28 @@ BREAKDOWNS = ("task", "difficulty", "modality", "category")  # per_<field> in a 
 def summarize(rows: Sequence[dict]) -> dict:
     """Accuracy overall and per task, difficulty, modality and category (each where any item
     has a value: MMAU has task and difficulty, MMAR modality and category); mean tool calls;
-    mean seconds per stage."""
+    mean seconds per stage. Accuracies count the items with an answer (`n_scored`): where a
+    benchmark withholds every answer (MMAU test) they are None and the breakdowns empty."""
     n = len(rows)
+    scored = [r for r in rows if r["correct"] is not None]
     if n == 0:
         return {"accuracy": None, "per_task": {}, "per_difficulty": {}, "mean_tool_calls": None, "n_items": 0,
-                "seconds_per_item": {}}
+                "n_scored": 0, "seconds_per_item": {}}
 
     def grouped(field: str) -> dict[str, float]:
         groups: dict[str, list[bool]] = defaultdict(list)
-        for r in rows:
+        for r in scored:
             groups[r.get(field, "")].append(r["correct"])
         return {k: round(sum(v) / len(v), 4) for k, v in sorted(groups.items())}
 
     per = {f"per_{field}": grouped(field) for field in BREAKDOWNS
-           if field in ("task", "difficulty") or any(r.get(field) for r in rows)}
+           if field in ("task", "difficulty") or any(r.get(field) for r in scored)}
     return {
-        "accuracy": round(sum(r["correct"] for r in rows) / n, 4),
+        "accuracy": round(sum(r["correct"] for r in scored) / len(scored), 4) if scored else None,
         **per,
         "mean_tool_calls": round(sum(r["tool_calls"] for r in rows) / n, 3),
         "n_items": n,
+        "n_scored": len(scored),
         "seconds_per_item": {stage: round(sum(r[f"seconds_{stage}"] for r in rows) / n, 4)
                              for stage in ("route", "execute", "reason")},
     }

@@ -65,6 +65,7 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
     train = dict(cfg.get("train", {}))
     env_config = {"tools": cfg.get("tools"), "reasoner": cfg.get("reasoner"), "cache_dir": cfg.get("cache_dir"),
                   **{k: cfg[k] for k in ("tool_timeout_s", "reasoner_timeout_s", "max_audio_seconds") if k in cfg},
+                  **{k: v for k, v in (cfg.get("data") or {}).items() if k in ("audio_root", "allowed_roots")},
                   **train.get("env", {})}
     if pools:
         env_config["pools"] = pools

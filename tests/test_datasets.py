@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from eval.datasets import load_items
+from eval.datasets import AudioPaths, load_items, resolve_split
 
 
 def write_items(tmp_path, items, audio_names=("a.wav",)):
@@ -26,7 +26,7 @@ def test_loads_mmau_schema(tmp_path):
     folder = write_items(tmp_path, [item(), item(id="x2", split="train")])
     items, rejected = load_items(folder)
     assert [i.id for i in items] == ["x1", "x2"] and rejected == []
-    assert items[0].audio == os.path.realpath(tmp_path / "audio" / "a.wav")
+    assert items[0].audio == os.path.abspath(tmp_path / "audio" / "a.wav")
     assert [i.id for i in load_items(folder, split="train")[0]] == ["x2"]
 
 
@@ -35,9 +35,13 @@ def test_loads_mmau_schema(tmp_path):
     (item(choices=["a"], answer="a"), "at least 2 choices"),
     ({"id": "x1", "audio_id": "./audio/a.wav", "choices": ["a", "b"], "answer": "a"}, "missing field(s) question"),
     (item(audio_id="../outside.wav"), "escapes the dataset folder"),
-    (item(audio_id="/etc/passwd"), "is absolute"),
-    (item(choices=["a", "a"]), "duplicate choices"),
+    (item(audio_id="/etc/passwd"), "is absolute and outside data.allowed_roots"),
+    (item(audio_id="audio/../../outside.wav"), "escapes the dataset folder"),
+    (item(choices=["a", "a"]), "needs at least 2 choices, has 1 distinct"),
+    (item(choices=["a", "", "  "]), "needs at least 2 choices, has 1 distinct"),
     (item(choices="a|b"), "choices must be a list"),
+    (item(choices=["a", 3]), "choices must be a list of strings"),
+    (item(answer=""), "is not among the choices"),
 ])
 def test_rejects_bad_items_with_reason(tmp_path, bad, reason):
     folder = write_items(tmp_path, [bad, item(id="ok")])
@@ -52,15 +56,98 @@ def test_duplicate_ids_rejected(tmp_path):
     assert len(items) == 1 and "duplicate id" in rejected[0]["reason"]
 
 
-def test_symlink_escaping_root_refused(tmp_path):
-    outside = tmp_path.parent / "outside_secret.wav"
-    outside.write_bytes(b"x")
+def test_links_the_user_placed_are_followed(tmp_path):
+    """Audio kept elsewhere and linked in (a linked folder, or a link per file) is the user's own
+    layout: the lexical check passes it, and the file read is the link's target."""
+    storage = tmp_path / "shared-storage"
+    storage.mkdir()
+    (storage / "a.wav").write_bytes(b"RIFF")
     folder = tmp_path / "ds"
     folder.mkdir()
-    os.symlink(outside, folder / "link.wav")
-    (folder / "items.json").write_text(json.dumps([item(audio_id="link.wav")]))
+    os.symlink(storage, folder / "audios")
+    os.symlink(storage / "a.wav", folder / "link.wav")
+    (folder / "items.json").write_text(json.dumps([item(audio_id="./audios/a.wav"), item(id="x2", audio_id="link.wav")]))
     items, rejected = load_items(str(folder))
-    assert items == [] and "escapes" in rejected[0]["reason"]
+    assert rejected == [] and [i.id for i in items] == ["x1", "x2"]
+    assert all(os.path.realpath(i.audio) == str(storage / "a.wav") for i in items)
+
+
+def test_audio_root_and_allowed_roots(tmp_path):
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    (storage / "a.wav").write_bytes(b"RIFF")
+    manifest = tmp_path / "meta"
+    manifest.mkdir()
+    (manifest / "items.json").write_text(json.dumps([item(audio_id="a.wav"), item(id="abs", audio_id=str(storage / "a.wav")),
+                                                     item(id="up", audio_id="../meta/items.json")]))
+    items, rejected = load_items(str(manifest), paths=AudioPaths(audio_root=str(storage)))
+    assert [i.id for i in items] == ["x1"] and items[0].audio == str(storage / "a.wav")
+    assert {r["id"]: r["reason"].split(": ", 1)[1] for r in rejected} == {
+        "abs": f"audio path {str(storage / 'a.wav')!r} is absolute and outside data.allowed_roots (none set); write "
+               "paths relative to the audio folder, or list the folder in data.allowed_roots",
+        "up": f"audio path '../meta/items.json' escapes the dataset folder {storage}"}
+    items, rejected = load_items(str(manifest), paths=AudioPaths(str(storage), (str(storage),)))
+    assert [i.id for i in items] == ["x1", "abs"] and len(rejected) == 1
+    # a path that climbs out of an allowed root lexically is still outside it
+    (manifest / "items.json").write_text(json.dumps([item(audio_id=str(storage / ".." / "meta" / "items.json"))]))
+    _, rejected = load_items(str(manifest), paths=AudioPaths(None, (str(storage),)))
+    assert "is absolute and outside" in rejected[0]["reason"]
+
+
+def test_audio_paths_from_config():
+    assert AudioPaths.from_config({}) == AudioPaths()
+    assert AudioPaths.from_config({"data": {"audio_root": "/a", "allowed_roots": ["/b"]}}) == AudioPaths("/a", ("/b",))
+    with pytest.raises(ValueError, match="data.allowed_roots must be a list"):
+        AudioPaths.from_config({"data": {"allowed_roots": "/b"}})
+
+
+def test_released_quirks_are_scored(tmp_path):
+    """A repeated choice is offered once, an empty one never; the choices as released stay for
+    scoring; an answer written with other spacing or case names its choice."""
+    folder = write_items(tmp_path, [item(choices=["one", "zero", "one", "three"], answer="one"),
+                                    item(id="x2", choices=["Entered", "Did not enter", ""], answer="Entered"),
+                                    item(id="x3", choices=["Yes", "No"], answer=" yes"),
+                                    item(id="x4", choices=["a", "b"])])
+    items, rejected = load_items(folder)
+    assert rejected == []
+    repeated, empty, spaced, plain = items
+    assert repeated.choices == ("one", "zero", "three") and repeated.scored_choices == ("one", "zero", "one", "three")
+    assert empty.choices == ("Entered", "Did not enter") and empty.scored_choices == ("Entered", "Did not enter", "")
+    assert spaced.answer == "Yes"
+    assert plain.released_choices == () and plain.scored_choices == ("a", "b")
+
+
+def test_answers_withheld(tmp_path):
+    entry = item()
+    del entry["answer"]
+    items, rejected = load_items(write_items(tmp_path, [entry]))
+    assert rejected == [] and items[0].answer is None
+
+
+def test_json_lines_by_content(tmp_path):
+    """MMAR ships JSON Lines; told apart by content, whatever the extension. A line that does not
+    parse is one rejection naming the file and the line."""
+    (tmp_path / "audio").mkdir()
+    (tmp_path / "audio" / "a.wav").write_bytes(b"RIFF")
+    lines = [json.dumps(item(id="l1")), "", json.dumps(item(id="l2")), "{not json", json.dumps(item(id="l3"))]
+    for name in ("meta.jsonl", "meta.json"):
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+        items, rejected = load_items(str(tmp_path / name))
+        assert [i.id for i in items] == ["l1", "l2", "l3"]
+        assert len(rejected) == 1 and rejected[0]["id"] == "line 4"
+        assert rejected[0]["reason"].startswith(f"{tmp_path / name} line 4 item line 4: not valid UTF-8 JSON")
+    (tmp_path / "one.jsonl").write_text(json.dumps(item(id="only")))  # one line: one object
+    assert [i.id for i in load_items(str(tmp_path / "one.jsonl"))[0]] == ["only"]
+
+
+def test_auto_split(tmp_path):
+    """auto: the file's only split (MMAU test-mini), or every item when none is named; else test."""
+    folder = write_items(tmp_path, [item(split="test-mini"), item(id="x2", split="test-mini")])
+    assert resolve_split(folder, "auto") is None and len(load_items(folder, split="auto")[0]) == 2
+    folder = write_items(tmp_path, [item(split="train"), item(id="x2", split="test")])
+    assert resolve_split(folder, "auto") == "test"
+    assert [i.id for i in load_items(folder, split="auto")[0]] == ["x2"]
+    assert resolve_split(folder, "all") is None and resolve_split(folder, "train") == "train"
 
 
 def test_malformed_json_is_a_clear_error(tmp_path):

@@ -126,7 +126,10 @@ def test_non_utf8_manifest_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("raw,reason", [
     ({"id": "x", "audio_id": "a.wav", "question": 7, "choices": ["a", "b"], "answer": "a"}, "question is empty"),
-    ({"id": "x", "audio_id": "a.wav", "question": "q", "choices": ["a", ""], "answer": "a"}, "non-empty strings"),
+    ({"id": "x", "audio_id": "a.wav", "question": "q", "choices": ["a", 2], "answer": "a"}, "list of strings"),
+    # an empty choice is never offered: what is left must still be a choice between two
+    ({"id": "x", "audio_id": "a.wav", "question": "q", "choices": ["a", ""], "answer": "a"},
+     "needs at least 2 choices, has 1 distinct non-empty"),
     ({"id": "x", "audio_id": 5, "question": "q", "choices": ["a", "b"], "answer": "a"}, "no audio path"),
     ("just a string", "not a JSON object"),
 ])
