@@ -122,8 +122,8 @@ def cmd_demo(args) -> int:
             _run_eval(cfg, folder, list(e.get("systems", ["none", "all", "expert"])),
                       os.path.join(e.get("out", "runs/demo"), f"results.{split}.json"), split, True, "demo", args.quiet)
         return 0
-    cfg["train"].setdefault("env", {}).setdefault("data", folder)
-    return _train_and_report(cfg, cfg["train"].get("run_dir", "runs/demo"), args.quiet)
+    cfg["train"]["env"]["data"] = cfg["train"]["env"].get("data") or folder
+    return _train_and_report(cfg, cfg["train"].get("run_dir") or "runs/demo", args.quiet)
 
 
 def _train_and_report(cfg: dict, run_dir: str, quiet: bool, resume: bool = False) -> int:
@@ -142,14 +142,15 @@ def _train_and_report(cfg: dict, run_dir: str, quiet: bool, resume: bool = False
 
 
 def cmd_train(args) -> int:
-    from cluster.config import apply_overrides, load_config
+    from cluster.config import apply_overrides, load_config, resolve
     from cluster.run_state import RunState
 
     if args.resume:
         if args.config:
             raise ValueError("--resume continues a run with its own config.yaml; give --set to change a key "
                              "(e.g. --set train.iterations=60), not --config")
-        cfg = apply_overrides(RunState.load(args.resume).load_config(), args.set)
+        cfg = resolve(apply_overrides(RunState.load(args.resume).load_config(), args.set),
+                      os.path.join(args.resume, "config.yaml"))
         return _train_and_report(cfg, args.resume, args.quiet, resume=True)
     cfg = load_config(args.config or "configs/demo.yaml", args.set)
     run_dir = args.run_dir or cfg.get("train", {}).get("run_dir") or os.path.join(
@@ -163,7 +164,8 @@ def cmd_sweep(args) -> int:
     from cluster.sweep import sweep
 
     cfg = load_config(args.config, args.set)
-    cfg.setdefault("train", {}).setdefault("env", {}).setdefault("data", _ensure_probe(cfg, args.quiet))
+    env = cfg.setdefault("train", {}).setdefault("env", {})
+    env["data"] = env.get("data") or _ensure_probe(cfg, args.quiet)
     try:
         sizes = [int(x) for x in args.train_sizes.split(",") if x.strip()]
     except ValueError as exc:
@@ -332,6 +334,14 @@ def cmd_tools_run(args) -> int:
     return 0
 
 
+def cmd_config_show(args) -> int:
+    """The resolved config: the file over its `base:` chain, the --set overrides, every default."""
+    from cluster.config import load_config, show_config
+
+    print(show_config(load_config(args.config, args.set)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="audiorouter", description="Route audio questions to tools; evaluate routers.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -426,6 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="then every reasoner answer an episode can ask for (the config's `pools.reasoner` pool)")
     warm.add_argument("--max-calls", type=int, default=0, help="tool budget for --reasoner (default train.env.max_calls)")
     warm.set_defaults(func=cmd_cache_warm)
+
+    config = sub.add_parser("config", help="configs").add_subparsers(dest="config_command", required=True)
+    show = config.add_parser("show", help="print the resolved config (base:, --set, every default) with each key's doc")
+    show.add_argument("--config", default="configs/demo.yaml", help="YAML config (default %(default)s)")
+    show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value")
+    show.set_defaults(func=cmd_config_show)
 
     tl = sub.add_parser("tools", help="audio tools").add_subparsers(dest="tools_command", required=True)
     run = tl.add_parser("run", help="run tools on one audio file and print their results")

@@ -14,13 +14,23 @@ from __future__ import annotations
 import os
 import shlex
 import time
+from dataclasses import dataclass
 from typing import Sequence
+
+from tools.sections import option
 
 # never uploaded: environments, caches, generated data, local runs and MLflow stores
 EXCLUDES = [".git", ".venv", ".cache", "data", "runs", "mlruns", "*.egg-info", "__pycache__", ".pytest_cache",
             "build", ".hypothesis"]
 ENV_VARS = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "NUMBA_CACHE_DIR": "/tmp/audiorouter-numba"}
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
+
+
+@dataclass
+class ClusterConfig:
+    """Config section `cluster`."""
+
+    runtime_env: dict = option({}, "Ray runtime_env keys merged over the job's defaults (pip, conda, env_vars, ...)")
 
 
 def runtime_env(cfg: dict, working_dir: str = ".") -> dict:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import os
 import resource
 from collections import Counter
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Optional, Sequence
 
 from env.batching import BatchingReasoner
 from env.reasoner import Answer, CachedReasoner, ReasonRequest, build_reasoner
@@ -26,6 +27,7 @@ from tools.base import MAX_AUDIO_SECONDS
 from tools.cache import ParquetCache
 from tools.executor import ToolCall, ToolExecutor
 from tools.registry import build_tools
+from tools.sections import build_section, option, section_dict
 from tools.timeouts import DEFAULT_TOOL_TIMEOUT_S
 
 Clip = tuple[str, str, Sequence[str]]  # audio path, question, choices
@@ -235,9 +237,39 @@ class ReasonerPool(_Pool):
         return {"requests": len(requests), "computed": int(self.total().get("misses", 0) - before)}
 
 
+@dataclass
+class ToolPoolConfig:
+    """Config section `pools.tools`."""
+
+    replicas: int = option(2, "tool worker actors (0: in-process)")
+    num_cpus: float = option(1.0, "CPUs per worker (and its torch threads)")
+    max_restarts: int = option(2, "restarts of a dead worker before its calls fail")
+    resources: dict = option({}, "custom Ray resources a worker needs (pins the pool to nodes)")
+
+
+@dataclass
+class ReasonerPoolConfig:
+    """Config section `pools.reasoner`."""
+
+    replicas: int = option(1, "reasoner actors, one model copy each (0: in-process)")
+    num_cpus: float = option(1.0, "CPUs per replica")
+    num_gpus: float = option(0.0, "GPUs per replica")
+    max_batch: int = option(8, "requests batched into one scoring pass at most")
+    max_wait_ms: float = option(10.0, "how long a batch waits for more requests")
+    max_restarts: int = option(2, "restarts of a dead replica before its calls fail")
+    threads: Optional[int] = option(None, "torch threads per replica (null: the backend's own)")
+    resources: dict = option({}, "custom Ray resources a replica needs (e.g. reasoner_node: 1)")
+
+
+@dataclass
+class PoolsConfig:
+    """Config section `pools`: shared tool and reasoner worker pools for training (README: worker
+    pools). Without the section each env runner loads its own tools and reasoner."""
+
+    tools: ToolPoolConfig = option(ToolPoolConfig(), "the tool pool")
+    reasoner: ReasonerPoolConfig = option(ReasonerPoolConfig(), "the reasoner pool")
+
+
 def pool_settings(cfg: dict) -> dict:
-    """The `pools:` config section with its defaults (README: worker pools)."""
-    p = dict(cfg.get("pools") or {})
-    return {"tools": {"replicas": 2, "num_cpus": 1.0, **(p.get("tools") or {})},
-            "reasoner": {"replicas": 1, "num_cpus": 1.0, "num_gpus": 0.0, "max_batch": 8, "max_wait_ms": 10.0,
-                         **(p.get("reasoner") or {})}}
+    """The `pools:` config section with its defaults, as keyword arguments of ToolPool and ReasonerPool."""
+    return section_dict(build_section(PoolsConfig, cfg.get("pools"), "pools"))

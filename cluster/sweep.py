@@ -17,9 +17,22 @@ import copy
 import os
 import statistics
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
 from tqdm import tqdm
+
+from tools.sections import build_section, option
+
+
+@dataclass
+class SweepConfig:
+    """Config section `sweep` (`audiorouter sweep`)."""
+
+    split: str = option("test", "split every trial's router and the fixed systems are scored on")
+    systems: list[str] = option(["none", "all", "expert", "oracle"], "fixed systems scored once beside the curve")
+    concurrent: int = option(1, "trials run at a time as Ray tasks (1: one after another, in this process)")
+    cpus_per_trial: float = option(2.0, "CPUs a concurrent trial reserves")
 
 
 def trial_config(cfg: dict, size: int, seed: int, split: str, out_dir: str) -> tuple[dict, str]:
@@ -86,10 +99,8 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
 
     if not sizes or min(sizes) < 1 or seeds < 1:
         raise ValueError("sweep needs training sizes >= 1 and at least one seed")
-    s = cfg.get("sweep", {})
-    split = s.get("split", "test")
-    systems = list(s.get("systems", ["none", "all", "expert", "oracle"]))
-    concurrent, cpus = int(s.get("concurrent", 1)), float(s.get("cpus_per_trial", 2))
+    s = build_section(SweepConfig, cfg.get("sweep"), "sweep")
+    split, systems, concurrent, cpus = s.split, list(s.systems), s.concurrent, s.cpus_per_trial
     data = cfg["train"]["env"]["data"]
     os.makedirs(out_dir, exist_ok=True)
     if not ray.is_initialized():

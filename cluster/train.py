@@ -50,6 +50,7 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
     evaluation cost cache lookups and reasoner calls only."""
     from cluster.pools import ToolPool
     from env.items import AudioPaths, load_items
+    from policy.config import train_section
 
     if not cfg.get("cache_dir"):
         return {}  # nothing to share between the workers and the env
@@ -61,7 +62,7 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
             clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
     if pool is not None:
         return pool.warm(sorted(clips), progress=progress)
-    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=int(cfg["train"].get("tool_workers", 2)),
+    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=train_section(cfg).tool_workers,
                     name="audiorouter-warm")
     try:
         return pool.warm(sorted(clips), progress=progress)
@@ -103,13 +104,15 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
     from env.factory import make_env
     from eval.tracking import start_run
     from policy.export import export_router
+    from policy.config import train_section
     from policy.ppo import build_ppo_config
 
-    t = cfg.get("train", {})
-    iterations, every = int(t.get("iterations", 20)), int(t.get("checkpoint_every", 5))
+    t = cfg.get("train") or {}
+    train_cfg = train_section(cfg)
+    iterations, every = train_cfg.iterations, train_cfg.checkpoint_every
     if iterations < 1 or every < 1:
         raise ValueError("train.iterations and train.checkpoint_every must be at least 1")
-    if not t.get("env", {}).get("data"):
+    if not train_cfg.env.data:
         raise ValueError("train.env.data must name the training data (a folder with items.json)")
     state = RunState.load(run_dir) if resume else RunState(run_dir)
     os.makedirs(run_dir, exist_ok=True)
@@ -162,7 +165,7 @@ def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
                 state.commit(i + 1, path, pending)
                 pending = []
         router_path = os.path.join(run_dir, "router.pt")
-        export_router(algo.get_module(), env, t.get("hidden", [128, 128]), router_path)
+        export_router(algo.get_module(), env, train_cfg.hidden, router_path)
         algo.stop()
         env.close()
         for pool in (pools or {}).values():

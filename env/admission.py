@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Optional, Sequence
 
 from env.items import AudioQA
 from tools.base import MAX_AUDIO_SECONDS, AudioError
+from tools.sections import option
 from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, DEFAULT_TOOL_TIMEOUT_S
 
 DEFAULT_MAX_BAD_FRACTION = 0.1
@@ -82,19 +83,30 @@ class BadItems:
         return path
 
 
+@dataclass
+class Limits:
+    """Config: the bounds on bad input (top-level keys). 0 or null turns a limit off."""
+
+    tool_timeout_s: Optional[float] = option(DEFAULT_TOOL_TIMEOUT_S, "seconds a tool call may take")
+    reasoner_timeout_s: Optional[float] = option(DEFAULT_REASONER_TIMEOUT_S, "seconds a reasoner call may take "
+                                                 "(covers loading the model on the first call)")
+    max_audio_seconds: Optional[float] = option(MAX_AUDIO_SECONDS, "longest clip decoded; longer ones are rejected")
+    max_bad_fraction: Optional[float] = option(DEFAULT_MAX_BAD_FRACTION, "share of bad items after which a run stops")
+
+    KEYS = ("tool_timeout_s", "reasoner_timeout_s", "max_audio_seconds", "max_bad_fraction")
+
+
 def run_limits(cfg: dict) -> dict:
-    """The config's bounds on bad input, with their defaults (0 or null turns a limit off):
-    `tool_timeout_s`, `reasoner_timeout_s` (seconds per call), `max_audio_seconds` (longest clip
-    decoded) and `max_bad_fraction` (share of bad items after which a run stops)."""
-    def get(key: str, default: float) -> float | None:
-        value = cfg.get(key, default)
+    """The config's bounds on bad input (`Limits`), with 0 or null as None (no limit); a negative
+    or non-numeric value is an error naming the key."""
+    def get(key: str) -> float | None:
+        value = cfg.get(key, getattr(Limits, key))
         if value is None or value == 0:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ValueError(f"config {key} must be a non-negative number (0 or null: no limit), got {value!r}")
         return float(value)
 
-    return {"tool_timeout_s": get("tool_timeout_s", DEFAULT_TOOL_TIMEOUT_S),
-            "reasoner_timeout_s": get("reasoner_timeout_s", DEFAULT_REASONER_TIMEOUT_S),
-            "max_audio_seconds": get("max_audio_seconds", MAX_AUDIO_SECONDS),
-            "max_bad_fraction": get("max_bad_fraction", DEFAULT_MAX_BAD_FRACTION) or 0.0}
+    limits = {key: get(key) for key in Limits.KEYS}
+    limits["max_bad_fraction"] = limits["max_bad_fraction"] or 0.0
+    return limits

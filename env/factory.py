@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import os
 
+from dataclasses import dataclass
+from typing import Optional
+
 from env.admission import admit_items, run_limits
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
@@ -25,6 +28,21 @@ from env.reasoner import CachedReasoner, build_reasoner
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.registry import build_tools
+from tools.sections import option
+
+
+@dataclass
+class EnvConfig:
+    """Config section `train.env`: the episodes PPO trains on (env/audio_tool_env.py)."""
+
+    data: Optional[str] = option(None, "training data: a folder with items.json, or a manifest "
+                                 "(demo/train: the generated probe benchmark)")
+    split: str = option("train", "split the episodes draw their items from")
+    max_items: Optional[int] = option(None, "the first N items of the split only (null: all)")
+    max_calls: int = option(3, "tool calls per episode at most")
+    reward: str = option("relative", "relative (with tools - without) or outcome (with tools), minus cost_weight x cost")
+    cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
+    shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
 
 def _cache(cache_dir: str | None, name: str, read_only: bool) -> ParquetCache:
@@ -35,7 +53,7 @@ def make_env(env_config: dict):
     cfg = dict(env_config)
     limits = run_limits(cfg)
     paths = AudioPaths(cfg.get("audio_root"), tuple(cfg.get("allowed_roots") or ()))
-    items, rejected = load_items(cfg["data"], split=cfg.get("split", "train"), paths=paths)
+    items, rejected = load_items(cfg["data"], split=cfg.get("split", EnvConfig.split), paths=paths)
     # the reward needs the answer: an item whose answer is withheld (MMAU test) cannot train a router
     rejected += [{"id": i.id, "stage": "manifest", "reason": f"{cfg['data']} item {i.id}: answer withheld, "
                   "nothing to train on"} for i in items if i.answer is None]
@@ -69,9 +87,10 @@ def make_env(env_config: dict):
                          f"({len(known_bad)} rejected, e.g. {known_bad[:1]})")
 
     def one_env() -> AudioToolEnv:
-        env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", 3)),
-                           reward=cfg.get("reward", "relative"), cost_weight=float(cfg.get("cost_weight", 0.0)),
-                           shuffle=bool(cfg.get("shuffle", True)))
+        env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", EnvConfig.max_calls)),
+                           reward=cfg.get("reward", EnvConfig.reward),
+                           cost_weight=float(cfg.get("cost_weight", EnvConfig.cost_weight)),
+                           shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

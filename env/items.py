@@ -25,7 +25,9 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Optional, Sequence
+
+from tools.sections import build_section, option
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,17 @@ class AudioQA:
         return self.released_choices or self.choices
 
 
+@dataclass
+class DataConfig:
+    """Config section `data`: the probe benchmark `demo` generates, and where manifests' audio lives."""
+
+    out: str = option("data/probe", "folder the probe benchmark is written to (audiorouter demo/train)")
+    n: int = option(500, "probe items to generate")
+    seed: int = option(0, "probe generator seed")
+    audio_root: Optional[str] = option(None, "folder manifest audio paths are relative to (default: the manifest's)")
+    allowed_roots: list[str] = option([], "folders an absolute audio path in a manifest may point into")
+
+
 REQUIRED = ("id", "question", "choices")
 AUDIO_KEYS = ("audio_id", "audio_path", "audio")  # MMAU, MMAR, ours
 AUTO_SPLIT = "auto"  # a file with one split value: that one; otherwise "test"
@@ -69,16 +82,8 @@ class AudioPaths:
     @classmethod
     def from_config(cls, cfg: dict | None) -> "AudioPaths":
         """From a config's `data` section (`audio_root`, `allowed_roots`)."""
-        data = (cfg or {}).get("data") or {}
-        if not isinstance(data, dict):
-            return cls()
-        roots = data.get("allowed_roots") or ()
-        if isinstance(roots, str) or not all(isinstance(r, str) for r in roots):
-            raise ValueError(f"data.allowed_roots must be a list of folders, got {roots!r}")
-        root = data.get("audio_root")
-        if root is not None and not isinstance(root, str):
-            raise ValueError(f"data.audio_root must be a folder, got {root!r}")
-        return cls(root or None, tuple(roots))
+        data = build_section(DataConfig, (cfg or {}).get("data"), "data")
+        return cls(data.audio_root or None, tuple(data.allowed_roots))
 
 
 def resolve_items_file(path: str) -> str:

@@ -496,26 +496,40 @@ class CachedReasoner:
         return [Answer(**f) for f in found]
 
 
-BACKENDS = ("smollm2", "transformers", "deepspeed", "openai")
+# registered backends: name -> "module:Class", imported only when chosen (the LALM backends pull
+# in large model classes; the OpenAI one needs nothing but requests)
+BACKENDS = {"smollm2": "env.reasoner:SmolLMReasoner", "transformers": "env.lalm:TransformersLALMReasoner",
+            "deepspeed": "env.lalm:TransformersLALMReasoner", "openai": "env.openai_http:OpenAIReasoner"}
+
+
+def reasoner_class(section: dict | None) -> type:
+    """The class config section `reasoner:` names: `backend` (a registered name, default smollm2)
+    or `class: package.module.Class` (a plug-in implementing ReasonerBackend)."""
+    import importlib
+
+    section = section or {}
+    if "class" in section:
+        module, _, attr = str(section["class"]).rpartition(".")
+        if not module:
+            raise ValueError(f"reasoner class {section['class']!r} must be a dotted path like package.module.Class")
+        return getattr(importlib.import_module(module), attr)
+    backend = section.get("backend", "smollm2")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown reasoner backend {backend!r}; available: {', '.join(BACKENDS)} "
+                         "(or class: package.module.Class for a plug-in)")
+    module, _, attr = BACKENDS[backend].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def build_reasoner(section: dict | None) -> ReasonerBackend:
     """The reasoner backend named by config section `reasoner: {backend: ..., ...}`:
     smollm2 (embedded, text only), transformers (an LALM that hears the clip, env/lalm.py),
     deepspeed (the same through deepspeed.init_inference), openai (an OpenAI-compatible HTTP
-    server such as `vllm serve`, env/openai_http.py)."""
+    server such as `vllm serve`, env/openai_http.py), or a plug-in's `class:`."""
     section = dict(section or {})
+    cls = reasoner_class(section)
     backend = section.pop("backend", "smollm2")
-    if backend == "smollm2":
-        return SmolLMReasoner(**section)
-    if backend in ("transformers", "deepspeed"):
-        from env.lalm import TransformersLALMReasoner
-
-        if backend == "deepspeed":
-            section["engine"] = "deepspeed"
-        return TransformersLALMReasoner(**section)
-    if backend == "openai":
-        from env.openai_http import OpenAIReasoner
-
-        return OpenAIReasoner(**section)
-    raise ValueError(f"unknown reasoner backend {backend!r}; available: {', '.join(BACKENDS)}")
+    section.pop("class", None)
+    if backend == "deepspeed":
+        section["engine"] = "deepspeed"
+    return cls(**section)

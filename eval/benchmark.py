@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import dataclass
 from typing import Sequence
 
 from env.admission import BadItems, run_limits
@@ -13,6 +14,26 @@ from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.registry import build_tools
+from tools.sections import build_section, option
+
+
+@dataclass
+class EvalConfig:
+    """Config section `eval`: the systems compared and their settings (after `train`, in `demo`)."""
+
+    splits: list[str] = option(["validation", "test"], "splits train evaluates on (after_train)")
+    systems: list[str] = option(["none", "all", "expert"], "fixed systems beside the learned router")
+    fit_split: str = option("train", "split single-best picks its tools on")
+    fit_items_per_task: int = option(10, "single-best: items per task used to pick the tool")
+    random_max_tools: int = option(3, "random: at most this many tools per item")
+    oracle_max_size: int = option(2, "oracle: largest tool subset tried")
+    seed: int = option(0, "random's seed")
+    after_train: bool = option(True, "evaluate the learned router when training ends")
+    out: str = option("runs/demo", "demo without a train section: where its results go")
+
+
+def eval_section(cfg: dict) -> EvalConfig:
+    return build_section(EvalConfig, cfg.get("eval"), "eval")
 
 
 def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
@@ -24,10 +45,9 @@ def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
     backend = build_reasoner(cfg.get("reasoner"))
     reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None),
                               timeout_s=limits["reasoner_timeout_s"])
-    e = cfg.get("eval", {})
-    settings = EvalSettings(seed=int(e.get("seed", 0)), random_max_tools=int(e.get("random_max_tools", 3)),
-                            oracle_max_size=int(e.get("oracle_max_size", 2)),
-                            fit_items_per_task=int(e.get("fit_items_per_task", 10)), progress=progress)
+    e = eval_section(cfg)
+    settings = EvalSettings(seed=e.seed, random_max_tools=e.random_max_tools, oracle_max_size=e.oracle_max_size,
+                            fit_items_per_task=e.fit_items_per_task, progress=progress)
     return Evaluator(executor, reasoner, settings)
 
 

@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+
+from tools.sections import option
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+
+
+@dataclass
+class MlflowConfig:
+    """Config section `mlflow`."""
+
+    tracking_uri: str = option(DEFAULT_TRACKING_URI, "MLflow store (SQLite, or an http:// server)")
+    experiment: str = option("audiorouter", "MLflow experiment the runs go to")
 
 
 def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: str | None = None,

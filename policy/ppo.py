@@ -1,18 +1,5 @@
-"""PPO on RLlib's new API stack for the router, from the `train` section of a config.
-
-    train:
-      env: {data: ..., split: train, max_items: 200, max_calls: 3, reward: relative, cost_weight: 0.02}
-      num_env_runners: 0        # 0: sample in the driver process (one reasoner copy)
-      num_envs_per_env_runner: 1  # >1: a BatchedVectorEnv, one batched pool call per step
-      num_learners: 0
-      num_gpus_per_learner: 0
-      lr: 0.0003                # RLlib's default 5e-5 barely learns on problems this small
-      train_batch_size: 256
-      minibatch_size: 64
-      num_epochs: 6
-      entropy_coeff: 0.01
-      hidden: [128, 128]
-      seed: 0
+"""PPO on RLlib's new API stack for the router, from the `train` section of a config
+(`TrainConfig`: every key, its default and what it does; `audiorouter config show` prints them).
 """
 from __future__ import annotations
 
@@ -22,6 +9,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.tune.registry import register_env
 
 from env.factory import bad_item_count, cache_counters, make_env
+from policy.config import train_section
 from policy.router_module import RouterModule
 
 ENV_NAME = "audiorouter-AudioToolEnv"
@@ -62,31 +50,29 @@ class EpisodeOutcomeMetrics(RLlibCallback):
 def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
     """`cfg` is the whole config; tools, reasoner and cache_dir are passed down to the env, and
     `pools` ({"tools": address, "reasoner": address}) when the driver started shared pools."""
-    train = dict(cfg.get("train", {}))
+    train = train_section(cfg)
     env_config = {"tools": cfg.get("tools"), "reasoner": cfg.get("reasoner"), "cache_dir": cfg.get("cache_dir"),
                   **{k: cfg[k] for k in ("tool_timeout_s", "reasoner_timeout_s", "max_audio_seconds") if k in cfg},
                   **{k: v for k, v in (cfg.get("data") or {}).items() if k in ("audio_root", "allowed_roots")},
-                  **train.get("env", {})}
+                  **(cfg.get("train") or {}).get("env", {})}
     if pools:
         env_config["pools"] = pools
     register_env(ENV_NAME, make_env)
-    num_envs = int(train.get("num_envs_per_env_runner", 1))
+    num_envs = train.num_envs_per_env_runner
     return (
         PPOConfig()
         .environment(ENV_NAME, env_config=env_config)
         # several envs per runner: RLlib calls make_env with num_envs (its vector entry point),
         # which returns one BatchedVectorEnv; one env keeps gymnasium's plain sync wrapper
-        .env_runners(num_env_runners=int(train.get("num_env_runners", 0)), num_envs_per_env_runner=num_envs,
+        .env_runners(num_env_runners=train.num_env_runners, num_envs_per_env_runner=num_envs,
                      gym_env_vectorize_mode="vector_entry_point" if num_envs > 1 else "sync")
-        .learners(num_learners=int(train.get("num_learners", 0)),
-                  num_gpus_per_learner=float(train.get("num_gpus_per_learner", 0)))
-        .training(lr=float(train.get("lr", 3e-4)), train_batch_size_per_learner=int(train.get("train_batch_size", 256)),
-                  minibatch_size=int(train.get("minibatch_size", 64)), num_epochs=int(train.get("num_epochs", 6)),
-                  entropy_coeff=float(train.get("entropy_coeff", 0.01)), gamma=1.0, lambda_=1.0)
-        .rl_module(rl_module_spec=RLModuleSpec(module_class=RouterModule,
-                                               model_config={"hidden": list(train.get("hidden", [128, 128]))}))
+        .learners(num_learners=train.num_learners, num_gpus_per_learner=train.num_gpus_per_learner)
+        .training(lr=train.lr, train_batch_size_per_learner=train.train_batch_size,
+                  minibatch_size=train.minibatch_size, num_epochs=train.num_epochs,
+                  entropy_coeff=train.entropy_coeff, gamma=1.0, lambda_=1.0)
+        .rl_module(rl_module_spec=RLModuleSpec(module_class=RouterModule, model_config={"hidden": list(train.hidden)}))
         .callbacks(EpisodeOutcomeMetrics)
         # a crashed env runner is replaced and sampling goes on; the job does not end with it
         .fault_tolerance(restart_failed_env_runners=True)
-        .debugging(seed=int(train.get("seed", 0)))
+        .debugging(seed=train.seed)
     )

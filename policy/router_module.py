@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from policy.config import DEFAULT_HIDDEN
 from policy.networks import build_trunk, masked_logits
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
@@ -22,7 +23,7 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 
 class RouterModule(TorchRLModule, ValueFunctionAPI):
     def setup(self):
-        hidden = list(self.model_config.get("hidden", [128, 128]))
+        hidden = list(self.model_config.get("hidden", DEFAULT_HIDDEN))
         obs_dim = self.observation_space["observations"].shape[0]
         self.trunk = build_trunk(obs_dim, hidden)
         width = hidden[-1] if hidden else obs_dim

@@ -97,7 +97,7 @@ def test_audio_root_and_allowed_roots(tmp_path):
 def test_audio_paths_from_config():
     assert AudioPaths.from_config({}) == AudioPaths()
     assert AudioPaths.from_config({"data": {"audio_root": "/a", "allowed_roots": ["/b"]}}) == AudioPaths("/a", ("/b",))
-    with pytest.raises(ValueError, match="data.allowed_roots must be a list"):
+    with pytest.raises(ValueError, match="data.allowed_roots: expected a list"):
         AudioPaths.from_config({"data": {"allowed_roots": "/b"}})
 
 

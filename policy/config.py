@@ -1,0 +1,39 @@
+"""Config section `train` (`TrainConfig`), apart from policy/ppo.py so that reading a config
+does not import RLlib."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from env.factory import EnvConfig
+from tools.sections import build_section, option
+
+DEFAULT_HIDDEN = (128, 128)  # the router MLP's hidden layer widths
+
+
+@dataclass
+class TrainConfig:
+    """Config section `train`: PPO, its runners and learners, checkpoints. Without the section,
+    `demo` runs the fixed baselines only."""
+
+    env: EnvConfig = option(EnvConfig(), "the episodes (train.env)")
+    iterations: int = option(20, "PPO iterations")
+    checkpoint_every: int = option(5, "iterations between checkpoints (and MLflow metric commits)")
+    run_dir: Optional[str] = option(None, "checkpoints, router.pt, results (default runs/train-<time>; demo: runs/demo)")
+    tool_workers: int = option(2, "Ray tool workers that fill the tool cache before PPO (0: in-process)")
+    num_env_runners: int = option(0, "0: sample in the driver process (one reasoner copy)")
+    num_envs_per_env_runner: int = option(1, ">1: a BatchedVectorEnv, one batched pool call per step")
+    num_learners: int = option(0, "learner actors (0: learn in the driver)")
+    num_gpus_per_learner: float = option(0.0, "GPUs per learner actor")
+    lr: float = option(3e-4, "learning rate (RLlib's default 5e-5 barely learns on problems this small)")
+    train_batch_size: int = option(256, "env steps per iteration, per learner")
+    minibatch_size: int = option(64, "SGD minibatch")
+    num_epochs: int = option(6, "SGD passes over each batch")
+    entropy_coeff: float = option(0.01, "entropy bonus")
+    hidden: list[int] = option(list(DEFAULT_HIDDEN), "router MLP hidden layer widths")
+    seed: int = option(0, "RLlib seed")
+
+
+def train_section(cfg: dict) -> TrainConfig:
+    """The `train` section of a plain config, typed (a config from `load_config` is already valid)."""
+    return build_section(TrainConfig, cfg.get("train"), "train")
