@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def export(args) -> None:
     from benchmarks.worker_pools import episode_requests
     from cluster.config import load_config
-    from env.reasoner import SmolLMReasoner
+    from env.reasoners.smollm2 import SmolLMReasoner
 
     cfg = load_config(args.config, [])
     os.makedirs(args.out, exist_ok=True)
@@ -44,8 +44,9 @@ def run(args) -> None:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from env.batching import BatchingReasoner
-    from env.reasoner import ReasonRequest, SmolLMReasoner
+    from env.reasoners.batching import BatchingReasoner
+    from env.reasoners import ReasonRequest
+    from env.reasoners.smollm2 import SmolLMReasoner
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     episodes = [[ReasonRequest(q, tuple(c), tuple(t)) for q, c, t in e]

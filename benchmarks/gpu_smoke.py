@@ -4,7 +4,7 @@
     python benchmarks/gpu_smoke.py --device cpu # the same checks here, to test the script itself
     python benchmarks/gpu_smoke.py --checks lalm,router   # a subset
 
-1. LALM backend (env/lalm.py) with a tiny random Qwen2-Audio of the real class and processor
+1. LALM backend (env/reasoners/lalm.py) with a tiny random Qwen2-Audio of the real class and processor
    (tests/tiny_models.py, built in a temp folder: nothing downloaded, nothing carried): bf16 on
    the device, audio in, tool results in the prompt, batched scores == one-row scores, scores
    on the device close to float32 on the CPU, constrained generation answers with a choice.
@@ -46,8 +46,8 @@ def check_lalm(device: str, folder: str) -> str:
     import torch
 
     import tiny_models
-    from env.lalm import TransformersLALMReasoner, input_device
-    from env.reasoner import ReasonRequest
+    from env.reasoners.lalm import TransformersLALMReasoner, input_device
+    from env.reasoners import ReasonRequest
 
     model_dir = tiny_models.qwen2_audio(os.path.join(folder, "qwen2_audio"))
     clips = write_clips(folder)

@@ -16,7 +16,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from env.reasoner import CachedReasoner, SmolLMReasoner  # noqa: E402
+from env.reasoners import CachedReasoner
+from env.reasoners.smollm2 import SmolLMReasoner  # noqa: E402
 from eval.datasets import load_items  # noqa: E402
 from eval.runner import EvalSettings, Evaluator, summarize  # noqa: E402
 from tools.cache import ParquetCache  # noqa: E402

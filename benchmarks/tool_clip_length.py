@@ -129,7 +129,7 @@ def main() -> int:
     for name, by_len in rows.items():
         cells = [f"{by_len[s]['seconds']:.3f} ({by_len[s]['per_second']:.3f})" for s in lengths]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print(f"| all nine tools | " + " | ".join(f"{sum(r[s]['seconds'] for n, r in rows.items() if n in BUILTIN):.3f}"
+    print("| all nine tools | " + " | ".join(f"{sum(r[s]['seconds'] for n, r in rows.items() if n in BUILTIN):.3f}"
                                              for s in lengths) + " |")
     if args.out:
         with open(args.out, "w") as f:

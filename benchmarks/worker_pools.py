@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from cluster.config import load_config  # noqa: E402
 from cluster.pools import ReasonerPool, ToolPool  # noqa: E402
 from env.items import load_items  # noqa: E402
-from env.reasoner import ReasonRequest  # noqa: E402
+from env.reasoners import ReasonRequest  # noqa: E402
 from tools.cache import ParquetCache  # noqa: E402
 from tools.executor import ToolExecutor  # noqa: E402
 from tools.registry import build_tools  # noqa: E402

@@ -24,7 +24,7 @@ from cluster.pools import PoolsConfig
 from cluster.sweep import SweepConfig
 from env.admission import Limits
 from env.items import DataConfig
-from env.reasoner import reasoner_class
+from env.reasoners import reasoner_class
 from eval.benchmark import EvalConfig
 from eval.tracking import MlflowConfig
 from policy.config import TrainConfig

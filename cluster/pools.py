@@ -21,8 +21,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from env.batching import BatchingReasoner
-from env.reasoner import Answer, CachedReasoner, ReasonRequest, build_reasoner
+from env.reasoners.batching import BatchingReasoner
+from env.reasoners import Answer, CachedReasoner, ReasonRequest, build_reasoner
 from tools.base import MAX_AUDIO_SECONDS
 from tools.cache import ParquetCache
 from tools.executor import ToolCall, ToolExecutor

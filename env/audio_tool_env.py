@@ -32,7 +32,7 @@ import numpy as np
 
 from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors
 from env.items import AudioQA
-from env.reasoner import ReasonRequest
+from env.reasoners import ReasonRequest
 from tools.base import AudioError, ToolResult
 from tools.executor import ToolExecutor
 

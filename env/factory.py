@@ -24,7 +24,7 @@ from env.admission import admit_items, run_limits
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
 from env.items import AudioPaths, load_items
-from env.reasoner import CachedReasoner, build_reasoner
+from env.reasoners import CachedReasoner, build_reasoner
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
 from tools.registry import build_tools

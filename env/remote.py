@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from env.reasoner import Answer, ReasonRequest
+from env.reasoners import Answer, ReasonRequest
 
 
 class PoolClient:

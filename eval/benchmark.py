@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.admission import BadItems, run_limits
-from env.reasoner import CachedReasoner, build_reasoner
+from env.reasoners import CachedReasoner, build_reasoner
 from eval.datasets import AUTO_SPLIT, AudioPaths, load_items, resolve_split, write_predictions
 from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
 from tools.cache import ParquetCache

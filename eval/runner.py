@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 from tqdm import tqdm
 
 from env.admission import BadItems, admit_items
-from env.reasoner import Answer, ReasonRequest
+from env.reasoners import Answer, ReasonRequest
 from eval import baselines
 from env.items import AudioQA
 from env.scoring import string_match

@@ -42,7 +42,7 @@ def write_wav(tmp_path):
 
 @pytest.fixture(scope="session")
 def smollm():
-    from env.reasoner import SmolLMReasoner
+    from env.reasoners.smollm2 import SmolLMReasoner
     return SmolLMReasoner(threads=2)
 
 
@@ -53,7 +53,7 @@ class EchoReasoner:
     id = "echo"
 
     def answer_batch(self, requests):
-        from env.reasoner import Answer
+        from env.reasoners import Answer
 
         out = []
         for r in requests:

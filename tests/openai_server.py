@@ -1,5 +1,5 @@
 """A minimal real OpenAI-compatible chat-completions server over the embedded SmolLM2 model,
-for testing env/openai_http.py against a real HTTP server process on loopback (no vLLM on a
+for testing env/reasoners/openai_http.py against a real HTTP server process on loopback (no vLLM on a
 CPU machine; llama-cpp-python has no wheel here and builds from source for minutes).
 
     python tests/openai_server.py --port 8011 [--fail-first N] [--delay-s S]
@@ -35,7 +35,7 @@ class Model:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from env.reasoner import packaged_smollm2_gguf
+        from env.reasoners.smollm2 import packaged_smollm2_gguf
 
         torch.set_num_threads(1)
         path = packaged_smollm2_gguf()

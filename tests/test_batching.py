@@ -1,11 +1,11 @@
-"""Dynamic batching of reasoner requests from concurrent callers (env/batching.py)."""
+"""Dynamic batching of reasoner requests from concurrent callers (env/reasoners/batching.py)."""
 import threading
 import time
 
 import pytest
 
-from env.batching import BatchingReasoner
-from env.reasoner import Answer, ReasonRequest
+from env.reasoners.batching import BatchingReasoner
+from env.reasoners import Answer, ReasonRequest
 
 
 class RecordingBackend:

@@ -16,6 +16,11 @@ CONFIG = os.path.join(ROOT, "configs", "cluster_2x8gpu.yaml")
 
 
 def load(path):
+    """A launcher or job YAML as it is; one of our configs resolved (its `base:` chain, defaults)."""
+    if os.path.dirname(path) == os.path.join(ROOT, "configs"):
+        from cluster.config import load_config
+
+        return load_config(path)
     with open(path) as f:
         return yaml.safe_load(f)
 
@@ -132,8 +137,8 @@ def test_cluster_config_maps_to_rllib_and_the_pools():
 
 @pytest.mark.parametrize("config", LALM_CONFIGS, ids=os.path.basename)
 def test_lalm_configs_name_a_real_backend_and_fail_clearly_without_the_weights(config):
-    from env.lalm import FAMILIES
-    from env.reasoner import build_reasoner
+    from env.reasoners.lalm import FAMILIES
+    from env.reasoners import build_reasoner
 
     section = load(config)["reasoner"]
     assert section["backend"] == "transformers" and section["family"] in FAMILIES and section["dtype"] == "bfloat16"

@@ -6,7 +6,7 @@ from gymnasium.utils.env_checker import check_env
 from conftest import EchoReasoner
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
-from env.reasoner import CachedReasoner
+from env.reasoners import CachedReasoner
 from eval.datasets import load_items
 from eval.probe import generate
 from tools.cache import ParquetCache

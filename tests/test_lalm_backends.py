@@ -6,8 +6,8 @@ import pytest
 import soundfile as sf
 
 import tiny_models
-from env.lalm import TransformersLALMReasoner, input_device, resolve_model
-from env.reasoner import CachedReasoner, ReasonRequest, build_reasoner
+from env.reasoners.lalm import TransformersLALMReasoner, input_device, resolve_model
+from env.reasoners import CachedReasoner, ReasonRequest, build_reasoner
 
 SR = 16000
 

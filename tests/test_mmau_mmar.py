@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from conftest import SR, EchoReasoner, silence, tone
-from env.reasoner import CachedReasoner
+from env.reasoners import CachedReasoner
 from eval.benchmark import run_benchmark
 from eval.runner import EvalSettings, Evaluator, format_table
 from env.scoring import string_match

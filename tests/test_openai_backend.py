@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from env.openai_http import OpenAIReasoner, ReasonerServerError
-from env.reasoner import ReasonRequest, build_reasoner
+from env.reasoners.openai_http import OpenAIReasoner, ReasonerServerError
+from env.reasoners import ReasonRequest, build_reasoner
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

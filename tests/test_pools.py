@@ -130,7 +130,7 @@ def test_training_goes_on_when_pool_actors_are_killed_and_the_caches_lose_nothin
 @pytest.mark.slow
 def test_cache_warm_reasoner_precomputes_every_answer_an_episode_can_ask_for(clips, tmp_path, capfd):
     from cluster.cli import main
-    from env.reasoner import CachedReasoner, ReasonRequest, build_reasoner
+    from env.reasoners import CachedReasoner, ReasonRequest, build_reasoner
 
     folder = os.path.dirname(os.path.dirname(clips[0][0]))
     cfg = tmp_path / "c.yaml"

@@ -135,7 +135,7 @@ def masking_env(tmp_path_factory):
     import soundfile as sf
 
     from env.audio_tool_env import AudioToolEnv
-    from env.reasoner import CachedReasoner
+    from env.reasoners import CachedReasoner
     from tools.cache import ParquetCache
     from tools.executor import ToolExecutor
 

@@ -2,7 +2,7 @@
 import pytest
 
 from env.prompt import STYLES, render_prompt
-from env.reasoner import CachedReasoner, ReasonRequest, build_reasoner
+from env.reasoners import CachedReasoner, ReasonRequest, build_reasoner
 from tools.cache import ParquetCache
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm, attenti
     evidence, multi-token choices), and the same rows split over many small passes, score each
     choice as one ordinary forward over prompt + choice does (float32: 1e-4), with attention per
     item (the CPU default) or one masked attention over the pass (the GPU default)."""
-    from env.reasoner import SmolLMReasoner
+    from env.reasoners.smollm2 import SmolLMReasoner
 
     reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES] + [ReasonRequest(q, c) for q, c, _, _ in CASES[:3]]
     reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
@@ -128,15 +128,15 @@ def test_prompt_styles_and_bad_config():
     with pytest.raises(ValueError, match="unknown reasoner backend 'gpt9'"):
         build_reasoner({"backend": "gpt9"})
     with pytest.raises(ValueError, match="reasoner attention 'dense'"):
-        from env.reasoner import SmolLMReasoner
+        from env.reasoners.smollm2 import SmolLMReasoner
         SmolLMReasoner(attention="dense")
     with pytest.raises(ValueError, match="need at least 2 choices"):
-        from env.reasoner import SmolLMReasoner
+        from env.reasoners.smollm2 import SmolLMReasoner
         SmolLMReasoner.answer_batch(None, [ReasonRequest("q", ("only",))])
 
 
 def test_weights_load_only_when_an_answer_is_not_cached(tmp_path):
-    from env.reasoner import SmolLMReasoner
+    from env.reasoners.smollm2 import SmolLMReasoner
 
     cold = CachedReasoner(SmolLMReasoner(threads=2), ParquetCache(str(tmp_path)))
     assert cold.backend._model is None  # constructing is cheap

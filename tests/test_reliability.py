@@ -108,7 +108,7 @@ def test_every_tool_answers_silent_and_tiny_audio_without_raising(all_tools, wri
     for r in results:  # ok with data, or an error result that says why; never an exception
         assert (r.ok and r.data) or (not r.ok and r.error), r
     # and the reasoner still answers from whatever evidence there is
-    from env.reasoner import ReasonRequest
+    from env.reasoners import ReasonRequest
     answer = EchoReasoner().answer_batch([ReasonRequest("q", ("hello there", "good night"),
                                                         executor.evidence(results))])[0]
     assert answer.choice in ("hello there", "good night")
@@ -156,7 +156,7 @@ def test_unsafe_yaml_tag_is_refused_and_never_run(tmp_path):
 
 
 def test_unknown_reasoner_backend_and_tool_are_clear_errors():
-    from env.reasoner import build_reasoner
+    from env.reasoners import build_reasoner
     from tools.registry import build_tools
 
     with pytest.raises(ValueError, match="unknown reasoner backend 'gpt9'; available: smollm2"):
@@ -215,7 +215,7 @@ class SlowReasoner(EchoReasoner):
 
 
 def test_reasoner_timeout_bounds_the_wait_and_the_late_answer_is_kept(tmp_path):
-    from env.reasoner import CachedReasoner, ReasonRequest
+    from env.reasoners import CachedReasoner, ReasonRequest
     from tools.cache import ParquetCache
 
     reasoner = CachedReasoner(SlowReasoner(0.6), ParquetCache(None), timeout_s=0.2)
@@ -234,7 +234,7 @@ def test_reasoner_timeout_bounds_the_wait_and_the_late_answer_is_kept(tmp_path):
 def test_stuck_tool_never_stalls_an_env_step_beyond_its_timeout(tmp_path, write_wav):
     from env.audio_tool_env import AudioToolEnv
     from env.items import AudioQA
-    from env.reasoner import CachedReasoner
+    from env.reasoners import CachedReasoner
     from tools.base import BaseTool
     from tools.cache import ParquetCache
     from tools.executor import ToolExecutor
@@ -258,7 +258,7 @@ def test_stuck_tool_never_stalls_an_env_step_beyond_its_timeout(tmp_path, write_
 def test_reasoner_timeout_in_env_ends_the_episode_and_skips_the_item(tmp_path, write_wav):
     from env.audio_tool_env import AudioToolEnv
     from env.items import AudioQA
-    from env.reasoner import CachedReasoner
+    from env.reasoners import CachedReasoner
     from tools.basic import DurationTool
     from tools.cache import ParquetCache
     from tools.executor import ToolExecutor
@@ -280,7 +280,7 @@ def test_reasoner_timeout_in_env_ends_the_episode_and_skips_the_item(tmp_path, w
 def test_audio_gone_bad_mid_episode_ends_it_cleanly(tmp_path, write_wav):
     from env.audio_tool_env import AudioToolEnv
     from env.items import AudioQA
-    from env.reasoner import CachedReasoner
+    from env.reasoners import CachedReasoner
     from tools.basic import DurationTool
     from tools.cache import ParquetCache
     from tools.executor import ToolExecutor

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import EchoReasoner, silence, tone
 from env.admission import TooManyBadItems
-from env.reasoner import CachedReasoner
+from env.reasoners import CachedReasoner
 from eval.baselines import oracle_candidates, parse_systems, route_random
 from eval.benchmark import run_benchmark
 from eval.datasets import load_items

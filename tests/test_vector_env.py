@@ -7,7 +7,7 @@ from gymnasium.vector import SyncVectorEnv
 from conftest import EchoReasoner
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
-from env.reasoner import CachedReasoner
+from env.reasoners import CachedReasoner
 from env.vector import BatchedVectorEnv
 from eval.datasets import load_items
 from eval.probe import generate

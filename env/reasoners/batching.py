@@ -17,7 +17,7 @@ import time
 from concurrent.futures import Future
 from typing import Sequence
 
-from env.reasoner import Answer, ReasonerBackend, ReasonRequest
+from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest
 
 
 class BatchingReasoner:

@@ -1,0 +1,48 @@
+"""What every reasoner backend takes and gives, and the contract it keeps.
+
+A reasoner answers a multiple-choice question given the rendered tool evidence. It is frozen
+and greedy: the same (question, choices, evidence[, clip]) always gives the same answer, which
+is what lets `CachedReasoner` memoize it and the router's reward be a pure function of the
+tools it called.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class ReasonRequest:
+    """`audio`: the clip's path, for reasoners that hear it (LALMs, `hears_audio`); a text-only
+    cascade reasoner ignores it."""
+
+    question: str
+    choices: tuple[str, ...]
+    tool_texts: tuple[str, ...] = ()
+    audio: str = ""
+
+
+@dataclass
+class Answer:
+    choice: str
+    index: int
+    scores: list[float] = field(default_factory=list)
+    raw: str = ""
+    seconds: float = 0.0
+
+
+class ReasonerBackend(Protocol):
+    """The contract of a backend (env/reasoners/registry.py builds one from config).
+
+    id:           names the model and every setting that changes answers; it keys the answer
+                  cache, so two backends that may answer differently must never share one.
+    hears_audio:  True for a backend that takes the clip itself (an LALM): it gets
+                  ReasonRequest.audio, and its answers are cached per clip as well. A text-only
+                  backend (the embedded SmolLM2) hears the clip only through the tools.
+    answer_batch: one Answer per request, in order, each naming one of the request's choices.
+    """
+
+    id: str
+    hears_audio: bool = False
+
+    def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
