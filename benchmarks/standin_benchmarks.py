@@ -52,7 +52,8 @@ def mmau(folder: str, storage: str, n: int, seconds: float, rng: np.random.Gener
     for k in range(min(24, n)):
         sizes[(k * 41 + 5) % n] = 5
     sizes[n // 2] = 8
-    repeated = {(k * 29 + 11) % n for k in range(min(27, n))}
+    repeated = {k for k in range(n) if sizes[k] >= 4}  # as released: among four or five choices
+    repeated = set(sorted(repeated, key=lambda k: (k * 29 + 11) % n)[:27])
     items = []
     for k in range(n):
         uid = str(uuid.UUID(int=int(rng.integers(2**62)) << 64 | k))

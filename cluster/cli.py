@@ -30,26 +30,10 @@ def cmd_data_probe(args) -> int:
 
 def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | None, use_mlflow: bool,
               run_name: str, quiet: bool) -> dict:
-    from eval.baselines import system_labels
-    from eval.benchmark import run_benchmark
+    from eval.benchmark import run_comparison
     from eval.runner import format_table
 
-    def run() -> dict:
-        return run_benchmark(cfg, data, systems, out, split=split, fit_split=cfg.get("eval", {}).get(
-            "fit_split", "train"), progress=not quiet, labels=system_labels(systems))
-
-    if use_mlflow:
-        from eval.tracking import log_eval, log_system_runs, start_run
-
-        ml = cfg.get("mlflow", {})
-        with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name,
-                       tags={"audiorouter.kind": "comparison"}):
-            results = run()
-            params = {"data": data, "split": split, "reasoner": results["reasoner"], "tools": ",".join(results["tools"])}
-            log_eval(results, out, {**params, "systems": ",".join(systems)})
-            log_system_runs(results, params)  # a child run per system: the compare view lines them up
-    else:
-        results = run()
+    results = run_comparison(cfg, data, systems, out, split, run_name if use_mlflow else None, progress=not quiet)
     print(f"\n{results['n_items']} items scored, {len(results['rejected'])} rejected, "
           f"{results['seconds']:.0f}s; results in {out}\n")
     for system, reason in results.get("skipped", {}).items():
@@ -69,7 +53,7 @@ def _run_eval(cfg: dict, data: str, systems: list[str], out: str, split: str | N
 
 def cmd_eval(args) -> int:
     from cluster.config import load_config
-    from eval.baselines import parse_systems
+    from eval.systems import parse_systems
 
     cfg = load_config(args.config, args.set)
     if args.audio_root:
@@ -93,20 +77,9 @@ def cmd_data_hostile(args) -> int:
 
 
 def _ensure_probe(cfg: dict, quiet: bool) -> str:
-    """The probe benchmark the config's `data` section describes, generated unless already there."""
-    from eval.probe import generate
+    from eval.probe import ensure_probe
 
-    d = cfg.get("data", {})
-    folder, n, seed = d.get("out", "data/probe"), int(d.get("n", 500)), int(d.get("seed", 0))
-    marker = os.path.join(folder, "items.json")
-    existing = []
-    if os.path.exists(marker):
-        with open(marker) as f:
-            existing = json.load(f)
-    if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
-        print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
-        generate(folder, n, seed, progress=not quiet)
-    return folder
+    return ensure_probe(cfg["data"], progress=not quiet)
 
 
 def cmd_demo(args) -> int:
@@ -212,33 +185,15 @@ def cmd_submit(args) -> int:
 def cmd_route(args) -> int:
     """route -> execute -> reason for one clip with a trained router.pt."""
     from cluster.config import load_config
-    from env.audio_tool_env import AudioToolEnv
-    from env.features import QuestionEncoder
-    from env.items import AudioQA
-    from eval.benchmark import build_evaluator
-    from policy.export import Router
+    from eval.route import route_clip
 
     cfg = load_config(args.config, args.set)
     choices = tuple(c.strip() for c in args.choices.split("|") if c.strip())
-    if len(choices) < 2:
-        raise ValueError("--choices needs at least 2 choices separated by |")
-    router = Router(args.router)
-    evaluator = build_evaluator(cfg, progress=False)
-    if router.tool_names != evaluator.tool_names:
-        raise ValueError(f"{args.router} was trained with tools {router.tool_names}; the config has "
-                         f"{evaluator.tool_names}")
-    item = AudioQA("cli", os.path.abspath(args.audio), args.question, choices, answer=choices[0])
-    evaluator.executor.audio_hash(item.audio)  # a bad file: AudioError naming it, before any model work
-    env = AudioToolEnv([item], evaluator.executor, evaluator.reasoner, QuestionEncoder(),
-                       max_calls=int(router.spec["max_calls"]), shuffle=False)
-    info = router.route(env)
-    results = evaluator.execute(item, info["tools"])
-    print(f"tools chosen: {', '.join(info['tools']) or '(none)'}")
-    for r in results:
+    answer = route_clip(cfg, args.router, args.audio, args.question, choices)
+    print(f"tools chosen: {', '.join(answer['tools']) or '(none)'}")
+    for r in answer["results"]:
         print(f"  {r.tool:12s} {r.text if r.ok else 'ERROR ' + r.error}")
-    print(f"answer: {info['answer']}")
-    evaluator.executor.cache.flush()
-    evaluator.reasoner.cache.flush()
+    print(f"answer: {answer['answer']}")
     return 0
 
 
@@ -246,6 +201,8 @@ def cmd_cache_warm(args) -> int:
     """Every configured tool on every clip of a dataset, in parallel over a pool of tool workers."""
     from cluster.config import load_config
     from cluster.pools import ToolPool
+    from cluster.warm import compact_caches, warm_reasoner_cache
+    from env.factory import EnvConfig
     from env.items import AudioPaths, load_items
 
     cfg = load_config(args.config, args.set)
@@ -268,48 +225,14 @@ def cmd_cache_warm(args) -> int:
           f"rejected, {counts.get('tool_errors', 0)} tool errors, {time.perf_counter() - start:.1f}s "
           f"({'in-process' if args.local else f'{args.workers} Ray workers'})")
     if args.reasoner:
-        warm_reasoner_cache(cfg, items, args, specs)
-    from cluster.train import compact_caches
-
+        start = time.perf_counter()
+        max_calls = args.max_calls or int(cfg.get("train", {}).get("env", {}).get("max_calls", EnvConfig.max_calls))
+        counts = warm_reasoner_cache(cfg, items, specs, max_calls, args.local, progress=not args.quiet)
+        print(f"reasoner cache warm: {counts['requests']} requests (every tool set of at most {max_calls} tools), "
+              f"{counts['computed']} computed, mean batch {counts['mean_batch']:.1f}, "
+              f"{time.perf_counter() - start:.1f}s")
     compact_caches(cfg.get("cache_dir"))
     return 0
-
-
-def warm_reasoner_cache(cfg: dict, items: list, args, specs) -> None:
-    """Every answer an episode on these items can ask for (`AudioToolEnv.possible_requests`),
-    computed over the reasoner pool with dynamic batching: afterwards PPO on them never runs
-    the reasoner."""
-    from cluster.pools import ReasonerPool, pool_settings
-    from env.admission import run_limits
-    from env.audio_tool_env import AudioToolEnv
-    from env.features import QuestionEncoder
-    from tools.cache import ParquetCache
-    from tools.executor import ToolExecutor
-    from tools.registry import build_tools
-    from tools.base import AudioError
-
-    start = time.perf_counter()
-    cache_dir = cfg.get("cache_dir")
-    limits = run_limits(cfg)
-    executor = ToolExecutor(build_tools(specs), ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None),
-                            timeout_s=limits["tool_timeout_s"], max_audio_seconds=limits["max_audio_seconds"])
-    max_calls = args.max_calls or int(cfg.get("train", {}).get("env", {}).get("max_calls", 3))
-    env = AudioToolEnv(items, executor, None, QuestionEncoder(), max_calls=max_calls)
-    requests = []
-    for item in items:
-        try:
-            requests += env.possible_requests(item)
-        except AudioError:
-            continue  # counted by the tool pass above
-    settings = pool_settings(cfg)["reasoner"]
-    settings["replicas"] = 0 if args.local else max(1, int(settings["replicas"]))
-    pool = ReasonerPool(cfg.get("reasoner"), cache_dir, **settings)
-    counts = pool.warm(requests, progress=not args.quiet)
-    batching = pool.total()
-    pool.shutdown()
-    print(f"reasoner cache warm: {counts['requests']} requests (every tool set of at most {max_calls} tools), "
-          f"{counts['computed']} computed, mean batch {batching.get('mean_batch', 0):.1f}, "
-          f"{time.perf_counter() - start:.1f}s")
 
 
 def cmd_tools_run(args) -> int:
@@ -456,11 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tools.errors import SetupError
+
     _env_defaults()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError, KeyError) as exc:
+    except (ValueError, FileNotFoundError, SetupError) as exc:  # the user's to fix; a bug keeps its traceback
         print(f"audiorouter: error: {exc}", file=sys.stderr)
         return 2
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from tools.sections import option
+from tools.errors import SetupError
 
 # never uploaded: environments, caches, generated data, local runs and MLflow stores
 EXCLUDES = [".git", ".venv", ".cache", "data", "runs", "mlruns", "*.egg-info", "__pycache__", ".pytest_cache",
@@ -66,7 +67,7 @@ def submit(address: str, args: Sequence[str], env: dict, python: str = "python",
     try:
         client = JobSubmissionClient(address)
     except Exception as exc:  # ConnectionError, or a ValueError on a malformed address
-        raise RuntimeError(f"cannot reach the Ray job server at {address} ({exc}); is the head running "
+        raise SetupError(f"cannot reach the Ray job server at {address} ({exc}); is the head running "
                            "with its dashboard (`ray start --head --dashboard-host 127.0.0.1`)?") from exc
     job_id = client.submit_job(entrypoint=entrypoint(args, python), runtime_env=env)
     echo(f"submitted {job_id} to {address}")

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from env.reasoners.batching import BatchingReasoner
-from env.reasoners import Answer, CachedReasoner, ReasonRequest, build_reasoner
+from env.reasoners import Answer, ReasonRequest, build_reasoner
+from env.runtime import NEVER, cached_reasoner, tool_executor
 from tools.base import MAX_AUDIO_SECONDS
-from tools.cache import ParquetCache
-from tools.executor import ToolCall, ToolExecutor
-from tools.registry import build_tools
+from tools.executor import ToolCall
 from tools.sections import build_section, option, section_dict
 from tools.timeouts import DEFAULT_TOOL_TIMEOUT_S
 
@@ -42,6 +41,14 @@ def _limit_threads(threads: int | None) -> None:
         torch.set_num_threads(int(threads))
 
 
+def init_ray() -> None:
+    """Ray for this process: the cluster RAY_ADDRESS names, else a local one (once)."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (what the models it loaded cost), in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -53,9 +60,8 @@ class ToolServer:
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1,
                  timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S, max_audio_seconds: float | None = MAX_AUDIO_SECONDS):
         _limit_threads(threads)
-        folder = os.path.join(cache_dir, "tools") if cache_dir else None
-        self.executor = ToolExecutor(build_tools(tool_specs), ParquetCache(folder, flush_every=1 << 30),
-                                     timeout_s=timeout_s, max_audio_seconds=max_audio_seconds)
+        self.executor = tool_executor({"tools": tool_specs, "cache_dir": cache_dir, "tool_timeout_s": timeout_s,
+                                       "max_audio_seconds": max_audio_seconds}, flush_every=NEVER)
         self.calls = 0
 
     def warm(self, clips: Sequence[Clip]) -> dict[str, int]:
@@ -79,9 +85,9 @@ class ReasonerServer:
                  threads: int | None = None):
         _limit_threads(threads)
         self.batching = BatchingReasoner(build_reasoner(section), max_batch=max_batch, max_wait_ms=max_wait_ms)
-        folder = os.path.join(cache_dir, "reasoner") if cache_dir else None
         # no timeout here: the env runner's CachedReasoner bounds its wait for this actor
-        self.reasoner = CachedReasoner(self.batching, ParquetCache(folder, flush_every=1 << 30), timeout_s=None)
+        self.reasoner = cached_reasoner({"cache_dir": cache_dir}, backend=self.batching, flush_every=NEVER,
+                                        timeout=False)
 
     def reasoner_id(self) -> str:
         return self.reasoner.id
@@ -114,8 +120,7 @@ class _Pool:
             return
         import ray
 
-        if not ray.is_initialized():
-            ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
+        init_ray()
         self.namespace = namespace or ray.get_runtime_context().namespace
         remote = ray.remote(self.server_class)
         # custom `resources` pin a pool to the nodes that advertise them (e.g. reasoner on GPU nodes)

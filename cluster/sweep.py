@@ -93,9 +93,10 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
     import mlflow
     import ray
 
+    from cluster.pools import init_ray
     from eval.benchmark import run_benchmark
     from eval.plots import data_efficiency
-    from eval.tracking import log_eval, start_run
+    from eval.tracking import log_eval, mlflow_section, start_run
 
     if not sizes or min(sizes) < 1 or seeds < 1:
         raise ValueError("sweep needs training sizes >= 1 and at least one seed")
@@ -103,11 +104,10 @@ def sweep(cfg: dict, sizes: Sequence[int], seeds: int, out_dir: str, progress: b
     split, systems, concurrent, cpus = s.split, list(s.systems), s.concurrent, s.cpus_per_trial
     data = cfg["train"]["env"]["data"]
     os.makedirs(out_dir, exist_ok=True)
-    if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
-    ml = cfg.get("mlflow", {})
+    init_ray()
+    ml = mlflow_section(cfg)
     grid = [(size, seed) for size in sizes for seed in range(seeds)]
-    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), "sweep",
+    with start_run(ml.tracking_uri, ml.experiment, "sweep",
                    tags={"audiorouter.kind": "sweep"}) as parent:
         mlflow.log_params({"sweep.train_sizes": ",".join(map(str, sizes)), "sweep.seeds": seeds,
                            "sweep.split": split, "sweep.data": data, "sweep.concurrent": concurrent})

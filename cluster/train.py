@@ -26,9 +26,6 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items() if v is not None}
 
 
-DEFAULT_EVAL_SPLITS = ("validation", "test")
-
-
 def flat_params(section: dict, prefix: str) -> dict:
     """{"env": {"max_items": 25}} -> {"<prefix>.env.max_items": 25}: one MLflow param per leaf, so
     the compare view lines runs up key by key (e.g. the training-set size of a sweep trial)."""
@@ -40,34 +37,6 @@ def flat_params(section: dict, prefix: str) -> dict:
         else:
             out[name] = value
     return out
-
-
-def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> dict[str, int]:
-    """Every tool on every training clip and every clip of the evaluation splits, up front, over
-    the tool pool (the shared one when `pools:` is configured, else `train.tool_workers` Ray
-    workers started for this, default 2; 0: in-process): exploration would call every tool on
-    every training clip anyway, and the workers run in parallel, so PPO iterations and the
-    evaluation cost cache lookups and reasoner calls only."""
-    from cluster.pools import ToolPool
-    from env.items import AudioPaths, load_items
-    from policy.config import train_section
-
-    if not cfg.get("cache_dir"):
-        return {}  # nothing to share between the workers and the env
-    clips = {(i.audio, i.question, tuple(i.choices)) for i in train_items}
-    e = cfg.get("eval", {})
-    if e.get("after_train", True):
-        for split in e.get("splits", DEFAULT_EVAL_SPLITS):
-            items, _ = load_items(cfg["train"]["env"]["data"], split=split, paths=AudioPaths.from_config(cfg))
-            clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
-    if pool is not None:
-        return pool.warm(sorted(clips), progress=progress)
-    pool = ToolPool(cfg.get("tools"), cfg["cache_dir"], replicas=train_section(cfg).tool_workers,
-                    name="audiorouter-warm")
-    try:
-        return pool.warm(sorted(clips), progress=progress)
-    finally:
-        pool.shutdown()
 
 
 def start_pools(cfg: dict):
@@ -91,93 +60,134 @@ def pool_metrics(pools) -> dict[str, float]:
     return {f"pool/{name}/{k}": float(v) for name, pool in pools.items() for k, v in pool.total().items()}
 
 
-def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
-          parent_run_id: str | None = None, run_name: str = "train") -> dict:
-    """PPO on the config's `train` section. `resume`: continue the run in `run_dir` from its last
-    checkpoint, in the same MLflow run (cluster/run_state.py: metrics are neither lost nor
-    logged twice); `cfg` is then the run's own config.yaml (the CLI loads it)."""
-    import mlflow
-    import ray
+class TrainRecipe:
+    """PPO on the config's `train` section, as three steps (torchtune's recipe shape):
 
-    from cluster.run_state import RunState
-    from env.admission import BadItems, run_limits
-    from env.factory import make_env
-    from eval.tracking import start_run
-    from policy.export import export_router
-    from policy.config import train_section
-    from policy.ppo import build_ppo_config
+    setup()    Ray, the MLflow run (new, or the crashed run's own when resuming), the shared pools,
+               the PPO config and a probe env (items, tools, feature spec), the bad-item check, the
+               tool cache warmed, the algorithm built (restored from the last checkpoint on resume)
+    iterate()  PPO iterations with metrics, committed to MLflow once per checkpoint (run_state.py)
+    finish()   router.pt exported, workers stopped, learning curves plotted, the learned router
+               evaluated beside the fixed systems
 
-    t = cfg.get("train") or {}
-    train_cfg = train_section(cfg)
-    iterations, every = train_cfg.iterations, train_cfg.checkpoint_every
-    if iterations < 1 or every < 1:
-        raise ValueError("train.iterations and train.checkpoint_every must be at least 1")
-    if not train_cfg.env.data:
-        raise ValueError("train.env.data must name the training data (a folder with items.json)")
-    state = RunState.load(run_dir) if resume else RunState(run_dir)
-    os.makedirs(run_dir, exist_ok=True)
-    if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False)
-    ml = cfg.get("mlflow", {})
-    summary: dict = {"run_dir": os.path.abspath(run_dir)}
-    with start_run(ml.get("tracking_uri"), ml.get("experiment", "audiorouter"), run_name,
-                   run_id=state.data.get("mlflow_run_id"), parent_run_id=parent_run_id,
-                   tags={"audiorouter.kind": "trial" if parent_run_id else "train"}) as run:
-        summary["mlflow_run_id"] = run.info.run_id
-        if not resume:
-            mlflow.log_params({k: str(v)[:500] for k, v in flat_params(t, "train").items()})
-            state.save_config(cfg)
-            state.save(mlflow_run_id=run.info.run_id)
-        pools = start_pools(cfg)
-        summary["pools"] = {name: pool.address for name, pool in (pools or {}).items()}
-        config = build_ppo_config(cfg, pools={k: p.address for k, p in pools.items()} if pools else None)
-        env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
+    `train()` below runs the three inside the MLflow run.
+    """
+
+    def __init__(self, cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
+                 parent_run_id: str | None = None, run_name: str = "train"):
+        from cluster.run_state import RunState
+        from policy.config import train_section
+
+        self.cfg, self.run_dir, self.progress, self.resume = cfg, run_dir, progress, resume
+        self.parent_run_id, self.run_name = parent_run_id, run_name
+        self.section = train_section(cfg)
+        if self.section.iterations < 1 or self.section.checkpoint_every < 1:
+            raise ValueError("train.iterations and train.checkpoint_every must be at least 1")
+        if not self.section.env.data:
+            raise ValueError("train.env.data must name the training data (a folder with items.json)")
+        self.state = RunState.load(run_dir) if resume else RunState(run_dir)
+        os.makedirs(run_dir, exist_ok=True)
+        self.summary: dict = {"run_dir": os.path.abspath(run_dir)}
+
+    def mlflow_run(self):
+        from eval.tracking import mlflow_section, start_run
+
+        ml = mlflow_section(self.cfg)
+        return start_run(ml.tracking_uri, ml.experiment, self.run_name, run_id=self.state.data.get("mlflow_run_id"),
+                         parent_run_id=self.parent_run_id,
+                         tags={"audiorouter.kind": "trial" if self.parent_run_id else "train"})
+
+    def setup(self, run) -> None:
+        import mlflow
+
+        from cluster.warm import warm_tool_cache
+        from env.admission import BadItems, run_limits
+        from env.factory import make_env
+        from policy.ppo import build_ppo_config
+
+        self.run_id = self.summary["mlflow_run_id"] = run.info.run_id
+        if not self.resume:
+            mlflow.log_params({k: str(v)[:500] for k, v in flat_params(self.cfg.get("train") or {}, "train").items()})
+            self.state.save_config(self.cfg)
+            self.state.save(mlflow_run_id=run.info.run_id)
+        self.pools = start_pools(self.cfg)
+        self.summary["pools"] = {name: pool.address for name, pool in (self.pools or {}).items()}
+        config = build_ppo_config(self.cfg, pools={k: p.address for k, p in self.pools.items()} if self.pools else None)
+        self.env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
         # bad items known before training (manifest, audio): logged, and over the limit, stop now
-        bad = BadItems(run_limits(cfg)["max_bad_fraction"])
-        bad.add(env.rejected)
-        n_items = len(env.items) + len(env.rejected)
-        mlflow.log_artifact(bad.write_parquet(os.path.join(run_dir, "rejected.parquet")))
-        bad.check(n_items)
-        warm = warm_tool_cache(cfg, env.items, progress, pool=pools["tools"] if pools else None)
-        if not resume:  # step-0 metrics: logged once per run
-            mlflow.log_metrics({"bad_items_before_training": float(len(bad)),
+        self.bad = BadItems(run_limits(self.cfg)["max_bad_fraction"])
+        self.bad.add(self.env.rejected)
+        self.n_items = len(self.env.items) + len(self.env.rejected)
+        mlflow.log_artifact(self.bad.write_parquet(os.path.join(self.run_dir, "rejected.parquet")))
+        self.bad.check(self.n_items)
+        warm = warm_tool_cache(self.cfg, self.env.items, self.progress,
+                               pool=self.pools["tools"] if self.pools else None)
+        if not self.resume:  # step-0 metrics: logged once per run
+            mlflow.log_metrics({"bad_items_before_training": float(len(self.bad)),
                                 **{f"tool_cache_{k}": float(v) for k, v in warm.items()}})
-        algo = config.build_algo()
-        done = 0
-        if resume:
-            algo.restore_from_path(state.data["checkpoint"])
-            done = int(state.data["iterations_done"])
-            state.log_pending()  # a crash while logging the last checkpoint's metrics
+        self.algo = config.build_algo()
+        self.done = 0
+        if self.resume:
+            self.algo.restore_from_path(self.state.data["checkpoint"])
+            self.done = int(self.state.data["iterations_done"])
+            self.state.log_pending()  # a crash while logging the last checkpoint's metrics
+
+    def iterate(self) -> dict:
+        """The remaining iterations; the last one's metrics."""
+        iterations, every = self.section.iterations, self.section.checkpoint_every
         pending: list[tuple[int, dict]] = []  # metrics of iterations not yet covered by a checkpoint
         metrics: dict = {}
-        bar = tqdm(range(done, iterations), desc="PPO", unit="iter", initial=done, total=iterations,
-                   disable=not progress)
+        bar = tqdm(range(self.done, iterations), desc="PPO", unit="iter", initial=self.done, total=iterations,
+                   disable=not self.progress)
         for i in bar:
             start = time.perf_counter()
-            metrics = _iteration_metrics(algo.train(), time.perf_counter() - start)
-            pending.append((i, {**metrics, **pool_metrics(pools)}))
+            metrics = _iteration_metrics(self.algo.train(), time.perf_counter() - start)
+            pending.append((i, {**metrics, **pool_metrics(self.pools)}))
             # items the runners rejected since (files gone bad, reasoner timeouts) count as well
-            bad.check(n_items, bad=max(len(bad), int(metrics.get("bad_items", 0))))
+            self.bad.check(self.n_items, bad=max(len(self.bad), int(metrics.get("bad_items", 0))))
             bar.set_postfix(reward=f"{metrics.get('reward_mean', float('nan')):.3f}")
             if (i + 1) % every == 0 or i + 1 == iterations:
-                path = state.checkpoint_path(i + 1)
-                algo.save_to_path(path)
-                state.commit(i + 1, path, pending)
+                path = self.state.checkpoint_path(i + 1)
+                self.algo.save_to_path(path)
+                self.state.commit(i + 1, path, pending)
                 pending = []
-        router_path = os.path.join(run_dir, "router.pt")
-        export_router(algo.get_module(), env, train_cfg.hidden, router_path)
-        algo.stop()
-        env.close()
-        for pool in (pools or {}).values():
+        return metrics
+
+    def finish(self, metrics: dict) -> dict:
+        import mlflow
+
+        from eval.benchmark import eval_section
+        from policy.export import export_router
+
+        router_path = os.path.join(self.run_dir, "router.pt")
+        export_router(self.algo.get_module(), self.env, self.section.hidden, router_path)
+        self.algo.stop()
+        self.env.close()
+        for pool in (self.pools or {}).values():
             pool.shutdown()
         mlflow.log_artifact(router_path)
-        mlflow.log_artifact(plot_learning_curves(run.info.run_id, os.path.join(run_dir, "learning_curves.png"),
-                                                 f"PPO: {run_name}"))
-        summary.update(router=router_path, checkpoint=state.data["checkpoint"], last=metrics,
-                       iterations=int(state.data["iterations_done"]))
-        e = cfg.get("eval", {})
-        if e.get("after_train", True):
-            summary["results"] = evaluate_after_training(cfg, router_path, run_dir, progress)
+        mlflow.log_artifact(plot_learning_curves(self.run_id, os.path.join(self.run_dir, "learning_curves.png"),
+                                                 f"PPO: {self.run_name}"))
+        self.summary.update(router=router_path, checkpoint=self.state.data["checkpoint"], last=metrics,
+                            iterations=int(self.state.data["iterations_done"]))
+        if eval_section(self.cfg).after_train:
+            self.summary["results"] = evaluate_after_training(self.cfg, router_path, self.run_dir, self.progress)
+        return self.summary
+
+
+def train(cfg: dict, run_dir: str, progress: bool = True, resume: bool = False,
+          parent_run_id: str | None = None, run_name: str = "train") -> dict:
+    """PPO on the config's `train` section (`TrainRecipe`). `resume`: continue the run in
+    `run_dir` from its last checkpoint, in the same MLflow run (cluster/run_state.py: metrics are
+    neither lost nor logged twice); `cfg` is then the run's own config.yaml (the CLI loads it)."""
+    from cluster.pools import init_ray
+    from cluster.warm import compact_caches
+
+    recipe = TrainRecipe(cfg, run_dir, progress, resume, parent_run_id, run_name)
+    init_ray()
+    with recipe.mlflow_run() as run:
+        recipe.setup(run)
+        summary = recipe.finish(recipe.iterate())
     compact_caches(cfg.get("cache_dir"))
     return summary
 
@@ -195,31 +205,22 @@ def plot_learning_curves(run_id: str, path: str, title: str) -> str:
     return learning_curves(history, path, title)
 
 
-def compact_caches(cache_dir: str | None) -> None:
-    """One shard per cache after a run: the pools write a small shard per call."""
-    from tools.cache import ParquetCache
-
-    if cache_dir:
-        for name in ("tools", "reasoner"):
-            ParquetCache(os.path.join(cache_dir, name)).compact()
-
-
 def evaluate_after_training(cfg: dict, router_path: str, run_dir: str, progress: bool) -> dict[str, dict]:
     """The learned router beside `eval.systems` on each of `eval.splits` (default validation and
     test): `run_dir/results.<split>.json` (+ .md, .items.parquet) and MLflow metrics
     `<split>/accuracy/<system>[/<task>]`, the router named `learned` so runs line up."""
-    from eval.benchmark import build_evaluator, run_benchmark
+    from eval.benchmark import build_evaluator, eval_section, run_benchmark
     from eval.tracking import log_eval
 
-    e = cfg.get("eval", {})
+    e = eval_section(cfg)
     learned = f"learned:{router_path}"
-    systems = list(e.get("systems", ["none", "all", "expert"])) + [learned]
+    systems = list(e.systems) + [learned]
     evaluator = build_evaluator(cfg, progress)  # one reasoner and tool set for every split
     by_split = {}
-    for split in e.get("splits", DEFAULT_EVAL_SPLITS):
+    for split in e.splits:
         out = os.path.join(run_dir, f"results.{split}.json")
         by_split[split] = run_benchmark(cfg, cfg["train"]["env"]["data"], systems, out, split=split,
-                                        fit_split=e.get("fit_split", "train"), evaluator=evaluator,
+                                        fit_split=e.fit_split, evaluator=evaluator,
                                         progress=progress, labels={learned: "learned"})
         log_eval(by_split[split], out, {}, prefix=f"{split}/")
     return by_split

@@ -15,13 +15,14 @@ from typing import Optional, Sequence
 
 from env.items import AudioQA
 from tools.base import MAX_AUDIO_SECONDS, AudioError
+from tools.errors import SetupError
 from tools.sections import option
 from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, DEFAULT_TOOL_TIMEOUT_S
 
 DEFAULT_MAX_BAD_FRACTION = 0.1
 
 
-class TooManyBadItems(RuntimeError):
+class TooManyBadItems(SetupError):
     """More than `max_bad_fraction` of the items were rejected: the data, not the run, needs fixing."""
 
 

@@ -9,9 +9,9 @@ Contract (what the router and RLlib rely on):
   is 0; ANSWER is always 1. A masked action, if one is sent anyway (gymnasium's checker
   samples unmasked), ends the episode as ANSWER and sets info["masked_action"].
 - the episode ends on ANSWER or when `max_calls` tools have been called; the reward comes
-  only then: `relative` = correct(with tools) - correct(without tools) (the no-tool answer
-  is one cached reasoner call per item), or `outcome` = correct(with tools); both minus
-  `cost_weight * sum(costs of the tools called)`.
+  only then, from the configured reward (env/rewards.py): `relative` = correct(with tools) -
+  correct(without tools) (the no-tool answer is one cached reasoner call per item), or
+  `outcome` = correct(with tools); both minus `cost_weight * sum(costs of the tools called)`.
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
   answer, and the reward, depend on which tools were called, not on their order.
 - info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
@@ -25,6 +25,7 @@ answer is always one of them, and MMAU's string match then agrees with equality.
 """
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any, Sequence
 
 import gymnasium as gym
@@ -33,19 +34,39 @@ import numpy as np
 from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
+from env.rewards import Outcome, Reward, build_reward
 from tools.base import AudioError, ToolResult
+from tools.errors import SetupError
 from tools.executor import ToolExecutor
 
 OBS_LIMIT = 10.0
+
+
+def applicable_tools(item: AudioQA, executor: ToolExecutor) -> list[str]:
+    """The tools whose precondition holds for the item's question and choices, in config order."""
+    return [n for n in executor.names if executor.tools[n].applicable(item.question, item.choices)]
+
+
+def reachable_requests(item: AudioQA, executor: ToolExecutor, max_calls: int) -> list[ReasonRequest]:
+    """Every reasoner request an episode on `item` can send: the no-tool one and one per set of
+    at most `max_calls` applicable tools (evidence from the executor, so tool results should be
+    cached first). The reasoner is frozen, so these answers are the whole reward table:
+    precomputed (`audiorouter cache warm --reasoner`), PPO samples from cache lookups alone."""
+    applicable = applicable_tools(item, executor)
+    budget = max(1, min(int(max_calls), len(executor.names)))
+    results = dict(zip(applicable, executor.run(item.audio, item.question, item.choices, applicable)))
+    texts = {executor.evidence([results[n] for n in tools])
+             for size in range(budget + 1) for tools in combinations(applicable, size)}
+    return [ReasonRequest(item.question, item.choices, t, item.audio) for t in sorted(texts)]
 
 
 class AudioToolEnv(gym.Env):
     metadata: dict[str, Any] = {"render_modes": []}
 
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
-                 max_calls: int = 3, reward: str = "relative", cost_weight: float = 0.0, shuffle: bool = True):
-        if reward not in ("relative", "outcome"):
-            raise ValueError(f"unknown reward {reward!r} (relative, outcome)")
+                 max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
+                 shuffle: bool = True):
+        self.reward = build_reward(reward)
         if not items:
             raise ValueError("AudioToolEnv needs at least one item")
         self.items = list(items)
@@ -56,10 +77,9 @@ class AudioToolEnv(gym.Env):
         self.n_tools = len(self.tool_names)
         self.answer_action = self.n_tools
         self.max_calls = max(1, min(int(max_calls), self.n_tools))
-        self.reward_mode = reward
         self.cost_weight = float(cost_weight)
         self.shuffle = shuffle
-        self.costs = np.array([getattr(executor.tools[n], "cost", 1.0) for n in self.tool_names], dtype=np.float32)
+        self.costs = np.array([executor.tools[n].cost for n in self.tool_names], dtype=np.float32)
         self.obs_dim = encoder.dim + len(DESCRIPTORS) + 2 * self.n_tools + 1
         self.observation_space = gym.spaces.Dict({
             "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
@@ -86,9 +106,8 @@ class AudioToolEnv(gym.Env):
         return self._static[item.id]
 
     def _applicable(self, item: AudioQA) -> np.ndarray:
-        ok = [getattr(self.executor.tools[n], "applicable", lambda q, c: True)(item.question, item.choices)
-              for n in self.tool_names]
-        return np.array(ok, dtype=bool)
+        ok = set(applicable_tools(item, self.executor))
+        return np.array([n in ok for n in self.tool_names], dtype=bool)
 
     def _obs(self) -> dict[str, np.ndarray]:
         called = np.zeros(self.n_tools, np.float32)
@@ -119,7 +138,7 @@ class AudioToolEnv(gym.Env):
             except AudioError as exc:  # one bad file never ends a run: skip, count, go on
                 self.reject(item, "audio", str(exc))
         else:
-            raise RuntimeError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
+            raise SetupError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
         self.item = item
         self.applicable = self._applicable(item)
         self.called: list[int] = []
@@ -142,17 +161,8 @@ class AudioToolEnv(gym.Env):
                 ReasonRequest(item.question, item.choices, (), item.audio)]
 
     def possible_requests(self, item: AudioQA) -> list[ReasonRequest]:
-        """Every reasoner request an episode on `item` can send: the no-tool one and one per set of
-        at most `max_calls` applicable tools (evidence from the executor, so tool results should be
-        cached first). The reasoner is frozen, so these answers are the whole reward table:
-        precomputed (`audiorouter cache warm --reasoner`), PPO samples from cache lookups alone."""
-        from itertools import combinations
-
-        applicable = [self.tool_names[k] for k, ok in enumerate(self._applicable(item)) if ok]
-        results = dict(zip(applicable, self.executor.run(item.audio, item.question, item.choices, applicable)))
-        texts = {self.executor.evidence([results[n] for n in tools])
-                 for size in range(self.max_calls + 1) for tools in combinations(applicable, size)}
-        return [ReasonRequest(item.question, item.choices, t, item.audio) for t in sorted(texts)]
+        """`reachable_requests` with this env's tools and call budget."""
+        return reachable_requests(item, self.executor, self.max_calls)
 
     def step(self, action):
         tool, ends, masked = self.plan(action)
@@ -185,11 +195,9 @@ class AudioToolEnv(gym.Env):
         except TimeoutError as exc:
             return self._fail("reasoner", exc)
         answer = with_tools.choice
-        correct = float(answer == self.item.answer)
-        baseline = float(without.choice == self.item.answer)
         cost = float(self.costs[self.called].sum()) if self.called else 0.0
-        score = correct - baseline if self.reward_mode == "relative" else correct
-        info = {"answer": answer, "correct": bool(correct), "correct_without_tools": bool(baseline),
-                "tools": [self.tool_names[k] for k in self.called], "cost": cost, "masked_action": masked,
-                "item_id": self.item.id}
-        return self._obs(), score - self.cost_weight * cost, True, False, info
+        outcome = Outcome(self.item, with_tools, without, [self.tool_names[k] for k in self.called], cost,
+                          self.cost_weight)
+        info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
+                "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}
+        return self._obs(), float(self.reward(outcome)), True, False, info

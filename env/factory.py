@@ -15,19 +15,16 @@ sharing one executor and reasoner, so a step makes one batched call to each pool
 """
 from __future__ import annotations
 
-import os
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
-from env.admission import admit_items, run_limits
+from env.admission import admit_items
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
 from env.items import AudioPaths, load_items
-from env.reasoners import CachedReasoner, build_reasoner
-from tools.cache import ParquetCache
-from tools.executor import ToolExecutor
-from tools.registry import build_tools
+from env.rewards import REWARDS
+from env.runtime import cached_reasoner, tool_executor
 from tools.sections import option
 
 
@@ -40,18 +37,21 @@ class EnvConfig:
     split: str = option("train", "split the episodes draw their items from")
     max_items: Optional[int] = option(None, "the first N items of the split only (null: all)")
     max_calls: int = option(3, "tool calls per episode at most")
-    reward: str = option("relative", "relative (with tools - without) or outcome (with tools), minus cost_weight x cost")
+    reward: Any = option("relative", "relative (with tools - without), outcome (with tools), or {class: pkg.mod.Reward, "
+                         "...params}; minus cost_weight x cost (env/rewards.py)")
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
-
-def _cache(cache_dir: str | None, name: str, read_only: bool) -> ParquetCache:
-    return ParquetCache(os.path.join(cache_dir, name) if cache_dir else None, flush_every=64, read_only=read_only)
+    def __post_init__(self):
+        if isinstance(self.reward, str) and self.reward not in REWARDS:
+            raise ValueError(f"reward: unknown reward {self.reward!r}; registered: {', '.join(REWARDS)} "
+                             "(or {class: package.module.Class})")
+        if not isinstance(self.reward, (str, dict)) or (isinstance(self.reward, dict) and "class" not in self.reward):
+            raise ValueError(f"reward: a registered name or {{class: package.module.Class, ...}}, got {self.reward!r}")
 
 
 def make_env(env_config: dict):
     cfg = dict(env_config)
-    limits = run_limits(cfg)
     paths = AudioPaths(cfg.get("audio_root"), tuple(cfg.get("allowed_roots") or ()))
     items, rejected = load_items(cfg["data"], split=cfg.get("split", EnvConfig.split), paths=paths)
     # the reward needs the answer: an item whose answer is withheld (MMAU test) cannot train a router
@@ -60,7 +60,7 @@ def make_env(env_config: dict):
     items = [i for i in items if i.answer is not None]
     if cfg.get("max_items"):
         items = items[: int(cfg["max_items"])]
-    cache_dir, pools = cfg.get("cache_dir"), cfg.get("pools") or {}
+    pools = cfg.get("pools") or {}
     remote_tools = remote_reasoner = None  # a pool with no actors (replicas 0) is run here instead
     if (pools.get("tools") or {}).get("names"):
         from env.remote import ToolPoolClient
@@ -71,12 +71,8 @@ def make_env(env_config: dict):
 
         remote_reasoner = ReasonerPoolClient(pools["reasoner"])
     # a pool writes the cache it serves; the runner's copy only reads it
-    executor = ToolExecutor(build_tools(cfg.get("tools")), _cache(cache_dir, "tools", remote_tools is not None),
-                            remote=remote_tools, timeout_s=limits["tool_timeout_s"],
-                            max_audio_seconds=limits["max_audio_seconds"])
-    reasoner = CachedReasoner(remote_reasoner or build_reasoner(cfg.get("reasoner")),
-                              _cache(cache_dir, "reasoner", remote_reasoner is not None),
-                              timeout_s=limits["reasoner_timeout_s"])
+    executor = tool_executor(cfg, remote=remote_tools, read_only=remote_tools is not None, flush_every=64)
+    reasoner = cached_reasoner(cfg, backend=remote_reasoner, read_only=remote_reasoner is not None, flush_every=64)
     encoder = QuestionEncoder()
     # bad manifest entries and audio that does not decode are known before the first episode
     # (the driver checks max_bad_fraction on them); files that go bad later, at reset

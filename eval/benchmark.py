@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.admission import BadItems, run_limits
-from env.reasoners import CachedReasoner, build_reasoner
+from env.runtime import cached_reasoner, tool_executor
 from eval.datasets import AUTO_SPLIT, AudioPaths, load_items, resolve_split, write_predictions
 from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
-from tools.cache import ParquetCache
-from tools.executor import ToolExecutor
-from tools.registry import build_tools
+from eval.systems import SYSTEMS, SkipSystem, build_system, system_labels
 from tools.sections import build_section, option
 
 
@@ -37,14 +35,7 @@ def eval_section(cfg: dict) -> EvalConfig:
 
 
 def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
-    cache_dir = cfg.get("cache_dir")
-    tools = build_tools(cfg.get("tools"))
-    limits = run_limits(cfg)
-    executor = ToolExecutor(tools, ParquetCache(os.path.join(cache_dir, "tools") if cache_dir else None),
-                            timeout_s=limits["tool_timeout_s"], max_audio_seconds=limits["max_audio_seconds"])
-    backend = build_reasoner(cfg.get("reasoner"))
-    reasoner = CachedReasoner(backend, ParquetCache(os.path.join(cache_dir, "reasoner") if cache_dir else None),
-                              timeout_s=limits["reasoner_timeout_s"])
+    executor, reasoner = tool_executor(cfg), cached_reasoner(cfg)
     e = eval_section(cfg)
     settings = EvalSettings(seed=e.seed, random_max_tools=e.random_max_tools, oracle_max_size=e.oracle_max_size,
                             fit_items_per_task=e.fit_items_per_task, progress=progress)
@@ -75,28 +66,32 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
                      "answers_withheld": bool(items) and all(i.answer is None for i in items),
                      "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
     skipped: dict[str, str] = {}
-    if results["answers_withheld"] and "oracle" in systems:
-        skipped["oracle"] = "needs answers, and this file withholds them"
-    single_best = None
-    if "single-best" in systems:
+    built = {name: build_system(name) for name in systems}
+    fit_items = None
+    if any(system.uses_fit_items for system in built.values()):
         try:
             fit_items, _ = load_items(data, split=fit_split, paths=paths)  # bad fit items are skipped, not reported
+            fit_items, _ = evaluator.admit([i for i in fit_items if i.answer is not None])
         except ValueError as exc:
             fit_items = []
-            skipped["single-best"] = f"picks its tools on split {fit_split!r} (eval.fit_split): {exc}"
-        fit_items, _ = evaluator.admit([i for i in fit_items if i.answer is not None])
-        if fit_items:
-            single_best = evaluator.fit_single_best(fit_items)
-            results["single_best"] = single_best
-        else:
-            skipped.setdefault("single-best", f"no item with an answer in split {fit_split!r} to pick its tools on")
+            skipped.update({n: f"picks its tools on split {fit_split!r} (eval.fit_split): {exc}"
+                            for n, s in built.items() if s.uses_fit_items})
     all_rows = []
     try:
-        for system in systems:
-            if system in skipped:
+        for name, system in built.items():
+            if name in skipped:
                 continue
-            rows = evaluator.run_system(system, items, single_best)
-            label = (labels or {}).get(system, system)
+            if system.needs_answers and results["answers_withheld"]:
+                skipped[name] = "needs answers, and this file withholds them"
+                continue
+            try:
+                system.prepare(evaluator, fit_items)
+            except SkipSystem as exc:
+                skipped[name] = str(exc)
+                continue
+            results.update(system.fitted())  # e.g. single-best's table: {"single_best": {task: tool}}
+            rows = evaluator.run_system(system, items)
+            label = (labels or {}).get(name, name)
             for row in rows:
                 row["system"] = label
             results["systems"][label] = summarize(rows)
@@ -114,13 +109,36 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     return results
 
 
+def run_comparison(cfg: dict, data: str, systems: Sequence[str], out: str, split: str | None,
+                   mlflow_run: str | None, progress: bool = True) -> dict:
+    """`run_benchmark` with one learned router labelled `learned`, inside an MLflow parent run
+    named `mlflow_run` (tag audiorouter.kind=comparison) with a child run per system, so MLflow's
+    compare view lines the systems up (None: no MLflow)."""
+    def run() -> dict:
+        return run_benchmark(cfg, data, systems, out, split=split, fit_split=eval_section(cfg).fit_split,
+                             progress=progress, labels=system_labels(systems))
+
+    if mlflow_run is None:
+        return run()
+    from eval.tracking import log_eval, log_system_runs, mlflow_section, start_run
+
+    ml = mlflow_section(cfg)
+    with start_run(ml.tracking_uri, ml.experiment, mlflow_run, tags={"audiorouter.kind": "comparison"}):
+        results = run()
+        params = {"data": data, "split": split, "reasoner": results["reasoner"], "tools": ",".join(results["tools"])}
+        log_eval(results, out, {**params, "systems": ",".join(systems)})
+        log_system_runs(results, params)
+    return results
+
+
 def heatmap_systems(systems: Sequence[str]) -> list[str]:
     """The systems whose tool choices the usage heatmap shows: a learned router beside the oracle
-    (which tools actually helped); without a learned router, every system that chooses per item."""
+    (which tools actually helped); without a learned router, every system that chooses per item.
+    `systems` are result labels (a learned router's is `learned` or `learned:<folder>`)."""
     learned = [s for s in systems if s.startswith("learned")]
     if learned:
         return learned + [s for s in systems if s == "oracle"]
-    return [s for s in systems if s not in ("none", "all")]
+    return [s for s in systems if s not in SYSTEMS or SYSTEMS[s].per_item]
 
 
 def write_outputs(results: dict, rows: list[dict], out: str) -> None:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 import soundfile as sf
+from tools.errors import SetupError
 
 SR = 16000
 NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
@@ -284,7 +285,7 @@ def generate(out_dir: str, n: int, seed: int, progress: bool = True) -> list[dic
     if n < 1:
         raise ValueError("--n must be at least 1")
     if shutil.which("espeak-ng") is None:
-        raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng); the speech tasks need it")
+        raise SetupError("espeak-ng is not installed (apt-get install espeak-ng); the speech tasks need it")
     from tqdm import tqdm
 
     os.makedirs(os.path.join(out_dir, "audio"), exist_ok=True)
@@ -298,3 +299,18 @@ def generate(out_dir: str, n: int, seed: int, progress: bool = True) -> list[dic
         json.dump(items, f, indent=1)
     os.replace(tmp, os.path.join(out_dir, "items.json"))
     return items
+
+
+def ensure_probe(data: dict, progress: bool = True) -> str:
+    """The probe benchmark config section `data` describes (`out`, `n`, `seed`), generated unless
+    a complete copy is already there. Returns its folder."""
+    folder, n, seed = data["out"], int(data["n"]), int(data["seed"])
+    marker = os.path.join(folder, "items.json")
+    existing = []
+    if os.path.exists(marker):
+        with open(marker) as f:
+            existing = json.load(f)
+    if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
+        print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
+        generate(folder, n, seed, progress=progress)
+    return folder

@@ -19,23 +19,19 @@ seconds the reasoner's; `route` is the routing decision.
 """
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from tqdm import tqdm
 
 from env.admission import BadItems, admit_items
 from env.reasoners import Answer, ReasonRequest
-from eval import baselines
+from eval.systems import RoutingSystem, build_system
 from env.items import AudioQA
 from env.scoring import string_match
 from tools.base import AudioError, ToolResult
 from tools.executor import ToolExecutor
-
-Router = Callable[[AudioQA, Sequence[str]], list[str]]
-
 
 @dataclass
 class EvalSettings:
@@ -106,96 +102,21 @@ class Evaluator:
         return admit_items(items, self.executor)
 
     # -- systems -------------------------------------------------------------------
-    def fit_single_best(self, fit_items: Sequence[AudioQA]) -> dict[str, str]:
-        """Per task, the tool whose results alone make the reasoner right most often (ties: cheaper)."""
-        by_task: dict[str, list[AudioQA]] = defaultdict(list)
-        for item in fit_items:
-            if len(by_task[item.task]) < self.settings.fit_items_per_task:
-                by_task[item.task].append(item)
-        costs = {n: getattr(t, "cost", 1.0) for n, t in self.executor.tools.items()}
-        wins: dict[str, dict[str, int]] = {}
-        pairs = [(item, name) for items in by_task.values() for item in items for name in self.tool_names]
-        for item, name in tqdm(pairs, desc="single-best fit", unit="run", disable=not self.settings.progress):
-            try:
-                row = self.episode(item, [name])
-            except (AudioError, TimeoutError):  # a fit item gone bad only loses its vote
-                continue
-            wins.setdefault(item.task, defaultdict(int))[name] += int(row["correct"])
-        choice = {task: max(self.tool_names, key=lambda n: (counts[n], -costs[n])) for task, counts in wins.items()}
-        overall = defaultdict(int)
-        for counts in wins.values():
-            for name, c in counts.items():
-                overall[name] += c
-        if overall:
-            choice["*"] = max(self.tool_names, key=lambda n: (overall[n], -costs[n]))
-        return choice
-
-    def run_oracle(self, item: AudioQA) -> dict:
-        start = time.perf_counter()
-        candidates = baselines.oracle_candidates(self.tool_names, self.settings.oracle_max_size)
-        first = None
-        for names in candidates:
-            row = self.episode(item, names)
-            first = first or row
-            if row["correct"]:
-                row["seconds_route"] = time.perf_counter() - start
-                return row
-        first["seconds_route"] = time.perf_counter() - start  # none works: report the no-tool answer
-        return first
-
-    def router_for(self, system: str, single_best: dict[str, str] | None = None) -> Router:
-        s = self.settings
-        if system == "none":
-            return baselines.route_none
-        if system == "all":
-            return baselines.route_all
-        if system == "random":
-            return lambda item, tools: baselines.route_random(item, tools, s.seed, s.random_max_tools)
-        if system == "expert":
-            return baselines.route_expert
-        if system.startswith("learned:"):
-            return self.learned_router(system.split(":", 1)[1])
-        if system == "single-best":
-            table = single_best or {}
-            return lambda item, tools: [table[item.task]] if item.task in table else (
-                [table["*"]] if "*" in table else [])
-        raise ValueError(f"no fixed router for system {system!r}")
-
-    def learned_router(self, path: str) -> Router:
-        """Routing by a trained router.pt: tool by tool, each decision seeing the results so far
-        (so its `route` seconds include running the tools it chose)."""
-        from env.audio_tool_env import AudioToolEnv
-        from env.features import QuestionEncoder
-        from policy.export import Router as LearnedRouter
-
-        router = LearnedRouter(path)
-        if router.tool_names != self.tool_names:
-            raise ValueError(f"{path} was trained with tools {router.tool_names}; this config has {self.tool_names}")
-        encoder = QuestionEncoder()
-
-        def route(item: AudioQA, tools: Sequence[str]) -> list[str]:
-            env = AudioToolEnv([item], self.executor, self.reasoner, encoder,
-                               max_calls=int(router.spec["max_calls"]), shuffle=False)
-            return router.route(env)["tools"]
-
-        return route
-
-    def run_system(self, system: str, items: Sequence[AudioQA], single_best: dict[str, str] | None = None,
-                   router: Router | None = None) -> list[dict]:
+    def run_system(self, system: str | RoutingSystem, items: Sequence[AudioQA],
+                   fit_items: Sequence[AudioQA] | None = None) -> list[dict]:
+        """Every item through one routing system (eval/systems.py; a name is built from the
+        registry and prepared here: a learned router loads router.pt, single-best fits on
+        `fit_items`). One bad item never ends the evaluation: it is scored wrong and recorded."""
+        if isinstance(system, str):
+            system = build_system(system)
+            system.prepare(self, fit_items)
         rows = []
-        # built once: a learned router loads router.pt and the question encoder
-        route = None if system == "oracle" else (router or self.router_for(system, single_best))
-        for item in tqdm(items, desc=f"eval {system}", unit="item", disable=not self.settings.progress):
+        for item in tqdm(items, desc=f"eval {system.name}", unit="item", disable=not self.settings.progress):
             try:
-                if route is None:
-                    row = self.run_oracle(item)
-                else:
-                    start = time.perf_counter()
-                    names = route(item, self.tool_names)
-                    row = self.episode(item, names, time.perf_counter() - start)
-            except (AudioError, TimeoutError) as exc:  # one bad item never ends the evaluation
-                row = self.failed_episode(item, system, exc)
-            row["system"] = system
+                row = system.run(item, self)
+            except (AudioError, TimeoutError) as exc:
+                row = self.failed_episode(item, system.name, exc)
+            row["system"] = system.name
             rows.append(row)
         return rows
 

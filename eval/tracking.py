@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from tools.sections import option
+from tools.sections import build_section, option
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 
@@ -15,6 +15,10 @@ class MlflowConfig:
 
     tracking_uri: str = option(DEFAULT_TRACKING_URI, "MLflow store (SQLite, or an http:// server)")
     experiment: str = option("audiorouter", "MLflow experiment the runs go to")
+
+
+def mlflow_section(cfg: dict) -> MlflowConfig:
+    return build_section(MlflowConfig, cfg.get("mlflow"), "mlflow")
 
 
 def start_run(tracking_uri: str | None, experiment: str, run_name: str, run_id: str | None = None,

@@ -9,6 +9,7 @@ TorchRLModule: its weights are just `trunk`, `pi`, `vf`, which export to router.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import torch
@@ -19,6 +20,21 @@ from policy.networks import build_trunk, masked_logits
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
+
+
+class _InternalRLModuleConfigNotice(logging.Filter):
+    """RouterModule is built the current way (RLModuleSpec -> observation_space=, action_space=,
+    model_config=). RLlib 2.60's own RLModule.__init__ still fills `self.config` with an
+    RLModuleConfig for old custom models, whose constructor logs "RLModule(config=[RLModuleConfig
+    object]) has been deprecated" for every module, ours included. That notice is about RLlib's
+    internals, not a call we make (tests/test_ppo.py checks no module is built with config=), so
+    it is dropped; every other deprecation still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "RLModule(config=[RLModuleConfig object])" not in record.getMessage()
+
+
+logging.getLogger("ray._common.deprecation").addFilter(_InternalRLModuleConfigNotice())
 
 
 class RouterModule(TorchRLModule, ValueFunctionAPI):

@@ -125,7 +125,7 @@ def test_report_names_the_experiments_when_one_is_missing(tmp_path):
 
 
 def test_learned_systems_are_labelled_so_runs_line_up():
-    from eval.baselines import system_labels
+    from eval.systems import system_labels
 
     assert system_labels(["none", "learned:runs/demo/router.pt"]) == {"learned:runs/demo/router.pt": "learned"}
     assert system_labels(["learned:runs/a/router.pt", "learned:runs/b/router.pt"]) == {

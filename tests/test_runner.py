@@ -7,7 +7,7 @@ import pytest
 from conftest import EchoReasoner, silence, tone
 from env.admission import TooManyBadItems
 from env.reasoners import CachedReasoner
-from eval.baselines import oracle_candidates, parse_systems, route_random
+from eval.systems import oracle_candidates, parse_systems, route_random
 from eval.benchmark import run_benchmark
 from eval.datasets import load_items
 from eval.runner import EvalSettings, Evaluator, format_table

@@ -104,14 +104,24 @@ class ToolResult:
 
 @runtime_checkable
 class Tool(Protocol):
-    """One audio tool. `cost` is in arbitrary units (roughly CPU seconds per clip) and feeds
-    the router's cost penalty; bump `version` whenever the output changes, it keys the cache."""
+    """One audio tool (docs/EXTENDING.md: adding one).
+
+    name:          how configs and the router's actions name it
+    cost:          arbitrary units (roughly CPU seconds per clip); feeds the router's cost penalty
+    version:       bump whenever the output changes: it keys the result cache
+    uses_choices:  its result depends on the answer choices (they join the cache key)
+    applicable:    its precondition on the question and choices; a tool that does not apply is
+                   masked for the router and never run (BaseTool: always applies)
+    run:           the result, or an error result; never raises
+    """
 
     name: str
     description: str
     cost: float
     version: str
     uses_choices: bool
+
+    def applicable(self, question: str, choices: Sequence[str]) -> bool: ...
 
     def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult: ...
 
@@ -132,6 +142,10 @@ class BaseTool:
         if cost is not None:
             self.cost = float(cost)
         self.params = params
+
+    def applicable(self, question: str, choices: Sequence[str]) -> bool:
+        """Every question, unless a subclass says otherwise."""
+        return True
 
     def analyze(self, audio: Audio, question: str, choices: Sequence[str]) -> tuple[dict, str]:
         raise NotImplementedError

@@ -96,7 +96,7 @@ class ToolExecutor:
             row: list[ToolResult | None] = []
             for name in names:
                 if name not in self.tools:
-                    raise KeyError(f"unknown tool {name!r}; configured tools: {self.names}")
+                    raise ValueError(f"unknown tool {name!r}; configured tools: {self.names}")
                 cached = self.cache.get(self.cache_key(self.tools[name], sha, choices))
                 row.append(ToolResult.from_dict(cached) if cached is not None else None)
             results.append(row)

@@ -25,12 +25,13 @@ from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
 from env.reasoners.types import Answer, ReasonRequest
 from env.scoring import match_choice
 from tools.base import load_audio
+from tools.errors import SetupError
 
 CONSTRAINTS = ("guided_choice", "structured_outputs", "none")
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 
 
-class ReasonerServerError(RuntimeError):
+class ReasonerServerError(SetupError):
     pass
 
 

