@@ -61,6 +61,8 @@ class DataConfig:
     seed: int = option(0, "probe generator seed")
     audio_root: Optional[str] = option(None, "folder manifest audio paths are relative to (default: the manifest's)")
     allowed_roots: list[str] = option([], "folders an absolute audio path in a manifest may point into")
+    adapter: str = option("auto", "what the manifest is, for breakdowns and prediction files: auto, probe, "
+                          "mmau, mmar, generic, or class:package.module.Class (eval/datasets.py)")
 
 
 REQUIRED = ("id", "question", "choices")

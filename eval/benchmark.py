@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.admission import BadItems, run_limits
+from env.items import DataConfig
 from env.runtime import cached_reasoner, tool_executor
-from eval.datasets import AUTO_SPLIT, AudioPaths, load_items, resolve_split, write_predictions
+from eval.datasets import AUTO_SPLIT, AudioPaths, dataset_adapter, load_items, resolve_split, write_predictions
 from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
 from eval.systems import SYSTEMS, SkipSystem, build_system, system_labels
 from tools.sections import build_section, option
@@ -54,6 +55,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     split = resolve_split(data, split)
     items, rejected = load_items(data, split=split, paths=paths)
     evaluator = evaluator or build_evaluator(cfg, progress)
+    adapter = evaluator.adapter = dataset_adapter(data, build_section(DataConfig, cfg.get("data"), "data").adapter)
     # a fresh tally per benchmark (train's evaluation reuses one evaluator across splits)
     evaluator.bad = bad = BadItems(run_limits(cfg)["max_bad_fraction"])
     evaluator.n_items_seen = len(items) + len(rejected)
@@ -64,7 +66,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     bad.check(evaluator.n_items_seen)
     results: dict = {"data": os.path.abspath(data), "split": split, "n_items": len(items),
                      "answers_withheld": bool(items) and all(i.answer is None for i in items),
-                     "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
+                     "adapter": adapter.name, "reasoner": evaluator.reasoner.id, "tools": evaluator.tool_names, "systems": {}}
     skipped: dict[str, str] = {}
     built = {name: build_system(name) for name in systems}
     fit_items = None
@@ -94,7 +96,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
             label = (labels or {}).get(name, name)
             for row in rows:
                 row["system"] = label
-            results["systems"][label] = summarize(rows)
+            results["systems"][label] = summarize(rows, adapter.breakdowns)
             all_rows += rows
     finally:
         evaluator.executor.cache.flush()
@@ -104,7 +106,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     results["cache"] = {"tools": evaluator.executor.cache.stats(), "reasoner": evaluator.reasoner.cache.stats()}
     results["seconds"] = round(time.perf_counter() - start, 2)
     if all_rows:
-        results["predictions"] = write_predictions(data, all_rows, os.path.splitext(out)[0] + ".predictions")
+        results["predictions"] = write_predictions(data, all_rows, os.path.splitext(out)[0] + ".predictions", adapter)
     write_outputs(results, all_rows, out)
     return results
 

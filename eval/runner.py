@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from env.admission import BadItems, admit_items
 from env.reasoners import Answer, ReasonRequest
+from eval.datasets import DatasetAdapter
 from eval.systems import RoutingSystem, build_system
 from env.items import AudioQA
 from env.scoring import string_match
@@ -49,6 +50,7 @@ class Evaluator:
         self.reasoner = reasoner
         self.settings = settings or EvalSettings()
         self.bad = bad if bad is not None else BadItems()
+        self.adapter = DatasetAdapter()  # run_benchmark sets the dataset's own (eval/datasets.py)
         self.n_items_seen = 0  # items in the evaluation, bad ones included: the bad fraction's denominator
 
     @property
@@ -77,12 +79,10 @@ class Evaluator:
             "seconds_execute": sum(r.seconds for r in results), "seconds_reason": answer.seconds, "error": "",
         }
 
-    @staticmethod
-    def item_fields(item: AudioQA) -> dict:
-        """The fields results are broken down by (BREAKDOWNS): MMAU reports task and difficulty,
-        MMAR modality and category (its `modality` is not an AudioQA field: it rides in `extra`)."""
-        return {"id": item.id, "task": item.task, "difficulty": item.difficulty,
-                "modality": str(item.extra.get("modality", "")), "category": item.category}
+    def item_fields(self, item: AudioQA) -> dict:
+        """The item's id and the fields results are broken down by (its dataset adapter's:
+        MMAU reports task and difficulty, MMAR modality and category)."""
+        return {"id": item.id, **self.adapter.item_fields(item)}
 
     def failed_episode(self, item: AudioQA, system: str, exc: Exception) -> dict:
         """The row of an item that failed at run time (its audio went bad, the reasoner timed out):
@@ -121,14 +121,11 @@ class Evaluator:
         return rows
 
 
-BREAKDOWNS = ("task", "difficulty", "modality", "category")  # per_<field> in a summary, where the data has it
-
-
-def summarize(rows: Sequence[dict]) -> dict:
-    """Accuracy overall and per task, difficulty, modality and category (each where any item
-    has a value: MMAU has task and difficulty, MMAR modality and category); mean tool calls;
-    mean seconds per stage. Accuracies count the items with an answer (`n_scored`): where a
-    benchmark withholds every answer (MMAU test) they are None and the breakdowns empty."""
+def summarize(rows: Sequence[dict], breakdowns: Sequence[str] = DatasetAdapter.breakdowns) -> dict:
+    """Accuracy overall and per task and difficulty, and per each other breakdown field of the
+    dataset's adapter where any item has a value (MMAU: category; MMAR: modality, category); mean
+    tool calls; mean seconds per stage. Accuracies count the items with an answer (`n_scored`):
+    where a benchmark withholds every answer (MMAU test) they are None and the breakdowns empty."""
     n = len(rows)
     scored = [r for r in rows if r["correct"] is not None]
     if n == 0:
@@ -141,7 +138,8 @@ def summarize(rows: Sequence[dict]) -> dict:
             groups[r.get(field, "")].append(r["correct"])
         return {k: round(sum(v) / len(v), 4) for k, v in sorted(groups.items())}
 
-    per = {f"per_{field}": grouped(field) for field in BREAKDOWNS
+    fields = dict.fromkeys(("task", "difficulty", *breakdowns))
+    per = {f"per_{field}": grouped(field) for field in fields
            if field in ("task", "difficulty") or any(r.get(field) for r in scored)}
     return {
         "accuracy": round(sum(r["correct"] for r in scored) / len(scored), 4) if scored else None,
@@ -155,11 +153,13 @@ def summarize(rows: Sequence[dict]) -> dict:
 
 
 def table_field(results: dict) -> str:
-    """The breakdown a table's columns show: task, or MMAR's modality when items have no task."""
-    systems = results["systems"].values()
+    """The breakdown a table's columns show: task, or the first other breakdown with values
+    (MMAR's modality) when the items have no task."""
+    systems = list(results["systems"].values())
     if any(k for s in systems for k in s.get("per_task", {})):
         return "task"
-    return next((f for f in BREAKDOWNS[2:] if any(s.get(f"per_{f}") for s in systems)), "task")
+    fields = [k[4:] for s in systems for k in s if k.startswith("per_") and k not in ("per_task", "per_difficulty")]
+    return next((f for f in dict.fromkeys(fields) if any(s.get(f"per_{f}") for s in systems)), "task")
 
 
 def comparison(results: dict) -> tuple[list[str], list[list]]:

@@ -83,8 +83,11 @@ def system_metrics(summary: dict) -> dict[str, float]:
     for task, acc in summary["per_task"].items():
         if task:  # MMAR items have no task
             metrics[f"accuracy/{task}"] = acc
-    for field in ("difficulty", "modality", "category"):  # MMAU: difficulty; MMAR: modality, category
-        for value, acc in summary.get(f"per_{field}", {}).items():
+    for key in summary:  # the dataset adapter's breakdowns (MMAU: difficulty; MMAR: modality, category)
+        if not key.startswith("per_") or key == "per_task":
+            continue
+        field = key[4:]
+        for value, acc in summary[key].items():
             if value:
                 metrics[f"accuracy_by_{field}/{value}"] = acc
     for stage, sec in summary["seconds_per_item"].items():
