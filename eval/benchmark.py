@@ -93,7 +93,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
                 continue
             results.update(system.fitted())  # e.g. single-best's table: {"single_best": {task: tool}}
             rows = evaluator.run_system(system, items)
-            label = (labels or {}).get(name, name)
+            label = (labels or {}).get(name, system.name)
             for row in rows:
                 row["system"] = label
             results["systems"][label] = summarize(rows, adapter.breakdowns)
