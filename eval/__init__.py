@@ -1,1 +1,2 @@
-"""Datasets (probe generator, MMAU-schema loader), scoring, fixed baselines, the benchmark runner."""
+"""Evaluation: dataset adapters and prediction files, routing systems, the benchmark runner, the
+probe and hostile-dataset generators, MLflow logging, plots and reports."""

@@ -1,2 +1,2 @@
-"""The router policy (RLlib TorchRLModule, PPO config, router.pt export). Empty until the
-AudioToolEnv/PPO issue lands; fixed routing baselines live in eval/baselines.py."""
+"""The router: the `train` config section, the masked MLP as an RLlib TorchRLModule, the PPO
+config builder, and router.pt export with a `Router` that routes without RLlib."""
