@@ -116,18 +116,14 @@ def resolve(raw: dict[str, Any], where: str = "config") -> dict[str, Any]:
         check_tools(tools, f"{where}: tools")
     reasoner = raw.get("reasoner") or {}
     check_reasoner(reasoner, f"{where}: reasoner")
-    sections = {name: raw.get(name) for name in known - {"tools", "reasoner", "cache_dir"}}
-    typed = build_section(Config, {k: v for k, v in sections.items() if v is not None or k not in OPTIONAL},
-                          f"{where}:")
+    typed = build_section(Config, {k: v for k, v in raw.items() if k not in ("tools", "reasoner")}, f"{where}:")
     out: dict[str, Any] = {}
     for f in dataclasses.fields(Config):
-        if f.name in ("tools", "reasoner", "cache_dir"):
+        if f.name in ("tools", "reasoner"):  # checked above, kept as written
             if f.name in raw:
                 out[f.name] = copy.deepcopy(raw[f.name])
-            continue
-        if f.name in OPTIONAL and raw.get(f.name) is None:
-            continue
-        out[f.name] = section_dict(getattr(typed, f.name))
+        elif not (f.name in OPTIONAL and raw.get(f.name) is None):
+            out[f.name] = section_dict(getattr(typed, f.name))
     out.update(limits)
     return out
 
