@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 
 from env.reasoners.batching import BatchingReasoner
 from env.reasoners import Answer, ReasonRequest, build_reasoner
+from env.remote import ReasonerServerAPI, ToolServerAPI
 from env.runtime import NEVER, cached_reasoner, tool_executor
 from tools.base import MAX_AUDIO_SECONDS
 from tools.executor import ToolCall
@@ -54,7 +55,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-class ToolServer:
+class ToolServer(ToolServerAPI):
     """Every configured tool, run through the cache under `cache_dir/tools`."""
 
     def __init__(self, tool_specs: list[dict] | None, cache_dir: str | None, threads: int | None = 1,
@@ -78,7 +79,7 @@ class ToolServer:
         return {"calls": self.calls, **self.executor.cache.stats(), "peak_rss_mb": peak_rss_mb()}
 
 
-class ReasonerServer:
+class ReasonerServer(ReasonerServerAPI):
     """The frozen reasoner: answer cache first, then dynamic batching of the misses of all callers."""
 
     def __init__(self, section: dict | None, cache_dir: str | None, max_batch: int = 8, max_wait_ms: float = 10.0,

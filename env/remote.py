@@ -8,9 +8,30 @@ replicas.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from env.reasoners import Answer, ReasonRequest
+
+
+class ToolServerAPI(Protocol):
+    """What a tool pool's actor serves (cluster/pools.py `ToolServer` implements it); clients call
+    the methods by these names, so the names live here once."""
+
+    def run_batch(self, calls: Sequence) -> list[list[dict]]: ...
+
+    def warm(self, clips: Sequence) -> dict[str, int]: ...
+
+    def stats(self) -> dict[str, float]: ...
+
+
+class ReasonerServerAPI(Protocol):
+    """What a reasoner pool's actor serves (cluster/pools.py `ReasonerServer` implements it)."""
+
+    def reasoner_id(self) -> str: ...
+
+    def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
+
+    def stats(self) -> dict[str, float]: ...
 
 
 class PoolClient:
@@ -41,7 +62,7 @@ class ToolPoolClient(PoolClient):
     """`tools.executor.RemoteTools` over the tool pool."""
 
     def run_batch(self, calls):
-        return self._call("run_batch", list(calls))
+        return self._call(ToolServerAPI.run_batch.__name__, list(calls))
 
 
 class ReasonerPoolClient(PoolClient):
@@ -51,7 +72,7 @@ class ReasonerPoolClient(PoolClient):
         import ray
 
         super().__init__(address)
-        self.id = ray.get(self.handles[0].reasoner_id.remote())
+        self.id = ray.get(getattr(self.handles[0], ReasonerServerAPI.reasoner_id.__name__).remote())
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
-        return self._call("answer_batch", list(requests))
+        return self._call(ReasonerServerAPI.answer_batch.__name__, list(requests))
