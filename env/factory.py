@@ -34,7 +34,7 @@ class EnvConfig:
 
     data: Optional[str] = option(None, "training data: a folder with items.json, or a manifest "
                                  "(demo/train: the generated probe benchmark)")
-    split: str = option("train", "split the episodes draw their items from")
+    split: Optional[str] = option("train", "split the episodes draw their items from (null or all: every item)")
     max_items: Optional[int] = option(None, "the first N items of the split only (null: all)")
     max_calls: int = option(3, "tool calls per episode at most")
     reward: Any = option("relative", "relative (with tools - without), outcome (with tools), or {class: pkg.mod.Reward, "

@@ -58,6 +58,7 @@ def test_defaults_are_filled_and_optional_sections_stay_absent():
     assert cfg["train"]["iterations"] == 3 and cfg["train"]["hidden"] == [128, 128]  # one default, here
     assert cfg["train"]["env"]["max_calls"] == 3 and cfg["train"]["lr"] == 3e-4
     assert resolve(cfg) == cfg  # resolving twice changes nothing (a resumed run's config.yaml)
+    assert load_config(None, ["train.env.split=null"])["train"]["env"]["split"] is None  # every item
 
 
 def test_base_inheritance(tmp_path):
