@@ -116,3 +116,33 @@ def test_all_five_plugins_train_and_evaluate_end_to_end(tmp_path, monkeypatch):
     assert set(results["systems"]) == {"none", "cheapest", "learned"} and results["adapter"] == "rooms"
     assert set(results["systems"]["learned"]["per_room"]) == set(ROOMS)
     assert os.path.exists(tmp_path / "run" / "results.test.predictions" / "learned.json")
+
+
+@pytest.mark.slow
+def test_two_learners_train(tmp_path, monkeypatch):
+    """`train.num_learners: 2` on CPUs: two learner actors, gradients synchronized by RLlib's
+    learner group over gloo (the path configs/cluster_2x8gpu.yaml takes with GPUs), 2 iterations."""
+    import tempfile
+
+    import ray
+
+    from conftest import kill_ray_under
+    from cluster.cli import main
+
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    data = write_dataset(tmp_path / "rooms")
+    config = write_config(tmp_path, data)
+    cfg = yaml.safe_load(open(config))
+    cfg["train"]["num_learners"] = 2
+    cfg["eval"]["systems"] = ["none"]
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump(cfg))
+    ray_tmp = tempfile.mkdtemp(prefix="ray-2l-", dir="/tmp")
+    ray.init(num_cpus=2, include_dashboard=False, _temp_dir=ray_tmp, log_to_driver=False)
+    try:
+        assert main(["train", "--config", str(tmp_path / "two.yaml"), "--run-dir", str(tmp_path / "run"),
+                     "--quiet"]) == 0
+    finally:
+        ray.shutdown()
+        kill_ray_under(ray_tmp)
+    state = json.load(open(tmp_path / "run" / "state.json"))
+    assert state["iterations_done"] == 2 and os.path.exists(tmp_path / "run" / "router.pt")
