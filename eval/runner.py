@@ -68,7 +68,21 @@ class Evaluator:
     def episode(self, item: AudioQA, names: Sequence[str], route_seconds: float = 0.0) -> dict:
         """One item through execute and reason with a given tool list; the per-item row."""
         results = self.execute(item, names)
-        answer = self.reason(item, results)
+        return self.row(item, names, results, self.reason(item, results), route_seconds)
+
+    def episodes(self, item: AudioQA, routes: Sequence[Sequence[str]]) -> list[dict]:
+        """The rows of several tool lists for one item: each tool run once, every answer asked in
+        one reasoner batch (a packed scoring pass, not one call per list)."""
+        names = list(dict.fromkeys(n for route in routes for n in route))
+        by_name = dict(zip(names, self.execute(item, names)))
+        results = [[by_name[n] for n in route] for route in routes]
+        requests = [ReasonRequest(item.question, item.choices, self.executor.evidence(r), item.audio) for r in results]
+        answers = self.reasoner.answer_batch(requests)
+        return [self.row(item, route, r, a) for route, r, a in zip(routes, results, answers)]
+
+    def row(self, item: AudioQA, names: Sequence[str], results: Sequence[ToolResult], answer: Answer,
+            route_seconds: float = 0.0) -> dict:
+        """The per-item result row (results.items.parquet)."""
         return {
             **self.item_fields(item), "tools": list(names), "tool_ok": [r.ok for r in results],
             "tool_texts": [r.text if r.ok else f"ERROR {r.error}" for r in results],

@@ -157,19 +157,23 @@ def oracle_candidates(tools: Sequence[str], max_size: int = 2) -> list[list[str]
 
 
 class Oracle(RoutingSystem):
-    """The first subset (smallest first) that makes the reasoner right; none: the no-tool answer."""
+    """The first subset (smallest first, then config order) that makes the reasoner right; none:
+    the no-tool answer. The subsets of one size are answered in one reasoner batch, and larger
+    sizes are tried only when no smaller subset is right."""
 
     name, needs_answers = "oracle", True
 
     def run(self, item, evaluator):
         start = time.perf_counter()
+        candidates = oracle_candidates(evaluator.tool_names, evaluator.settings.oracle_max_size)
         first = None
-        for names in oracle_candidates(evaluator.tool_names, evaluator.settings.oracle_max_size):
-            row = evaluator.episode(item, names)
-            first = first or row
-            if row["correct"]:
-                row["seconds_route"] = time.perf_counter() - start
-                return row
+        for size in sorted({len(c) for c in candidates}):
+            rows = evaluator.episodes(item, [c for c in candidates if len(c) == size])
+            first = first or rows[0]
+            right = next((row for row in rows if row["correct"]), None)
+            if right is not None:
+                right["seconds_route"] = time.perf_counter() - start
+                return right
         first["seconds_route"] = time.perf_counter() - start
         return first
 

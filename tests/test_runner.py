@@ -114,3 +114,38 @@ def test_routing_helpers():
     with pytest.raises(ValueError, match="unknown system"):
         parse_systems("none,magic")
     assert parse_systems("none, expert") == ["none", "expert"]
+
+
+def test_oracle_answers_each_subset_size_in_one_batch_and_picks_as_one_at_a_time(tmp_path, dataset):
+    """The oracle's rows equal trying the subsets one by one (smallest first, config order), with
+    one reasoner batch per subset size tried instead of one call per subset."""
+    from eval.systems import Oracle
+
+    class Counting(EchoReasoner):
+        batches = 0
+
+        def answer_batch(self, requests):
+            Counting.batches += 1
+            return super().answer_batch(requests)
+
+    def fresh() -> Evaluator:  # each with its own answer cache, so every batch reaches the backend
+        executor = ToolExecutor([PitchTool(), Exploding()], ParquetCache(None))
+        return Evaluator(executor, CachedReasoner(Counting(), ParquetCache(None)),
+                         EvalSettings(progress=False, oracle_max_size=2))
+
+    sequential = fresh()
+    items, _ = load_items(dataset, split=None)
+    items = [i for i in items if not i.id.startswith("bad")]
+    sizes_tried = []
+    for item in items:
+        candidates = oracle_candidates(sequential.tool_names, 2)
+        expected = next((r for r in (sequential.episode(item, c) for c in candidates) if r["correct"]), None)
+        Counting.batches = 0
+        got = Oracle().run(item, fresh())
+        drop = ("seconds_route", "seconds_reason", "seconds_execute")
+        want = expected or sequential.episode(item, [])
+        assert {k: v for k, v in got.items() if k not in drop} == {k: v for k, v in want.items() if k not in drop}
+        tried = len(got["tools"]) + 1 if expected else 3  # sizes 0, 1, 2: one batch each, until one is right
+        assert Counting.batches == tried
+        sizes_tried.append(tried)
+    assert max(sizes_tried) > 1  # some item needed a tool: the batching was exercised
