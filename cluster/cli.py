@@ -86,14 +86,15 @@ def cmd_demo(args) -> int:
     """The main job: probe benchmark -> PPO router on the training split -> table on the test split
     beside the fixed baselines. Without a `train` section: the baselines only."""
     from cluster.config import load_config
+    from eval.benchmark import eval_section
 
     cfg = load_config(args.config, args.set)
     folder = _ensure_probe(cfg, args.quiet)
     if "train" not in cfg:  # the fixed baselines only
-        e = cfg.get("eval", {})
-        for split in e.get("splits", ["test"]):
-            _run_eval(cfg, folder, list(e.get("systems", ["none", "all", "expert"])),
-                      os.path.join(e.get("out", "runs/demo"), f"results.{split}.json"), split, True, "demo", args.quiet)
+        e = eval_section(cfg)
+        for split in e.splits:
+            _run_eval(cfg, folder, list(e.systems), os.path.join(e.out, f"results.{split}.json"), split, True, "demo",
+                      args.quiet)
         return 0
     cfg["train"]["env"]["data"] = cfg["train"]["env"].get("data") or folder
     return _train_and_report(cfg, cfg["train"].get("run_dir") or "runs/demo", args.quiet)
@@ -202,8 +203,8 @@ def cmd_cache_warm(args) -> int:
     from cluster.config import load_config
     from cluster.pools import ToolPool
     from cluster.warm import compact_caches, warm_reasoner_cache
-    from env.factory import EnvConfig
     from env.items import AudioPaths, load_items
+    from policy.config import train_section
 
     cfg = load_config(args.config, args.set)
     items, rejected = load_items(args.data, split=args.split, paths=AudioPaths.from_config(cfg))
@@ -226,7 +227,7 @@ def cmd_cache_warm(args) -> int:
           f"({'in-process' if args.local else f'{args.workers} Ray workers'})")
     if args.reasoner:
         start = time.perf_counter()
-        max_calls = args.max_calls or int(cfg.get("train", {}).get("env", {}).get("max_calls", EnvConfig.max_calls))
+        max_calls = args.max_calls or train_section(cfg).env.max_calls
         counts = warm_reasoner_cache(cfg, items, specs, max_calls, args.local, progress=not args.quiet)
         print(f"reasoner cache warm: {counts['requests']} requests (every tool set of at most {max_calls} tools), "
               f"{counts['computed']} computed, mean batch {counts['mean_batch']:.1f}, "
