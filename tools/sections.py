@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import types
 import typing
 from typing import Any, Mapping, TypeVar
 
@@ -53,7 +54,7 @@ def _check(where: str, value: Any, hint: Any) -> Any:
     fine, a bool is not), strings strings, lists lists; nested sections are built."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin is typing.Union or (origin is not None and str(origin) == "<class 'types.UnionType'>"):
+    if origin in (typing.Union, types.UnionType):  # Optional[X], X | None
         if value is None and type(None) in args:
             return None
         others = [a for a in args if a is not type(None)]
