@@ -23,7 +23,7 @@ from env.admission import admit_items
 from env.audio_tool_env import AudioToolEnv
 from env.features import QuestionEncoder
 from env.items import AudioPaths, load_items
-from env.rewards import REWARDS
+from env.rewards import build_reward
 from env.runtime import cached_reasoner, tool_executor
 from tools.sections import option
 
@@ -43,11 +43,7 @@ class EnvConfig:
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
-        if isinstance(self.reward, str) and self.reward not in REWARDS:
-            raise ValueError(f"reward: unknown reward {self.reward!r}; registered: {', '.join(REWARDS)} "
-                             "(or {class: package.module.Class})")
-        if not isinstance(self.reward, (str, dict)) or (isinstance(self.reward, dict) and "class" not in self.reward):
-            raise ValueError(f"reward: a registered name or {{class: package.module.Class, ...}}, got {self.reward!r}")
+        build_reward(self.reward)  # an unknown name or a bad plug-in is refused when the config loads
 
 
 def make_env(env_config: dict):

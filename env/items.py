@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
+from env.scoring import _words
 from tools.sections import build_section, option
 
 
@@ -120,13 +120,6 @@ def _audio_path(raw: dict, root: str, paths: AudioPaths) -> str:
     return full
 
 
-_WORD = re.compile(r"\b\w+\b")
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(text.lower()))
-
-
 def offered_choices(released: Sequence[str]) -> tuple[str, ...]:
     """The choices the reasoner is offered: each distinct text once, stripped, empty ones never."""
     return tuple(dict.fromkeys(c.strip() for c in released if c.strip()))
@@ -134,7 +127,7 @@ def offered_choices(released: Sequence[str]) -> tuple[str, ...]:
 
 def _answer_choice(answer: Any, offered: Sequence[str], released: Sequence[str]) -> str:
     """The offered choice the answer names: the same text (spaces around it aside), or failing
-    that the one choice with the same words (MMAU's string match sees no difference)."""
+    that the one choice with the same word set (MMAU's string match sees no difference)."""
     if not isinstance(answer, str) or not answer.strip():
         raise ValueError(f"answer {answer!r} is not among the choices {list(released)}")
     if answer.strip() in offered:
