@@ -59,6 +59,9 @@ class DataConfig:
     out: str = option("data/probe", "folder the probe benchmark is written to (audiorouter demo/train)")
     n: int = option(500, "probe items to generate")
     seed: int = option(0, "probe generator seed")
+    version: int = option(2, "probe generator version: 2 (14 families, varied wording and signals) or 1 (the original ten)")
+    holdout_families: list[str] = option([], "probe families kept out of training and validation (split `holdout`)")
+    holdout_signals: list[str] = option([], "probe v2 signal kinds kept out of training and validation (split `holdout`)")
     audio_root: Optional[str] = option(None, "folder manifest audio paths are relative to (default: the manifest's)")
     allowed_roots: list[str] = option([], "folders an absolute audio path in a manifest may point into")
     adapter: str = option("auto", "what the manifest is, for breakdowns and prediction files: auto, probe, "

@@ -1,13 +1,18 @@
 """The probe benchmark: fine-grained perception questions with exact ground truth.
 
-Every item is synthesized, so its answer is known exactly: how many beeps, which way
-the pitch moves, which note, the click-track tempo, the clip's length, the loudness
-trend, which phrase is spoken (espeak-ng), a male or female voice, how many speech
-segments, and whether speech or a tone comes first. Question wording, choice order,
-background noise (white or pink, at a random SNR) and timings vary per item; all of it
-is drawn from a generator seeded by (seed, index), so the same arguments write the
+Every item is synthesized, so its answer is known exactly. Two versions, both reproducible:
+
+- v1 (this module's `task_*`): ten families - how many beeps, which way the pitch moves, which
+  note, the click-track tempo, the clip's length, the loudness trend, which phrase is spoken
+  (espeak-ng), a male or female voice, how many speech segments, speech or tone first - in a
+  few wordings each, with choices in the tools' words, in white or pink noise.
+- v2 (eval/probe_v2.py): the same ten and four more, with many wordings, yes/no forms,
+  paraphrased choices and varied signals (drum loops, music beds, babble, timbres, rooms).
+
+All of it is drawn from a generator seeded by (seed, index), so the same arguments write the
 same files. Items are written in MMAU test-mini's schema (`items.json` + `audio/`), plus
-`expert_tool`: the tool that measures what the question asks (the `expert` baseline).
+`expert_tool`: the tool that measures what the question asks (the `expert` baseline), and a
+`probe.json` with the arguments. Held-out families or signal kinds go to the `holdout` split.
 """
 from __future__ import annotations
 
@@ -15,16 +20,15 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import soundfile as sf
+from eval.probe_signals import FEMALE_VOICES, MALE_VOICES, SR, add_noise as _add_noise, noise as _noise
+from eval.probe_signals import silence as _silence, speak as _speak, tone
 from tools.errors import SetupError
 
-SR = 16000
 NOTE_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 PHRASES = [
     "open the door", "turn on the light", "call my mother", "the cat is sleeping",
@@ -32,8 +36,6 @@ PHRASES = [
     "good morning everyone", "the water is cold", "please sit down", "bring me the book",
     "the car is red", "we need more time", "the dog ran away", "see you tomorrow",
 ]
-MALE_VOICES = ["en-us+m1", "en-us+m2", "en-us+m3", "en-us+m4", "en-us+m7"]
-FEMALE_VOICES = ["en-us+f1", "en-us+f2", "en-us+f3", "en-us+f4", "en-us+f5"]
 
 
 @dataclass
@@ -49,54 +51,10 @@ class Synth:
     expert_tool: str
 
 
-# ---------------------------------------------------------------- signal helpers
+# ---------------------------------------------------------------- signal helpers (v1's names)
 
 def _tone(freq: float, seconds: float, rng: np.random.Generator, harmonics: bool = False) -> np.ndarray:
-    t = np.arange(int(seconds * SR)) / SR
-    wave = np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
-    if harmonics:  # a little timbre, still one clear fundamental
-        wave = wave + 0.4 * np.sin(4 * np.pi * freq * t) + 0.2 * np.sin(6 * np.pi * freq * t)
-    ramp = min(int(0.01 * SR), len(t) // 2)  # 10 ms fades: no clicks
-    env = np.ones_like(t)
-    env[:ramp] = np.linspace(0, 1, ramp)
-    env[-ramp:] = np.linspace(1, 0, ramp)
-    return (wave * env / np.max(np.abs(wave))).astype(np.float32)
-
-
-def _silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(seconds * SR), dtype=np.float32)
-
-
-def _noise(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:
-    white = rng.standard_normal(n)
-    if kind == "pink":  # 1/f power via spectral shaping
-        spec = np.fft.rfft(white)
-        spec /= np.sqrt(np.maximum(np.arange(len(spec)), 1))
-        white = np.fft.irfft(spec, n)
-    return (white / (np.std(white) + 1e-12)).astype(np.float32)
-
-
-def _add_noise(signal: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
-    active = np.abs(signal) > 1e-4
-    power = np.mean(signal[active] ** 2) if active.any() else 1e-6
-    noise = _noise(len(signal), str(rng.choice(["white", "pink"])), rng)
-    mixed = signal + noise * np.sqrt(power / 10 ** (snr_db / 10))
-    return (0.8 * mixed / np.max(np.abs(mixed))).astype(np.float32)
-
-
-def _speak(text: str, voice: str, speed: int) -> np.ndarray:
-    """espeak-ng to 16 kHz float32, leading/trailing silence trimmed."""
-    import soxr
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "s.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", path, text],
-                       check=True, capture_output=True)
-        wav, rate = sf.read(path, dtype="float32")
-    wav = soxr.resample(wav, rate, SR).astype(np.float32)
-    loud = np.flatnonzero(np.abs(wav) > 0.01 * np.max(np.abs(wav)))
-    wav = wav[loud[0]: loud[-1] + 1]
-    return wav / np.max(np.abs(wav))
+    return tone(freq, seconds, rng, "harmonic" if harmonics else "sine")
 
 
 def _number_choices(answer: int, lo: int, hi: int, rng: np.random.Generator, k: int = 4) -> list[str]:
@@ -253,8 +211,16 @@ def split_of(item_id: str) -> str:
     return "train" if bucket < 6 else "validation" if bucket < 8 else "test"
 
 
+HOLDOUT_SPLIT = "holdout"  # items of held-out families or signal kinds: never trained or validated on
+VERSIONS = (1, 2)
+
+
+def _difficulty(snr: float) -> str:
+    return "easy" if snr >= 20 else "medium" if snr >= 12 else "hard"
+
+
 def make_item(index: int, seed: int) -> tuple[dict, np.ndarray]:
-    """Item `index` of the benchmark with `seed`: families rotate so every family is equally common."""
+    """Item `index` of the v1 benchmark with `seed`: families rotate so every family is equally common."""
     rng = np.random.default_rng([seed, index])
     task = list(TASKS)[index % len(TASKS)]
     synth = TASKS[task](rng)
@@ -273,44 +239,106 @@ def make_item(index: int, seed: int) -> tuple[dict, np.ndarray]:
         "split": split_of(item_id),
         "category": synth.category,
         "sub-category": synth.sub_category,
-        "difficulty": "easy" if snr >= 20 else "medium" if snr >= 12 else "hard",
+        "difficulty": _difficulty(snr),
         "snr_db": round(snr, 2),
         "expert_tool": synth.expert_tool,
     }
     return item, audio
 
 
-def generate(out_dir: str, n: int, seed: int, progress: bool = True) -> list[dict]:
-    """Write `out_dir/items.json` and `out_dir/audio/*.wav`; returns the items."""
+def make_item_v2(index: int, seed: int) -> tuple[dict, np.ndarray]:
+    """Item `index` of probe v2 (eval/probe_v2.py) with `seed`; families rotate as in v1."""
+    from eval.probe_v2 import FAMILIES, background
+
+    rng = np.random.default_rng([seed, 2, index])  # 2: v2 never draws v1's numbers for the same index
+    family = list(FAMILIES)[index % len(FAMILIES)]
+    q = FAMILIES[family](rng)
+    audio, snr, noise_kind = background(q.audio, rng)
+    order = rng.permutation(len(q.choices))
+    item_id = f"probe2-s{seed}-{index:05d}"
+    item = {
+        "id": item_id, "audio_id": f"./audio/{item_id}.wav", "question": q.question,
+        "choices": [q.choices[i] for i in order], "answer": q.answer, "dataset": "probe-v2", "task": family,
+        "split": split_of(item_id), "category": q.category, "sub-category": q.sub_category,
+        "difficulty": _difficulty(snr), "snr_db": round(snr, 2), "expert_tool": q.expert_tool,
+        "form": q.form, "signal": q.signal, "background": noise_kind, "seconds": round(len(audio) / SR, 2),
+    }
+    return item, audio
+
+
+def hold_out(item: dict, families: Sequence[str] = (), signals: Sequence[str] = ()) -> dict:
+    """An item of a held-out family or signal kind moves to the `holdout` split (its hash split
+    kept as `family_split`), so training and validation never see it and eval reports it apart."""
+    if item["task"] in families or item.get("signal") in signals:
+        return {**item, "split": HOLDOUT_SPLIT, "family_split": item["split"]}
+    return item
+
+
+def check_holdout(version: int, families: Sequence[str], signals: Sequence[str]) -> None:
+    from eval.probe_v2 import FAMILIES
+
+    known = FAMILIES if version == 2 else TASKS
+    unknown = [f for f in families if f not in known]
+    if unknown:
+        raise ValueError(f"unknown family {unknown} to hold out; probe v{version} has {sorted(known)}")
+    if signals and version != 2:
+        raise ValueError("holding out signal kinds needs probe version 2 (v1 items carry no signal kind)")
+
+
+def generate(out_dir: str, n: int, seed: int, progress: bool = True, version: int = 1,
+             holdout_families: Sequence[str] = (), holdout_signals: Sequence[str] = ()) -> list[dict]:
+    """Write `out_dir/items.json`, `out_dir/audio/*.wav` and `out_dir/probe.json` (the arguments,
+    so a later run can tell whether the folder is what its config asks); returns the items.
+    `version` 1 is the original ten-family generator, unchanged; 2 is eval/probe_v2.py."""
     if n < 1:
         raise ValueError("--n must be at least 1")
+    if version not in VERSIONS:
+        raise ValueError(f"probe version {version}: one of {VERSIONS}")
+    check_holdout(version, holdout_families, holdout_signals)
     if shutil.which("espeak-ng") is None:
         raise SetupError("espeak-ng is not installed (apt-get install espeak-ng); the speech tasks need it")
     from tqdm import tqdm
 
+    make = make_item if version == 1 else make_item_v2
     os.makedirs(os.path.join(out_dir, "audio"), exist_ok=True)
     items = []
     for index in tqdm(range(n), desc="probe items", unit="item", disable=not progress):
-        item, audio = make_item(index, seed)
+        item, audio = make(index, seed)
         sf.write(os.path.join(out_dir, item["audio_id"]), audio, SR, subtype="PCM_16")
-        items.append(item)
-    tmp = os.path.join(out_dir, "items.json.tmp")
-    with open(tmp, "w") as f:
-        json.dump(items, f, indent=1)
-    os.replace(tmp, os.path.join(out_dir, "items.json"))
+        items.append(hold_out(item, holdout_families, holdout_signals))
+    _write_json(os.path.join(out_dir, "items.json"), items)
+    _write_json(os.path.join(out_dir, "probe.json"), _meta(n, seed, version, holdout_families, holdout_signals))
     return items
 
 
+def _meta(n, seed, version, families, signals) -> dict:
+    return {"n": int(n), "seed": int(seed), "version": int(version), "holdout_families": sorted(families),
+            "holdout_signals": sorted(signals)}
+
+
+def _write_json(path: str, value) -> None:
+    with open(path + ".tmp", "w") as f:
+        json.dump(value, f, indent=1)
+    os.replace(path + ".tmp", path)
+
+
 def ensure_probe(data: dict, progress: bool = True) -> str:
-    """The probe benchmark config section `data` describes (`out`, `n`, `seed`), generated unless
-    a complete copy is already there. Returns its folder."""
-    folder, n, seed = data["out"], int(data["n"]), int(data["seed"])
-    marker = os.path.join(folder, "items.json")
-    existing = []
-    if os.path.exists(marker):
-        with open(marker) as f:
+    """The probe benchmark config section `data` describes (`out`, `n`, `seed`, `version`,
+    `holdout_families`, `holdout_signals`), generated unless a complete copy made with the same
+    arguments is already there. Returns its folder."""
+    folder = data["out"]
+    want = _meta(data["n"], data["seed"], data.get("version", 1), data.get("holdout_families") or (),
+                 data.get("holdout_signals") or ())
+    meta_file, items_file = os.path.join(folder, "probe.json"), os.path.join(folder, "items.json")
+    have, existing = None, []
+    if os.path.exists(meta_file) and os.path.exists(items_file):
+        with open(meta_file) as f:
+            have = json.load(f)
+        with open(items_file) as f:
             existing = json.load(f)
-    if len(existing) != n or not all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing):
-        print(f"generating the probe benchmark: {n} items, seed {seed} -> {folder}")
-        generate(folder, n, seed, progress=progress)
+    complete = len(existing) == want["n"] and all(os.path.exists(os.path.join(folder, i["audio_id"])) for i in existing)
+    if have != want or not complete:
+        print(f"generating the probe benchmark v{want['version']}: {want['n']} items, seed {want['seed']} -> {folder}")
+        generate(folder, want["n"], want["seed"], progress=progress, version=want["version"],
+                 holdout_families=want["holdout_families"], holdout_signals=want["holdout_signals"])
     return folder

@@ -48,13 +48,16 @@ def fade(wave: np.ndarray, seconds: float = 0.01) -> np.ndarray:
 
 def tone(freq: float, seconds: float, rng: np.random.Generator, timbre: str = "sine") -> np.ndarray:
     """A steady tone at `freq` Hz, peak 1. `harmonic` adds the 2nd and 3rd partials (v1's
-    `harmonics=True`); `bright` adds eight partials falling as 1/k, like a sawtooth."""
+    `harmonics=True`, written as v1 wrote it so v1 clips stay byte-identical); `bright` adds
+    partials 2-8 falling as 1/k, like a sawtooth."""
+    if timbre not in TIMBRES:
+        raise ValueError(f"timbre {timbre!r}: one of {TIMBRES}")
     t = np.arange(int(seconds * SR)) / SR
-    partials = {"sine": [1.0], "harmonic": [1.0, 0.4, 0.2],
-                "bright": [1.0 / k for k in range(1, 9)]}[timbre]
-    phase = rng.uniform(0, 2 * np.pi)
-    wave = sum(a * np.sin(2 * np.pi * freq * (k + 1) * t + (phase if k == 0 else 0.0))
-               for k, a in enumerate(partials) if freq * (k + 1) < SR / 2)
+    wave = np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi))
+    if timbre == "harmonic":
+        wave = wave + 0.4 * np.sin(4 * np.pi * freq * t) + 0.2 * np.sin(6 * np.pi * freq * t)
+    elif timbre == "bright":
+        wave = wave + sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(2, 9) if freq * k < SR / 2)
     return (fade(wave) / np.max(np.abs(wave))).astype(np.float32)
 
 
@@ -63,7 +66,8 @@ def noise(n: int, colour: str, rng: np.random.Generator) -> np.ndarray:
     white = rng.standard_normal(n)
     if colour in ("pink", "brown"):
         spec = np.fft.rfft(white)
-        spec /= np.maximum(np.arange(len(spec)), 1) ** (0.5 if colour == "pink" else 1.0)
+        bins = np.maximum(np.arange(len(spec)), 1)
+        spec /= np.sqrt(bins) if colour == "pink" else bins
         white = np.fft.irfft(spec, n)
     return (white / (np.std(white) + 1e-12)).astype(np.float32)
 
