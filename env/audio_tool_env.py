@@ -55,9 +55,13 @@ def reachable_requests(item: AudioQA, executor: ToolExecutor, max_calls: int) ->
     applicable = applicable_tools(item, executor)
     budget = max(1, min(int(max_calls), len(executor.names)))
     results = dict(zip(applicable, executor.run(item.audio, item.question, item.choices, applicable)))
-    texts = {executor.evidence([results[n] for n in tools])
-             for size in range(budget + 1) for tools in combinations(applicable, size)}
-    return [ReasonRequest(item.question, item.choices, t, item.audio) for t in sorted(texts)]
+    requests = {}  # evidence texts -> request: two tool sets with the same texts ask the same
+    for size in range(budget + 1):
+        for tools in combinations(applicable, size):
+            request = ReasonRequest.from_results(item.question, item.choices, [results[n] for n in tools],
+                                                 executor, item.audio)
+            requests.setdefault(request.tool_texts, request)
+    return [requests[t] for t in sorted(requests)]
 
 
 class AudioToolEnv(gym.Env):
@@ -157,7 +161,7 @@ class AudioToolEnv(gym.Env):
     def requests(self, results: Sequence[ToolResult]) -> list[ReasonRequest]:
         """The two reasoner requests that score an episode ending with `results`: with and without tools."""
         item = self.item
-        return [ReasonRequest(item.question, item.choices, self.executor.evidence(results), item.audio),
+        return [ReasonRequest.from_results(item.question, item.choices, results, self.executor, item.audio),
                 ReasonRequest(item.question, item.choices, (), item.audio)]
 
     def possible_requests(self, item: AudioQA) -> list[ReasonRequest]:

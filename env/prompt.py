@@ -53,6 +53,16 @@ def render_prompt(question: str, choices: Sequence[str], tool_texts: Sequence[st
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}], prefix
 
 
+def render_question_check(tool_texts: Sequence[str]) -> tuple[list[dict], str]:
+    """(messages, prefix) after which a question is scored as ' "question"': how well the tool
+    lines explain being asked it. The contrast rule (smollm2.py) compares this score under the
+    measured lines with the same under each tool's alternative lines; the user turn is neutral so
+    the question appears only where it is scored."""
+    lines = evidence_lines(tool_texts)
+    return ([{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Describe the clip."}],
+            "The tools measured: " + " ".join(lines) + " So, to the question")
+
+
 AUDIO_PROMPT_VERSION = 1  # part of the LALM reasoners' ids: bump when render_audio_prompt's wording changes
 AUDIO_SYSTEM = ("You answer multiple-choice questions about an audio clip. Listen to the clip. Audio analysis "
                 "tools may have measured it too; their measurements are exact where they apply.")

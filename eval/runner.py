@@ -62,8 +62,8 @@ class Evaluator:
         return self.executor.run(item.audio, item.question, item.choices, names)
 
     def reason(self, item: AudioQA, results: Sequence[ToolResult]) -> Answer:
-        texts = self.executor.evidence(results)
-        return self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, texts, item.audio)])[0]
+        request = ReasonRequest.from_results(item.question, item.choices, results, self.executor, item.audio)
+        return self.reasoner.answer_batch([request])[0]
 
     def episode(self, item: AudioQA, names: Sequence[str], route_seconds: float = 0.0) -> dict:
         """One item through execute and reason with a given tool list; the per-item row."""
@@ -76,7 +76,7 @@ class Evaluator:
         names = list(dict.fromkeys(n for route in routes for n in route))
         by_name = dict(zip(names, self.execute(item, names)))
         results = [[by_name[n] for n in route] for route in routes]
-        requests = [ReasonRequest(item.question, item.choices, self.executor.evidence(r), item.audio) for r in results]
+        requests = [ReasonRequest.from_results(item.question, item.choices, r, self.executor, item.audio) for r in results]
         answers = self.reasoner.answer_batch(requests)
         return [self.row(item, route, r, a) for route, r, a in zip(routes, results, answers)]
 

@@ -127,4 +127,4 @@ def test_a_tool_that_overruns_its_timeout_gives_an_error_result_in_time(tmp_path
     assert time.perf_counter() - start < 2
     assert not stuck.ok and "TimeoutError" in stuck.error and "0.3" in stuck.error
     assert quick.ok and quick.text == "quick result"
-    assert executor.cache.get(executor.cache_key(executor.tools["stuck"], executor.audio_hash(path), [])) is None
+    assert executor.cache.get(executor.cache_key(executor.tools["stuck"], executor.audio_hash(path), "", [])) is None

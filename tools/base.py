@@ -85,6 +85,12 @@ class ToolResult:
     `data` is structured and JSON-able (for features and analysis); `text` is one or two
     lines rendered for the reasoner's prompt. An error result has ok=False and the reason
     in `error`; the reasoner then simply does not see it.
+
+    `contrasts` are the texts the tool would have written had it measured something else (the
+    other trend, a count one or two off, a neighbouring note): the same sentence with another
+    value. A reasoner that cannot reason from a measurement to a yes/no answer can still ask
+    whether the question is better explained by what was measured than by the alternatives
+    (env/reasoners/smollm2.py, `contrast`). Empty when the tool has none.
     """
 
     tool: str
@@ -93,13 +99,16 @@ class ToolResult:
     text: str = ""
     error: str = ""
     seconds: float = 0.0
+    contrasts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ToolResult":
-        return cls(**{k: d[k] for k in ("tool", "ok", "data", "text", "error", "seconds")})
+        """Also reads results cached before `contrasts` existed (they have none)."""
+        return cls(**{k: d[k] for k in ("tool", "ok", "data", "text", "error", "seconds")},
+                   contrasts=list(d.get("contrasts") or []))
 
 
 @runtime_checkable
@@ -109,7 +118,7 @@ class Tool(Protocol):
     name:          how configs and the router's actions name it
     cost:          arbitrary units (roughly CPU seconds per clip); feeds the router's cost penalty
     version:       bump whenever the output changes: it keys the result cache
-    uses_choices:  its result depends on the answer choices (they join the cache key)
+    uses_choices:  its result depends on the question and answer choices (they join the cache key)
     applicable:    its precondition on the question and choices; a tool that does not apply is
                    masked for the router and never run (BaseTool: always applies)
     run:           the result, or an error result; never raises
@@ -129,7 +138,8 @@ class Tool(Protocol):
 class BaseTool:
     """Shared plumbing: timing and turning exceptions into error results.
 
-    Subclasses implement `analyze(audio, question, choices) -> (data, text)`.
+    Subclasses implement `analyze(audio, question, choices) -> (data, text)`, and may implement
+    `contrast_texts(data)`: the texts for the other outcomes of the same measurement.
     """
 
     name = "base"
@@ -150,11 +160,16 @@ class BaseTool:
     def analyze(self, audio: Audio, question: str, choices: Sequence[str]) -> tuple[dict, str]:
         raise NotImplementedError
 
+    def contrast_texts(self, data: dict) -> list[str]:
+        """What the text would have said for the other outcomes of this measurement (none here)."""
+        return []
+
     def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:
         start = time.perf_counter()
         try:
             data, text = self.analyze(audio, question, list(choices))
-            return ToolResult(self.name, True, data, text, "", time.perf_counter() - start)
+            contrasts = [c for c in self.contrast_texts(data) if c and c != text] if text else []
+            return ToolResult(self.name, True, data, text, "", time.perf_counter() - start, contrasts)
         except Exception as exc:  # a failing tool must never sink the item
             return ToolResult(self.name, False, {}, "", f"{type(exc).__name__}: {exc}",
                               time.perf_counter() - start)

@@ -62,9 +62,15 @@ class ToolExecutor:
     def evidence(self, results: Sequence[ToolResult]) -> tuple[str, ...]:
         """The texts the reasoner sees: successful results in config order, whatever order the
         tools were called in, so the prompt (and its cached answer) depends only on which tools ran."""
+        return tuple(r.text for r in self._shown(results))
+
+    def contrasts(self, results: Sequence[ToolResult]) -> tuple[tuple[str, ...], ...]:
+        """Per evidence text (same order as `evidence`), the tool's texts for other outcomes."""
+        return tuple(tuple(r.contrasts) for r in self._shown(results))
+
+    def _shown(self, results: Sequence[ToolResult]) -> list[ToolResult]:
         rank = {name: i for i, name in enumerate(self.tools)}
-        ordered = sorted(results, key=lambda r: rank.get(r.tool, len(rank)))
-        return tuple(r.text for r in ordered if r.ok and r.text)
+        return [r for r in sorted(results, key=lambda r: rank.get(r.tool, len(rank))) if r.ok and r.text]
 
     def load_audio(self, path: str) -> Audio:
         """The decoded clip, or AudioError (bad file, or longer than `max_audio_seconds`)."""
@@ -76,10 +82,10 @@ class ToolExecutor:
             self._hashes[path] = self.load_audio(path).sha256
         return self._hashes[path]
 
-    def cache_key(self, tool: Tool, audio_sha: str, choices: Sequence[str]) -> str:
+    def cache_key(self, tool: Tool, audio_sha: str, question: str, choices: Sequence[str]) -> str:
         key = f"{tool.name}|{tool.version}|{audio_sha}"
-        if getattr(tool, "uses_choices", False):
-            key += "|" + hashlib.sha256(json.dumps(list(choices)).encode()).hexdigest()[:16]
+        if getattr(tool, "uses_choices", False):  # phrase spotting reads the choices, or a phrase the question quotes
+            key += "|" + hashlib.sha256(json.dumps([question, list(choices)]).encode()).hexdigest()[:16]
         return key
 
     def run(self, audio_path: str, question: str, choices: Sequence[str], names: Sequence[str]) -> list[ToolResult]:
@@ -97,7 +103,7 @@ class ToolExecutor:
             for name in names:
                 if name not in self.tools:
                     raise ValueError(f"unknown tool {name!r}; configured tools: {self.names}")
-                cached = self.cache.get(self.cache_key(self.tools[name], sha, choices))
+                cached = self.cache.get(self.cache_key(self.tools[name], sha, question, choices))
                 row.append(ToolResult.from_dict(cached) if cached is not None else None)
             results.append(row)
             todo = [k for k, r in enumerate(row) if r is None]
@@ -115,7 +121,7 @@ class ToolExecutor:
             for k, result in zip(todo, row):
                 results[c][k] = result
                 if result.ok:  # errors are not cached: a transient failure may pass next time
-                    self.cache.put(self.cache_key(self.tools[names[k]], sha, choices), result.to_dict())
+                    self.cache.put(self.cache_key(self.tools[names[k]], sha, question, choices), result.to_dict())
         return results  # type: ignore[return-value]
 
     def _run_here(self, call: ToolCall, positions: Sequence[int]) -> list[ToolResult]:

@@ -46,3 +46,38 @@ def use_block_attention(model) -> None:
 
 
 # (gguf path, dtype, device) -> (tokenizer, model): the reasoner is frozen and never trained, so
+
+
+def attention_blocks_for(blocks, segments, parent, n_past: int, mode: str, dtype, device) -> list[tuple]:
+    """`block_attention`'s blocks for a packed pass: per item (or one for the whole pass,
+    `one_mask`) its query range, key ranges and additive mask. A token sees its segment's
+    earlier tokens, every token of its segment's ancestors and all of its item's memoized
+    prefix (the keys before `n_past`)."""
+    import torch
+
+    n_ids = len(segments)
+    sees = torch.eye(len(parent), dtype=torch.bool)  # sees[a, b]: b is a or an ancestor of a
+    for seg, up in enumerate(parent):
+        while up >= 0:  # depth <= 3
+            sees[seg, up] = True
+            up = parent[up]
+    seg_of, index_of = torch.tensor(segments).T
+
+    def additive(seen):  # SDPA on the CPU runs an additive mask ~20% faster than a boolean one
+        mask = torch.zeros(seen.shape, dtype=dtype).masked_fill_(~seen, float("-inf"))
+        return mask[None, None].to(device)
+
+    local = []  # per item: its pass tokens x its pass tokens
+    for start, end, _ in blocks:
+        q_seg, q_idx = seg_of[start:end], index_of[start:end]
+        earlier_or_other = (q_seg[:, None] != q_seg[None, :]) | (q_idx[None, :] <= q_idx[:, None])
+        local.append(sees[q_seg][:, q_seg] & earlier_or_other)
+    if mode == "per_item":
+        return [(start, end, (p0, p1), (n_past + start, n_past + end),
+                 additive(torch.cat([torch.ones((end - start, p1 - p0), dtype=torch.bool), seen], dim=1)))
+                for (start, end, (p0, p1)), seen in zip(blocks, local)]
+    whole = torch.zeros((n_ids, n_past + n_ids), dtype=torch.bool)  # the items' masks on its diagonal
+    for (start, end, (p0, p1)), seen in zip(blocks, local):
+        whole[start:end, p0:p1] = True
+        whole[start:end, n_past + start: n_past + end] = seen
+    return [(0, n_ids, (0, n_past), (n_past, n_past + n_ids), additive(whole))]

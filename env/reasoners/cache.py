@@ -30,6 +30,8 @@ class CachedReasoner:
         fields = [self.backend.id, request.question, list(request.choices), list(request.tool_texts)]
         if getattr(self.backend, "hears_audio", False):  # the answer depends on the clip itself
             fields.append(self._audio_sha256(request.audio))
+        if getattr(self.backend, "uses_contrasts", False) and any(request.contrasts):
+            fields.append([list(c) for c in request.contrasts])
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
     @functools.lru_cache(maxsize=65536)

@@ -12,8 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-from env.prompt import render_prompt
-from env.reasoners.attention import use_block_attention
+from env.prompt import render_prompt, render_question_check
+from env.reasoners.attention import attention_blocks_for, use_block_attention
+from env.reasoners.contrast import CONTRASTS, contrast_scores, is_yes_no, swapped_evidence
 from env.reasoners.types import Answer, ReasonRequest
 from tools.errors import SetupError
 
@@ -66,14 +67,28 @@ class SmolLMReasoner:
       evidence_pmi  with evidence: log p(choice | evidence prompt) - log p(choice | no-evidence
                     prompt), i.e. how much the evidence raised that choice (domain-conditional
                     PMI); with no evidence it falls back to `none`
+
+    contrast (needs tools that give ToolResult.contrasts; without them, `calibration` decides):
+      none          off
+      yes_no        a yes/no question is answered by asking which measurement best explains it:
+                    the question's log-likelihood after the measured tool lines against the same
+                    after each alternative line of the most relevant tool (the one whose
+                    alternatives move it most); yes iff the measured lines explain it best. A
+                    135M model scores yes and no at chance however clear the evidence
+                    (docs/PROMPTS.md), but it does tell which of two statements a question echoes.
+      choices       yes_no, and every other question's choices scored against the same
+                    alternatives: log p(choice | measured) - mean log p(choice | alternative)
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
                  max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu",
-                 attention: str = "auto"):
+                 attention: str = "auto", contrast: str = "none"):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
+        if contrast not in CONTRASTS:
+            raise ValueError(f"unknown contrast {contrast!r} ({', '.join(CONTRASTS)})")
+        self.contrast = contrast
         path = gguf_path or packaged_smollm2_gguf()
         if not os.path.exists(path):
             raise FileNotFoundError(f"reasoner gguf_path {path} does not exist")
@@ -142,10 +157,15 @@ class SmolLMReasoner:
         return self._tokenizer
 
     @property
+    def uses_contrasts(self) -> bool:
+        return self.contrast != "none"
+
+    @property
     def id(self) -> str:
         dtype = "" if self.dtype == "float32" else f":{self.dtype}"  # float32 ids predate the option
+        contrast = "" if self.contrast == "none" else f":contrast={self.contrast}"  # so do contrast-free ids
         return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
-                f":end={int(self.score_end)}{dtype}")
+                f":end={int(self.score_end)}{dtype}{contrast}")
 
     def _prompt(self, request: ReasonRequest, with_evidence: bool) -> tuple[list[int], str]:
         """Prompt token ids, and the separator the choices are scored with (see env/prompt.py)."""
@@ -198,7 +218,7 @@ class SmolLMReasoner:
           cached prefix (memoized keys/values)  or  new prefix (computed here, then memoized)
             -> rest of row i's prompt  -> one branch per choice: its tokens but the last
         A token attends to its segment's earlier tokens and to every token of its ancestors,
-        nothing else (`_attention_blocks`), with position ids counting along its own path, so each
+        nothing else (`attention_blocks_for`), with position ids counting along its own path, so each
         choice is scored as if it ran alone after its own prompt (a test checks against a plain
         full-sequence forward). Items never see each other, so on a CPU attention runs per item
         (`block_attention`, `attention: per_item`) instead of over the whole packed sequence;
@@ -257,7 +277,7 @@ class SmolLMReasoner:
             past = (past_start[prefix], past_start[prefix] + len(prefix)) if prefix in past_start else (0, 0)
             blocks.append((start, len(ids), past))
 
-        attention_blocks = self._attention_blocks(blocks, segments, parent, n_past)
+        attention_blocks = attention_blocks_for(blocks, segments, parent, n_past, self.attention, self.model.dtype, self.device)
 
         keep = sorted({t[0] for t in targets})
         where = {token: k for k, token in enumerate(keep)}
@@ -290,40 +310,6 @@ class SmolLMReasoner:
             scores[i][j] += float(logp[where[token_at], token])
         return scores
 
-    def _attention_blocks(self, blocks, segments, parent, n_past: int) -> list[tuple]:
-        """`block_attention`'s blocks for a packed pass: per item (or one for the whole pass,
-        `one_mask`) its query range, key ranges and additive mask. A token sees its segment's
-        earlier tokens, every token of its segment's ancestors and all of its item's memoized
-        prefix (the keys before `n_past`)."""
-        import torch
-
-        n_ids = len(segments)
-        sees = torch.eye(len(parent), dtype=torch.bool)  # sees[a, b]: b is a or an ancestor of a
-        for seg, up in enumerate(parent):
-            while up >= 0:  # depth <= 3
-                sees[seg, up] = True
-                up = parent[up]
-        seg_of, index_of = torch.tensor(segments).T
-
-        def additive(seen):  # SDPA on the CPU runs an additive mask ~20% faster than a boolean one
-            mask = torch.zeros(seen.shape, dtype=self.model.dtype).masked_fill_(~seen, float("-inf"))
-            return mask[None, None].to(self.device)
-
-        local = []  # per item: its pass tokens x its pass tokens
-        for start, end, _ in blocks:
-            q_seg, q_idx = seg_of[start:end], index_of[start:end]
-            earlier_or_other = (q_seg[:, None] != q_seg[None, :]) | (q_idx[None, :] <= q_idx[:, None])
-            local.append(sees[q_seg][:, q_seg] & earlier_or_other)
-        if self.attention == "per_item":
-            return [(start, end, (p0, p1), (n_past + start, n_past + end),
-                     additive(torch.cat([torch.ones((end - start, p1 - p0), dtype=torch.bool), seen], dim=1)))
-                    for (start, end, (p0, p1)), seen in zip(blocks, local)]
-        whole = torch.zeros((n_ids, n_past + n_ids), dtype=torch.bool)  # the items' masks on its diagonal
-        for (start, end, (p0, p1)), seen in zip(blocks, local):
-            whole[start:end, p0:p1] = True
-            whole[start:end, n_past + start: n_past + end] = seen
-        return [(0, n_ids, (0, n_past), (n_past, n_past + n_ids), additive(whole))]
-
     def _shared_len(self, request: ReasonRequest) -> int:
         """How many leading prompt tokens every prompt of this question has, whatever the evidence
         (the part before the first evidence token): one prefix cache then serves the item's
@@ -342,9 +328,36 @@ class SmolLMReasoner:
         continuations = [self.tokenizer.encode(sep + c, add_special_tokens=False) + end for c in request.choices]
         return _ScoreRow(prompt, self._shared_len(request), continuations)
 
+    def _question_row(self, request: ReasonRequest, texts: Sequence[str]) -> _ScoreRow:
+        """The question scored after `texts` (env/prompt.py render_question_check)."""
+        messages, prefix = render_question_check(texts)
+        text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        prompt = self.tokenizer.encode(text + prefix, add_special_tokens=False)
+        if "check" not in self._shared:
+            a = self.tokenizer.encode(text + render_question_check(["x"])[1], add_special_tokens=False)
+            b = self.tokenizer.encode(text + render_question_check(["y"])[1], add_special_tokens=False)
+            self._shared["check"] = next((k for k, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
+        return _ScoreRow(prompt, self._shared["check"], [self.tokenizer.encode(f' "{request.question}"', add_special_tokens=False)])
+
+    def _contrast_rows(self, request: ReasonRequest) -> tuple[str, list[_ScoreRow], list[int]]:
+        """The extra rows the contrast rule needs for a request ("" when it does not apply):
+        ("yes_no", question rows: measured then each swap, lines) or ("choices", choice rows, lines)."""
+        swaps = swapped_evidence(request) if self.contrast != "none" else []
+        if not swaps:
+            return "", [], []
+        lines = [line for line, _ in swaps]
+        if is_yes_no(request.choices):
+            texts = [request.tool_texts] + [t for _, t in swaps]
+            return "yes_no", [self._question_row(request, t) for t in texts], lines
+        if self.contrast == "choices":
+            rows = [self._score_row(ReasonRequest(request.question, request.choices, t), with_evidence=True)
+                    for _, t in swaps]
+            return "choices", rows, lines
+        return "", [], []
+
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
-        """All requests' choice scores in padded batches of `max_batch` rows, together with the
-        no-evidence scores evidence_pmi still needs (one row per distinct question)."""
+        """All requests' choice scores in packed passes, together with the no-evidence scores
+        evidence_pmi still needs (one row per distinct question) and the contrast rule's rows."""
         for req in requests:
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
@@ -357,13 +370,25 @@ class SmolLMReasoner:
                 if any(t.strip() for t in req.tool_texts) and key not in self._prior_cache:
                     priors.setdefault(key, req)
         rows += [self._score_row(req, with_evidence=False) for req in priors.values()]
+        contrast = []  # per request: (rule, first row, lines)
+        for req in requests:
+            rule, extra, lines = self._contrast_rows(req)
+            contrast.append((rule, len(rows), lines))
+            rows += extra
         sums = self._score_rows(rows)
-        for key, prior in zip(priors, sums[len(requests):]):
+        for key, prior in zip(priors, sums[len(requests): len(requests) + len(priors)]):
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
         answers = []
-        for req, row, scores in zip(requests, rows, sums):
-            if self.calibration == "mean":
+        for req, row, scores, (rule, at, lines) in zip(requests, rows, sums, contrast):
+            if rule == "yes_no":  # the question's score, measured vs each alternative line
+                measured, swaps = sums[at], list(zip(lines, sums[at + 1: at + 1 + len(lines)]))
+                margin = contrast_scores(measured, swaps, mean=False)[0]
+                yes = [c.strip().lower() for c in req.choices].index("yes")
+                scores = [margin if k == yes else -margin for k in range(len(req.choices))]
+            elif rule == "choices":
+                scores = contrast_scores(scores, list(zip(lines, sums[at: at + len(lines)])), mean=True)
+            elif self.calibration == "mean":
                 scores = [s / len(c) for s, c in zip(scores, row.continuations)]
             elif self.calibration == "evidence_pmi" and any(t.strip() for t in req.tool_texts):
                 scores = [s - p for s, p in zip(scores, self._prior_cache[(req.question, req.choices)])]

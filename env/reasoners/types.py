@@ -14,12 +14,19 @@ from typing import Protocol, Sequence
 @dataclass(frozen=True)
 class ReasonRequest:
     """`audio`: the clip's path, for reasoners that hear it (LALMs, `hears_audio`); a text-only
-    cascade reasoner ignores it."""
+    cascade reasoner ignores it. `contrasts`: per tool text, that tool's texts for other outcomes
+    (ToolResult.contrasts), for a reasoner that scores against them (`uses_contrasts`)."""
 
     question: str
     choices: tuple[str, ...]
     tool_texts: tuple[str, ...] = ()
     audio: str = ""
+    contrasts: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def from_results(cls, question: str, choices: Sequence[str], results, executor, audio: str = "") -> "ReasonRequest":
+        """The request for an item with these tool results: the executor orders the evidence."""
+        return cls(question, tuple(choices), executor.evidence(results), audio, executor.contrasts(results))
 
 
 @dataclass
@@ -39,10 +46,13 @@ class ReasonerBackend(Protocol):
     hears_audio:  True for a backend that takes the clip itself (an LALM): it gets
                   ReasonRequest.audio, and its answers are cached per clip as well. A text-only
                   backend (the embedded SmolLM2) hears the clip only through the tools.
+    uses_contrasts: True for a backend whose answer reads ReasonRequest.contrasts (then they
+                  join its cache key).
     answer_batch: one Answer per request, in order, each naming one of the request's choices.
     """
 
     id: str
     hears_audio: bool = False
+    uses_contrasts: bool = False
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
