@@ -96,9 +96,11 @@ class MMAR(DatasetAdapter):
 
 
 class Probe(DatasetAdapter):
-    """The probe benchmark (eval/probe.py): MMAU's schema, plus a designated tool per item."""
+    """The probe benchmark (eval/probe.py): MMAU's schema, plus a designated tool per item; v2
+    items also say their form (choice or yes/no) and signal kind, reported where present."""
 
     name = "probe"
+    breakdowns = ("task", "difficulty", "form", "signal")
 
     def matches(self, entries):
         return any("expert_tool" in e for e in entries)

@@ -1,0 +1,107 @@
+"""The contrast rule: tools' alternative texts, and the reasoner scoring against them."""
+import pytest
+
+from env.reasoners import ReasonRequest
+from env.reasoners.cache import CachedReasoner
+from env.reasoners.contrast import contrast_scores, is_yes_no, swapped_evidence
+from tools.base import BaseTool, ToolResult
+from tools.cache import ParquetCache
+from tools.executor import ToolExecutor
+
+PITCH_UP, PITCH_DOWN = "The second tone is higher.", "The second tone is lower."
+QUIETER = "The level falls from -10 dB to -30 dB: the sound gets quieter."
+LOUDER = "The level rises from -30 dB to -10 dB: the sound gets louder."
+FEMALE = "The voice's median pitch is 220 Hz, so the speaker is likely female."
+MALE = "The voice's median pitch is 120 Hz, so the speaker is likely male."
+FOUR, THREE, FIVE = ("Number of separate sound events (beeps, tones): %d." % n for n in (4, 3, 5))
+
+# (question, measured text, that tool's alternatives, expected answer)
+YES_NO = [
+    ("Is the second tone higher than the first?", PITCH_UP, [PITCH_DOWN], "yes"),
+    ("Is the second tone higher than the first?", PITCH_DOWN, [PITCH_UP], "no"),
+    ("Is the second tone lower than the first?", PITCH_UP, [PITCH_DOWN], "no"),
+    ("Is the second tone lower than the first?", PITCH_DOWN, [PITCH_UP], "yes"),
+    ("Does the sound fade out?", QUIETER, [LOUDER], "yes"),
+    ("Does the sound fade out?", LOUDER, [QUIETER], "no"),
+    ("Is the speaker a woman?", MALE, [FEMALE], "no"),
+    ("Is the speaker a woman?", FEMALE, [MALE], "yes"),
+    ("Are there four beeps?", FOUR, [THREE, FIVE], "yes"),
+    ("Are there four beeps?", THREE, [FOUR, "Number of separate sound events (beeps, tones): 2."], "no"),
+]
+
+
+def test_swaps_replace_one_line_at_a_time():
+    request = ReasonRequest("q?", ("yes", "no"), ("A", "B"), "", (("a1", "a2"), ("b1",)))
+    assert swapped_evidence(request) == [(0, ("a1", "B")), (0, ("a2", "B")), (1, ("A", "b1"))]
+    assert swapped_evidence(ReasonRequest("q?", ("yes", "no"), ("A",))) == []
+    assert is_yes_no(("No", "yes ")) and not is_yes_no(("yes", "maybe"))
+
+
+def test_contrast_scores_use_the_line_that_moves_the_scores_most():
+    measured = [-10.0]
+    # line 0 barely moves the score (an unrelated tool); line 1 moves it by 3 (the relevant one)
+    swaps = [(0, [-9.9]), (1, [-13.0]), (1, [-12.0])]
+    assert contrast_scores(measured, swaps, mean=False) == [pytest.approx(2.0)]  # vs the best alternative
+    assert contrast_scores(measured, swaps, mean=True) == [pytest.approx(2.5)]  # vs their mean
+
+
+def test_tool_contrasts_travel_with_the_result_and_old_cache_rows_still_load(tmp_path, write_wav):
+    class Trend(BaseTool):
+        name = "trend"
+
+        def analyze(self, audio, question, choices):
+            return {"trend": "up"}, "It goes up."
+
+        def contrast_texts(self, data):
+            return ["It goes down.", "It goes up.", ""]  # its own text and blanks are dropped
+
+    path = write_wav("a.wav", __import__("numpy").zeros(1600, "float32"))
+    executor = ToolExecutor([Trend()], ParquetCache(str(tmp_path / "cache")))
+    result = executor.run(path, "q?", ["up", "down"], ["trend"])[0]
+    assert result.contrasts == ["It goes down."]
+    assert executor.contrasts([result]) == (("It goes down.",),) and executor.evidence([result]) == ("It goes up.",)
+    again = executor.run(path, "q?", ["up", "down"], ["trend"])[0]  # from the cache
+    assert again.contrasts == ["It goes down."]
+    old = {k: v for k, v in result.to_dict().items() if k != "contrasts"}  # a row cached before contrasts
+    assert ToolResult.from_dict(old).contrasts == []
+
+
+def test_contrasts_join_the_answer_key_only_for_a_backend_that_reads_them():
+    class Backend:
+        id, uses_contrasts = "b", False
+
+    plain = ReasonRequest("q?", ("yes", "no"), ("A",))
+    with_alts = ReasonRequest("q?", ("yes", "no"), ("A",), "", (("B",),))
+    backend = Backend()
+    cached = CachedReasoner(backend, ParquetCache(None))
+    assert cached.key(plain) == cached.key(with_alts)
+    backend.uses_contrasts = True
+    assert cached.key(plain) != cached.key(with_alts)
+
+
+def test_yes_no_by_contrast_where_plain_scoring_is_at_chance(smollm):
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    requests = [ReasonRequest(q, ("yes", "no"), (text,), "", (tuple(alts),)) for q, text, alts, _ in YES_NO]
+    expected = [a for *_, a in YES_NO]
+    contrast = SmolLMReasoner(threads=2, contrast="yes_no")  # the session's weights, shared
+    got = [a.choice for a in contrast.answer_batch(requests)]
+    plain = [a.choice for a in smollm.answer_batch(requests)]
+    assert sum(g == e for g, e in zip(got, expected)) >= 9, got
+    assert sum(g == e for g, e in zip(plain, expected)) <= 7, plain  # why the rule exists
+    assert "contrast=yes_no" in contrast.id and "contrast" not in smollm.id
+    # no alternatives: the rule does not apply and the answer is the plain one
+    bare = [ReasonRequest(r.question, r.choices, r.tool_texts) for r in requests[:2]]
+    assert [a.choice for a in contrast.answer_batch(bare)] == [a.choice for a in smollm.answer_batch(bare)]
+
+
+def test_choices_mode_scores_paraphrases_against_the_alternatives(smollm):
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    reasoner = SmolLMReasoner(threads=2, contrast="choices")
+    q, choices = "What happens to the volume?", ("it swells", "it fades away")
+    down = ReasonRequest(q, choices, (QUIETER,), "", ((LOUDER,),))
+    up = ReasonRequest(q, choices, (LOUDER,), "", ((QUIETER,),))
+    assert [a.choice for a in reasoner.answer_batch([down, up])] == ["it fades away", "it swells"]
+    with pytest.raises(ValueError, match="unknown contrast"):
+        SmolLMReasoner(contrast="sometimes")
