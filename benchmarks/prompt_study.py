@@ -1,7 +1,8 @@
 """Measure prompt renderings and choice-scoring calibrations of the embedded reasoner.
 
 Runs the no-tools, expert and all-tools systems on a split for every (prompt style,
-calibration) pair, with the same cached tool results, and prints accuracy per pair.
+calibration, score end, contrast) setting, with the same cached tool results, and prints
+accuracy per setting, and for probe v2 items per form (multiple choice, yes/no).
 Used to choose the defaults in configs/demo.yaml; the numbers are in docs/PROMPTS.md.
 
     python benchmarks/prompt_study.py --data data/probe --split validation
@@ -18,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from env.reasoners import CachedReasoner
 from env.reasoners.smollm2 import SmolLMReasoner  # noqa: E402
-from eval.datasets import load_items  # noqa: E402
+from eval.datasets import dataset_adapter, load_items  # noqa: E402
 from eval.runner import EvalSettings, Evaluator, summarize  # noqa: E402
 from tools.cache import ParquetCache  # noqa: E402
 from tools.executor import ToolExecutor  # noqa: E402
@@ -33,6 +34,7 @@ def main() -> None:
     p.add_argument("--styles", default="restate,evidence_first,evidence_last")
     p.add_argument("--calibrations", default="none,mean,evidence_pmi")
     p.add_argument("--score-end", default="0,1", help="score the end-of-turn token too: 0, 1 or 0,1")
+    p.add_argument("--contrasts", default="none", help="contrast rules to try: none, yes_no, choices")
     p.add_argument("--systems", default="none,expert,all")
     p.add_argument("--out", default="runs/prompt_study.json")
     args = p.parse_args()
@@ -42,21 +44,25 @@ def main() -> None:
     answers = ParquetCache(os.path.join(args.cache_dir, "reasoner"))
     backend = None
     table = {}
-    for style, calibration, end in itertools.product(args.styles.split(","), args.calibrations.split(","),
-                                                     [bool(int(e)) for e in args.score_end.split(",")]):
+    for style, calibration, end, contrast in itertools.product(
+            args.styles.split(","), args.calibrations.split(","), [bool(int(e)) for e in args.score_end.split(",")],
+            args.contrasts.split(",")):
         if backend is None:
-            backend = SmolLMReasoner(prompt_style=style, calibration=calibration, score_end=end)
+            backend = SmolLMReasoner(prompt_style=style, calibration=calibration, score_end=end, contrast=contrast)
         else:  # reuse the loaded weights: only the rendering and scoring change (and so the id)
             backend.prompt_style, backend.calibration, backend.score_end = style, calibration, end
+            backend.contrast = contrast
             backend._prior_cache.clear()
         evaluator = Evaluator(executor, CachedReasoner(backend, answers), EvalSettings(progress=False))
+        evaluator.adapter = dataset_adapter(args.data)  # the probe's: rows carry the item's form
         row = {}
         for system in args.systems.split(","):
-            s = summarize(evaluator.run_system(system, items))
+            s = summarize(evaluator.run_system(system, items), breakdowns=("task", "difficulty", "form"))
             row[system] = s
-        table[f"{style}/{calibration}/end={int(end)}"] = row
-        print(f"{style:15s} {calibration:13s} end={int(end)} " + "  ".join(
-            f"{k}={100 * v['accuracy']:.1f}" for k, v in row.items()), flush=True)
+        table[f"{style}/{calibration}/end={int(end)}/contrast={contrast}"] = row
+        print(f"{style:9s} {calibration:13s} end={int(end)} contrast={contrast:8s} " + "  ".join(
+            f"{k}={100 * v['accuracy']:.1f}" + "".join(f" {f}:{100 * a:.0f}" for f, a in v.get("per_form", {}).items())
+            for k, v in row.items()), flush=True)
     executor.cache.flush()
     answers.flush()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

@@ -15,19 +15,16 @@ def _env_defaults() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _names(text: str) -> list[str]:
-    return [name.strip() for name in text.split(",") if name.strip()]
-
-
 def cmd_data_probe(args) -> int:
+    from collections import Counter
+
     from eval.probe import generate
 
     start = time.perf_counter()
+    names = lambda text: [name.strip() for name in text.split(",") if name.strip()]  # noqa: E731
     items = generate(args.out, args.n, args.seed, progress=not args.quiet, version=args.version,
-                     holdout_families=_names(args.holdout_families), holdout_signals=_names(args.holdout_signals))
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item["split"]] = counts.get(item["split"], 0) + 1
+                     holdout_families=names(args.holdout_families), holdout_signals=names(args.holdout_signals))
+    counts = Counter(item["split"] for item in items)
     print(f"wrote {len(items)} items to {os.path.join(args.out, 'items.json')} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}) in {time.perf_counter() - start:.1f}s")
     return 0
@@ -286,12 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--out", required=True)
     probe.add_argument("--n", type=int, default=500)
     probe.add_argument("--seed", type=int, default=0)
-    probe.add_argument("--version", type=int, default=2, help="2: 14 families, varied wording and signals "
-                       "(default); 1: the original ten families, as generated before v2")
-    probe.add_argument("--holdout-families", default="", metavar="A,B",
-                       help="families whose items go to the `holdout` split: never trained or validated on")
-    probe.add_argument("--holdout-signals", default="", metavar="A,B",
-                       help="v2 signal kinds (an item's `signal`) whose items go to the `holdout` split")
+    probe.add_argument("--version", type=int, default=2, help="2 (default): 14 families, varied; 1: the original ten")
+    probe.add_argument("--holdout-families", default="", metavar="A,B", help="families put in the `holdout` split")
+    probe.add_argument("--holdout-signals", default="", metavar="A,B", help="v2 signal kinds put in the `holdout` split")
     probe.add_argument("--quiet", action="store_true")
     probe.set_defaults(func=cmd_data_probe)
     hostile = data.add_parser("hostile", help="the probe benchmark plus every kind of bad input (docs/RELIABILITY.md)")

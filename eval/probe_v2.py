@@ -16,6 +16,9 @@ speakers, does the beat speed up, is there a silent gap), and varies, per item:
 Each item records `task` (family), `form` (choice | yesno), `signal` (the main signal kind) and
 `background`, so a run can hold out families or signal kinds (eval/probe.py `generate`), and
 `expert_tool`, the tool that measures what the question asks.
+
+Over 400 lines on purpose: fourteen family functions of one screen each, read side by side;
+split across modules they would scatter one generator.
 """
 from __future__ import annotations
 
