@@ -8,7 +8,7 @@ import pytest
 
 from eval import probe_signals as ps
 from tools.base import Audio
-from tools.events import TempoTool
+from tools.events import EventCountTool, TempoTool
 
 
 def audio_of(samples):
@@ -43,3 +43,32 @@ def test_tempo_says_nothing_without_a_beat():
     rng = np.random.default_rng(3)
     r = TempoTool().run(audio_of(ps.add_noise(ps.tone(440, 4.0, rng), 15, rng, "white")), "", [])
     assert r.ok and r.text == "" and r.data["bpm"] is None
+
+
+@pytest.mark.parametrize("first,second,src", [(0.8, 1.6, "tone"), (2.0, 0.6, "noise"), (0.4, 0.9, "noise")])
+def test_two_sounds_which_is_longer(first, second, src):
+    rng = np.random.default_rng(int(first * 10))
+
+    def sound(seconds):
+        return (ps.tone(600, seconds, rng, "harmonic") if src == "tone"
+                else ps.fade(ps.noise(int(seconds * ps.SR), "pink", rng) / 3))
+
+    x = ps.add_noise(np.concatenate([ps.silence(0.3), sound(first), ps.silence(0.5), sound(second), ps.silence(0.3)]),
+                     20, rng, "white")
+    r = EventCountTool().run(audio_of(x), "Which sound is longer?", [])
+    assert r.data["count"] == 2 and np.allclose(r.data["durations"], [first, second], atol=0.08), r.data
+    which = "second" if second > first else "first"
+    assert r.text == (f"Number of separate sound events (beeps, tones): 2. The first sound lasts {first:.1f} s "
+                      f"and the second {second:.1f} s: the {which} sound is longer.")
+
+
+@pytest.mark.parametrize("timbre", ["sine", "bright"])
+def test_beeps_counted_under_brown_noise_and_a_music_bed(timbre):
+    rng = np.random.default_rng(5)
+    parts = [ps.silence(0.3)]
+    for _ in range(4):
+        parts += [ps.tone(700, 0.2, rng, timbre), ps.silence(0.3)]
+    beeps = np.concatenate(parts)
+    for x in (ps.add_noise(beeps, 10, rng, "brown"), ps.mix_under(beeps, ps.music_bed(len(beeps) / ps.SR, rng), 10)):
+        r = EventCountTool().run(audio_of(x), "How many beeps?", [])
+        assert r.data["count"] == 4 and r.text.endswith(": 4."), r.data

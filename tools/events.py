@@ -11,15 +11,30 @@ from tools.signal import active_segments, spectral_peak_db
 
 class EventCountTool(BaseTool):
     name = "events"
-    description = "Counts separate sound events (beeps, tones, bursts) and lists when they happen."
+    description = ("Counts separate sound events (beeps, tones, bursts), lists when they happen and how long "
+                   "each lasts, and says which of two sounds is longer.")
     cost = 0.2
+    version = "2"
+    min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
 
     def analyze(self, audio: Audio, question, choices):
-        segments = active_segments(spectral_peak_db(audio.samples, audio.sample_rate))
+        envelope = spectral_peak_db(audio.samples, audio.sample_rate, min_hz=self.min_hz)
+        # 40% of the way up from the floor, not half: two sounds of different timbre or noise colour
+        # differ by up to ~20 dB in this envelope (two sounds: 7 of 60 missed at 50%, 4 at 40%)
+        segments = active_segments(envelope, fraction=0.4)
         n = len(segments)
-        # the count goes last and alone: a small reasoner copies the nearest number
+        lengths = [round(e - s, 2) for s, e in segments]
+        data = {"count": n, "segments": [list(s) for s in segments], "durations": lengths}
+        # the count goes last and alone when it may be the answer: a small reasoner copies the nearest number
         text = f"Number of separate sound events (beeps, tones): {n}."
-        return {"count": n, "segments": [list(s) for s in segments]}, text
+        if n == 2:
+            first, second = lengths
+            if max(first, second) > 1.15 * min(first, second):
+                longer = "the second sound is longer" if second > first else "the first sound is longer"
+            else:
+                longer = "the two sounds last about as long"
+            text += f" The first sound lasts {first:.1f} s and the second {second:.1f} s: {longer}."
+        return data, text
 
 
 BANDS_HZ = (30, 150, 400, 1000, 2500, 5000, 8000)  # kick, snare body, mids, hat

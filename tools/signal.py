@@ -16,15 +16,19 @@ def frame_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, win: float 
     return 20 * np.log10(rms + 1e-10)
 
 
-def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_fft: int = 1024) -> np.ndarray:
-    """Per frame, the level of the strongest STFT bin in dB.
+def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_fft: int = 1024,
+                     min_hz: float = 0.0) -> np.ndarray:
+    """Per frame, the level of the strongest STFT bin (at or above `min_hz`) in dB.
 
     A tone keeps its energy in one bin while broadband noise spreads over all of them, so
-    this envelope separates beeps from background noise far better than plain RMS.
+    this envelope separates beeps from background noise far better than plain RMS. Brown noise
+    is the exception: its energy piles up in the lowest bins, whose level wobbles like a tone
+    coming and going; `min_hz` leaves them out.
     """
     import librosa
 
     mag = np.abs(librosa.stft(samples, n_fft=n_fft, hop_length=int(hop * sr), center=True))
+    mag = mag[int(np.ceil(min_hz * n_fft / sr)):]
     return 20 * np.log10(mag.max(axis=0) + 1e-10)
 
 
@@ -51,10 +55,10 @@ def segments_from_mask(mask: np.ndarray, hop: float, min_gap: float, min_len: fl
 
 
 def active_segments(envelope_db: np.ndarray, hop: float = HOP_SECONDS, min_gap: float = 0.08,
-                    min_len: float = 0.04) -> list[tuple[float, float]]:
-    """Frames well above the noise floor: threshold half-way (in dB) between floor and peak."""
+                    min_len: float = 0.04, fraction: float = 0.5) -> list[tuple[float, float]]:
+    """Frames well above the noise floor: threshold `fraction` of the way (in dB) from floor to peak."""
     smooth = np.convolve(envelope_db, np.ones(3) / 3, mode="same")
     floor, peak = np.percentile(smooth, 10), np.max(smooth)
     if peak - floor < 6:  # nothing stands out of the background
         return []
-    return segments_from_mask(smooth > floor + 0.5 * (peak - floor), hop, min_gap, min_len)
+    return segments_from_mask(smooth > floor + fraction * (peak - floor), hop, min_gap, min_len)
