@@ -8,6 +8,7 @@ import pytest
 
 from eval import probe_signals as ps
 from tools.base import Audio
+from tools.basic import LoudnessTool
 from tools.events import EventCountTool, TempoTool
 
 
@@ -72,3 +73,17 @@ def test_beeps_counted_under_brown_noise_and_a_music_bed(timbre):
     for x in (ps.add_noise(beeps, 10, rng, "brown"), ps.mix_under(beeps, ps.music_bed(len(beeps) / ps.SR, rng), 10)):
         r = EventCountTool().run(audio_of(x), "How many beeps?", [])
         assert r.data["count"] == 4 and r.text.endswith(": 4."), r.data
+
+
+@pytest.mark.parametrize("src", ["tone", "noise", "music"])
+def test_silent_gap_found_and_not_invented(src):
+    rng = np.random.default_rng(7)
+    body = {"tone": lambda: ps.tone(330, 4.0, rng, "bright"), "noise": lambda: ps.noise(4 * ps.SR, "pink", rng) / 4,
+            "music": lambda: ps.music_bed(4.0, rng)}[src]()
+    gapped = np.concatenate([ps.fade(body[: int(1.8 * ps.SR)]), ps.silence(0.6), ps.fade(body[int(2.4 * ps.SR):])])
+    r = LoudnessTool().run(audio_of(ps.add_noise(gapped, 15, rng, "white")), "Is there a silent gap?", [])
+    (start, end), = r.data["gaps"]
+    assert abs(start - 1.8) < 0.1 and abs(end - 2.4) < 0.1, r.data
+    assert r.text.startswith(f"There is a silent gap from {start:.1f} s to {end:.1f} s. ") and r.text.endswith(".")
+    steady = LoudnessTool().run(audio_of(ps.add_noise(body, 15, rng, "white")), "", [])
+    assert steady.data["gaps"] == [] and steady.text.startswith("There is no silent gap. The level")
