@@ -1,4 +1,4 @@
-"""Level and length: clip duration and the loudness trend."""
+"""Level and length: clip duration, the loudness trend and silent gaps."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +23,7 @@ class DurationTool(BaseTool):
 
 def _audible(samples: np.ndarray, sr: int) -> np.ndarray:
     """Above 20 Hz, what can be heard: brown noise's level wanders by 20 dB with its sub-bass
-    (0.2-20 Hz), which read as gaps in a steady rumble (12 of 100 clips)."""
+    (0.2-20 Hz), which read as gaps in a steady rumble (gap benchmark: 88% without this, 96% with)."""
     from scipy.signal import butter, sosfiltfilt
 
     return sosfiltfilt(butter(2, 20.0, btype="highpass", fs=sr, output="sos"), samples).astype(np.float32)
