@@ -10,6 +10,7 @@ from eval import probe_signals as ps
 from tools.base import Audio
 from tools.basic import LoudnessTool
 from tools.events import EventCountTool, TempoTool
+from tools.pitch import PitchTool
 
 
 def audio_of(samples):
@@ -87,3 +88,14 @@ def test_silent_gap_found_and_not_invented(src):
     assert r.text.startswith(f"There is a silent gap from {start:.1f} s to {end:.1f} s. ") and r.text.endswith(".")
     steady = LoudnessTool().run(audio_of(ps.add_noise(body, 15, rng, "white")), "", [])
     assert steady.data["gaps"] == [] and steady.text.startswith("There is no silent gap. The level")
+
+
+@pytest.mark.parametrize("timbre", ["harmonic", "bright"])
+def test_pitch_of_tones_over_a_music_bed(timbre):
+    rng = np.random.default_rng(11)
+    tones = np.concatenate([ps.silence(0.3), ps.tone(523.25, 0.6, rng, timbre), ps.silence(0.3),
+                            ps.tone(392.0, 0.6, rng, timbre), ps.silence(0.3)])
+    x = ps.mix_under(tones, ps.music_bed(len(tones) / ps.SR, rng), 12)
+    r = PitchTool().run(audio_of(x), "Is the second tone higher or lower?", [])
+    assert [t["note"] for t in r.data["tones"]] == ["C5", "G4"], r.data
+    assert r.text.endswith("The second tone is lower.")
