@@ -11,6 +11,7 @@ from tools.base import Audio
 from tools.basic import LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.pitch import PitchTool
+from tools.speech import SpeechSegmentsTool
 
 
 def audio_of(samples):
@@ -99,3 +100,14 @@ def test_pitch_of_tones_over_a_music_bed(timbre):
     r = PitchTool().run(audio_of(x), "Is the second tone higher or lower?", [])
     assert [t["note"] for t in r.data["tones"]] == ["C5", "G4"], r.data
     assert r.text.endswith("The second tone is lower.")
+
+
+def test_utterances_counted_over_babble():
+    rng = np.random.default_rng(2)
+    parts = [ps.silence(0.3)]
+    for phrase in ("open the door", "the car is red", "see you tomorrow"):
+        parts += [ps.speak(phrase, "en-us+f2", 160), ps.silence(1.0)]
+    speech = np.concatenate(parts)
+    x = ps.mix_under(speech, ps.babble(len(speech) / ps.SR, rng, ["where is the train", "please sit down"], 3), 12)
+    r = SpeechSegmentsTool().run(audio_of(x), "How many utterances?", [])
+    assert len(r.data["speech_segments"]) == 3 and r.text.startswith("Number of separate speech segments: 3."), r.data

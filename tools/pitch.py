@@ -64,6 +64,7 @@ class VoicePitchTool(BaseTool):
     name = "voice"
     description = "The speaking voice's median pitch and whether it lies in the typical male or female range."
     cost = 0.3
+    version = "2"  # speech segments split where a voice over babble pauses
     male_below_hz = 165.0  # between typical adult male (~85-155 Hz) and female (~165-255 Hz) F0
 
     def analyze(self, audio: Audio, question, choices):
