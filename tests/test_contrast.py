@@ -105,3 +105,40 @@ def test_choices_mode_scores_paraphrases_against_the_alternatives(smollm):
     assert [a.choice for a in reasoner.answer_batch([down, up])] == ["it fades away", "it swells"]
     with pytest.raises(ValueError, match="unknown contrast"):
         SmolLMReasoner(contrast="sometimes")
+
+
+def test_each_tool_contrasts_its_own_measurement():
+    """The alternatives are the tool's own sentence with another outcome, never the measured one."""
+    import numpy as np
+
+    from conftest import SR, silence, tone
+    from tools.base import Audio
+    from tools.basic import DurationTool, LoudnessTool
+    from tools.events import EventCountTool, TempoTool
+    from tools.pitch import PitchTool
+
+    def clip(samples):
+        return Audio(np.asarray(samples, np.float32), SR, "mem", "x")
+
+    beeps = clip(np.concatenate([silence(0.3)] + [np.concatenate([tone(800, 0.15), silence(0.3)]) for _ in range(3)]))
+    events = EventCountTool().run(beeps, "", [])
+    assert events.data["count"] == 3
+    assert [c.rsplit(" ", 1)[1] for c in events.contrasts] == ["1.", "2.", "4.", "5."]
+
+    fading = np.sin(2 * np.pi * 300 * np.arange(3 * SR) / SR) * np.linspace(1, 0.05, 3 * SR)
+    loud = LoudnessTool().run(clip(fading), "", [])
+    assert loud.text.endswith("gets quieter.")
+    assert {c.rsplit(":", 1)[1] for c in loud.contrasts} >= {" the sound gets louder.", " the loudness is steady."}
+    assert any(c.startswith("There is a silent gap") for c in loud.contrasts)
+
+    two = PitchTool().run(clip(np.concatenate([tone(440, 0.5), silence(0.3), tone(660, 0.5)])), "", [])
+    assert two.text.endswith("higher.") and {c.rsplit(" ", 1)[1] for c in two.contrasts} == {"lower.", "pitch."}
+
+    clicks = np.zeros(6 * SR, np.float32)
+    for t in np.arange(0.2, 5.9, 0.5):
+        clicks[int(t * SR): int(t * SR) + 400] = tone(1500, 0.025)
+    tempo = TempoTool().run(clip(clicks), "", [])
+    assert "120 BPM" in tempo.text and any("96 BPM" in c for c in tempo.contrasts)
+    assert any("speeds up" in c for c in tempo.contrasts) and all(c != tempo.text for c in tempo.contrasts)
+
+    assert DurationTool().run(clip(silence(3.0)), "", []).contrasts[0].startswith("The clip lasts 1.0 seconds")

@@ -15,10 +15,22 @@ class DurationTool(BaseTool):
     name = "duration"
     description = "Length of the clip in seconds."
     cost = 0.05
+    version = "2"  # contrasts
 
     def analyze(self, audio: Audio, question, choices):
-        seconds = audio.duration
-        return {"seconds": round(seconds, 3)}, f"The clip lasts {seconds:.1f} seconds, about {_seconds(round(seconds))}."
+        data = {"seconds": round(audio.duration, 3)}
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        seconds = data["seconds"]
+        return f"The clip lasts {seconds:.1f} seconds, about {_seconds(round(seconds))}."
+
+    def contrast_texts(self, data):
+        """One and two steps shorter and longer (a step: 1 s, or a tenth of a long clip)."""
+        step = max(1.0, round(data["seconds"] / 10))
+        return [self.describe({"seconds": data["seconds"] + k * step}) for k in (-2, -1, 1, 2)
+                if data["seconds"] + k * step >= 0.5]
 
 
 def _audible(samples: np.ndarray, sr: int) -> np.ndarray:
@@ -52,7 +64,7 @@ class LoudnessTool(BaseTool):
     description = ("Loudness over time: level at start and end, whether it rises or falls, and any silent gap "
                    "inside the sound.")
     cost = 0.1
-    version = "2"
+    version = "3"  # contrasts
 
     def analyze(self, audio: Audio, question, choices):
         db = frame_db(audio.samples, audio.sample_rate)
@@ -65,19 +77,39 @@ class LoudnessTool(BaseTool):
         start_db = float(intercept + slope * t[active][0])
         end_db = float(intercept + slope * t[active][-1])
         change = end_db - start_db
-        if change > 3:
-            trend, text = "louder", f"The level rises from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets louder."
-        elif change < -3:
-            trend, text = "quieter", f"The level falls from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets quieter."
-        else:
-            trend, text = "steady", f"The level stays around {np.mean(db[active]):.0f} dB: the loudness is steady."
-        # the gap first, the trend last: a trend question's answer stays the last words
+        trend = "louder" if change > 3 else "quieter" if change < -3 else "steady"
+        data = {"start_db": round(start_db, 2), "end_db": round(end_db, 2), "slope_db_per_s": round(float(slope), 3),
+                "trend": trend, "mean_db": round(float(np.mean(db[active])), 2), "peak_db": round(float(np.max(db)), 2),
+                "gaps": [list(g) for g in gaps], "seconds": round(audio.duration, 3)}
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        """The gap first, the trend last: a trend question's answer stays the last words."""
+        start_db, end_db, gaps = data["start_db"], data["end_db"], data["gaps"]
         if not gaps:
             said = "There is no silent gap."
         else:
             longest = max(gaps, key=lambda g: g[1] - g[0])
             said = ("There is a silent gap" if len(gaps) == 1 else "There are several silent gaps, the longest") + \
                 f" from {longest[0]:.1f} s to {longest[1]:.1f} s."
-        data = {"start_db": round(start_db, 2), "end_db": round(end_db, 2), "slope_db_per_s": round(float(slope), 3),
-                "trend": trend, "peak_db": round(float(np.max(db)), 2), "gaps": [list(g) for g in gaps]}
-        return data, f"{said} {text}"
+        if data["trend"] == "louder":
+            text = f"The level rises from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets louder."
+        elif data["trend"] == "quieter":
+            text = f"The level falls from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets quieter."
+        else:
+            text = f"The level stays around {data['mean_db']:.0f} dB: the loudness is steady."
+        return f"{said} {text}"
+
+    def contrast_texts(self, data):
+        """The other two trends (the same levels, the other way), and the gap said the other way
+        (none, or one across the middle of the clip)."""
+        low, high = sorted((data["start_db"], data["end_db"]))
+        if high - low <= 3:  # a steady sound: an alternative trend needs levels that move
+            low, high = data["mean_db"] - 10, data["mean_db"] + 10
+        levels = {"louder": (low, high), "quieter": (high, low), "steady": (data["start_db"], data["end_db"])}
+        alternatives = [{**data, "trend": t, "start_db": levels[t][0], "end_db": levels[t][1]}
+                        for t in levels if t != data["trend"]]
+        middle = data.get("seconds", 2.0) / 2
+        alternatives.append({**data, "gaps": [] if data["gaps"] else [[round(middle - 0.4, 1), round(middle + 0.4, 1)]]})
+        return [self.describe(a) for a in alternatives]

@@ -14,7 +14,7 @@ class EventCountTool(BaseTool):
     description = ("Counts separate sound events (beeps, tones, bursts), lists when they happen and how long "
                    "each lasts, and says which of two sounds is longer.")
     cost = 0.2
-    version = "2"
+    version = "3"  # contrasts
     min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
 
     def analyze(self, audio: Audio, question, choices):
@@ -22,19 +22,32 @@ class EventCountTool(BaseTool):
         # 40% of the way up from the floor, not half: two sounds of different timbre or noise colour
         # differ by up to ~20 dB in this envelope (two sounds: 7 of 60 missed at 50%, 4 at 40%)
         segments = active_segments(envelope, fraction=0.4)
-        n = len(segments)
         lengths = [round(e - s, 2) for s, e in segments]
-        data = {"count": n, "segments": [list(s) for s in segments], "durations": lengths}
-        # the count goes last and alone when it may be the answer: a small reasoner copies the nearest number
+        data = {"count": len(segments), "segments": [list(s) for s in segments], "durations": lengths}
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        """The count first and alone when it may be the answer: a small reasoner copies the nearest
+        number; for exactly two sounds, which is longer after it."""
+        n, lengths = data["count"], data["durations"]
         text = f"Number of separate sound events (beeps, tones): {n}."
-        if n == 2:
+        if n == 2 and len(lengths) == 2:
             first, second = lengths
             if max(first, second) > 1.15 * min(first, second):
                 longer = "the second sound is longer" if second > first else "the first sound is longer"
             else:
                 longer = "the two sounds last about as long"
             text += f" The first sound lasts {first:.1f} s and the second {second:.1f} s: {longer}."
-        return data, text
+        return text
+
+    def contrast_texts(self, data):
+        """Counts one and two off; for two sounds, their lengths the other way round."""
+        n = data["count"]
+        texts = [self.describe({"count": m, "durations": []}) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
+        if n == 2 and len(data["durations"]) == 2:
+            texts.append(self.describe({**data, "durations": data["durations"][::-1]}))
+        return texts
 
 
 BANDS_HZ = (30, 150, 400, 1000, 2500, 5000, 8000)  # kick, snare body, mids, hat
@@ -146,7 +159,7 @@ class TempoTool(BaseTool):
     name = "tempo"
     description = "Tempo of a beat or click track in beats per minute, and whether it speeds up or slows down."
     cost = 0.3
-    version = "3"
+    version = "4"  # contrasts
     # a beat: the autocorrelation peak over its spread, of the clip or the windows' median. Measured:
     # steady beats 5-50; this gate lets through 1 changing beat in 150 and a third of noise, tone and
     # speech clips (2-5): it keeps a beat rather than silencing every non-beat
@@ -168,14 +181,27 @@ class TempoTool(BaseTool):
             start_bpm, end_bpm = intercept + slope * (times[0] - 1.5), intercept + slope * (times[-1] + 1.5)
         ratio = end_bpm / start_bpm
         change = "faster" if ratio > 1.08 else "slower" if ratio < 1 / 1.08 else "steady"
-        shown = int(round(bpm))
         data = {"bpm": round(bpm, 2), "start_bpm": round(float(start_bpm), 1), "end_bpm": round(float(end_bpm), 1),
                 "change": change, "strength": round(strength, 2), "local_strength": round(local_strength, 2)}
-        text = f"One beat every {period / fps:.2f} s: the tempo is {shown} BPM."
-        if change == "steady":
-            return data, text + " The beat stays steady."
-        verb, word = ("speeds up", "faster") if change == "faster" else ("slows down", "slower")
-        return data, f"{text} The beat {verb} from {round(start_bpm)} to {round(end_bpm)} BPM: it gets {word}."
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        text = f"One beat every {60.0 / data['bpm']:.2f} s: the tempo is {int(round(data['bpm']))} BPM."
+        if data["change"] == "steady":
+            return text + " The beat stays steady."
+        verb, word = ("speeds up", "faster") if data["change"] == "faster" else ("slows down", "slower")
+        return f"{text} The beat {verb} from {round(data['start_bpm'])} to {round(data['end_bpm'])} BPM: it gets {word}."
+
+    def contrast_texts(self, data):
+        """Tempi 10% and 25% slower and faster; the beat changing the other ways."""
+        if data.get("bpm") is None:
+            return []
+        texts = [self.describe({**data, "bpm": data["bpm"] * f}) for f in (0.8, 0.9, 1.1, 1.25)]
+        bpm = data["bpm"]
+        ends = {"faster": (bpm / 1.2, bpm * 1.2), "slower": (bpm * 1.2, bpm / 1.2), "steady": (bpm, bpm)}
+        return texts + [self.describe({**data, "change": c, "start_bpm": ends[c][0], "end_bpm": ends[c][1]})
+                        for c in ends if c != data["change"]]
 
 
 _numba_warm = False

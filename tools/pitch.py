@@ -20,8 +20,7 @@ class PitchTool(BaseTool):
     name = "pitch"
     description = "Pitch of each tone in Hz with its musical note, and whether the pitch goes up or down."
     cost = 0.3
-
-    version = "2"
+    version = "3"  # contrasts
 
     def analyze(self, audio: Audio, question, choices):
         # octave cost 0.1 (Praat's default 0.01): over a music bed a tone and the bed share a period an
@@ -41,14 +40,20 @@ class PitchTool(BaseTool):
                 hz = float(np.median(f0[sel]))
                 tones.append({"start": round(s + offset, 3), "end": round(e + offset, 3), "hz": round(hz, 1),
                               "note": hz_to_note(hz)})
+        data = {"tones": tones}
+        if len(tones) >= 2:
+            data["second_vs_first_semitones"] = round(float(12 * np.log2(tones[1]["hz"] / tones[0]["hz"])), 2)
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        tones = data["tones"]
         if not tones:
-            return {"tones": []}, "No pitched sound was found."
+            return "No pitched sound was found."
         if len(tones) == 1:
-            t = tones[0]
-            return {"tones": tones}, f"One steady tone at {t['hz']:.0f} Hz: the note {t['note']}."
+            return f"One steady tone at {tones[0]['hz']:.0f} Hz: the note {tones[0]['note']}."
         listed = "; ".join(f"tone {i + 1}: {t['hz']:.0f} Hz ({t['note']})" for i, t in enumerate(tones[:4]))
-        first, second = tones[0]["hz"], tones[1]["hz"]
-        semitones = 12 * np.log2(second / first)
+        semitones = 12 * np.log2(tones[1]["hz"] / tones[0]["hz"])
         if semitones > 0.5:
             compare = "The second tone is higher."
         elif semitones < -0.5:
@@ -56,15 +61,31 @@ class PitchTool(BaseTool):
         else:
             compare = "The second tone has the same pitch."
         more = f" ({len(tones)} pitched sounds in all)" if len(tones) > 4 else ""
-        data = {"tones": tones, "second_vs_first_semitones": round(float(semitones), 2)}
-        return data, f"{listed[0].upper()}{listed[1:]}{more}. {compare}"
+        return f"{listed[0].upper()}{listed[1:]}{more}. {compare}"
+
+    def contrast_texts(self, data):
+        """One tone: the notes one and two semitones away. Several: the second tone moved to the
+        other side of the first, and to the same pitch."""
+        tones = data["tones"]
+
+        def moved(tone, semitones):
+            hz = tone["hz"] * 2 ** (semitones / 12)
+            return {**tone, "hz": round(hz, 1), "note": hz_to_note(hz)}
+
+        if len(tones) == 1:
+            return [self.describe({"tones": [moved(tones[0], k)]}) for k in (-2, -1, 1, 2)]
+        if len(tones) >= 2:
+            step = data["second_vs_first_semitones"]
+            others = [-step, 0.0] if abs(step) > 0.5 else [4.0, -4.0]
+            return [self.describe({"tones": [tones[0], moved(tones[0], k)] + tones[2:]}) for k in others]
+        return []
 
 
 class VoicePitchTool(BaseTool):
     name = "voice"
     description = "The speaking voice's median pitch and whether it lies in the typical male or female range."
     cost = 0.3
-    version = "2"  # speech segments split where a voice over babble pauses
+    version = "3"  # speech segments split where a voice over babble pauses; contrasts
     male_below_hz = 165.0  # between typical adult male (~85-155 Hz) and female (~165-255 Hz) F0
 
     def analyze(self, audio: Audio, question, choices):
@@ -83,4 +104,17 @@ class VoicePitchTool(BaseTool):
         median = float(np.median(voiced))
         gender = "male" if median < self.male_below_hz else "female"
         data = {"median_hz": round(median, 1), "voiced_frames": int(voiced.size), "register": gender}
-        return data, f"The voice's median pitch is {median:.0f} Hz, so the speaker is likely {gender}."
+        return data, self.describe(data)
+
+    @staticmethod
+    def describe(data: dict) -> str:
+        if "register" not in data:
+            return "No voice was found."
+        return f"The voice's median pitch is {data['median_hz']:.0f} Hz, so the speaker is likely {data['register']}."
+
+    def contrast_texts(self, data):
+        """The other register, its pitch mirrored across the boundary (120 Hz male <-> 210 Hz female)."""
+        if "register" not in data:
+            return []
+        other = "female" if data["register"] == "male" else "male"
+        return [self.describe({"median_hz": 2 * self.male_below_hz - data["median_hz"], "register": other})]
