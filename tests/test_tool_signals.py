@@ -11,7 +11,7 @@ from tools.base import Audio
 from tools.basic import LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.pitch import PitchTool
-from tools.speech import SpeechSegmentsTool
+from tools.speech import PhraseSpotTool, SpeechSegmentsTool
 
 
 def audio_of(samples):
@@ -111,3 +111,42 @@ def test_utterances_counted_over_babble():
     x = ps.mix_under(speech, ps.babble(len(speech) / ps.SR, rng, ["where is the train", "please sit down"], 3), 12)
     r = SpeechSegmentsTool().run(audio_of(x), "How many utterances?", [])
     assert len(r.data["speech_segments"]) == 3 and r.text.startswith("Number of separate speech segments: 3."), r.data
+
+
+PHRASE_CHOICES = ["open the door", "call my mother", "play some music", "the car is red"]
+
+
+@pytest.mark.parametrize("question", [
+    "What does the speaker say?", "Which phrase is spoken?", "Which of these sentences is said?",
+    "What words are spoken in the recording?", "Which sentence do you hear?", "What is being said?",
+    "What does the woman say after the beep?", "Which command is given?", "What is the man talking about?",
+    "Transcribe the speech.", "Which word does the speaker utter?"])
+def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
+    assert PhraseSpotTool().applicable(question, PHRASE_CHOICES)
+
+
+@pytest.mark.parametrize("question,choices", [
+    ("Which comes first, the speech or the tone?", ["speech", "tone"]),
+    ("Is the speaker male or female?", ["male", "female"]), ("Who is speaking?", ["a man", "a woman"]),
+    ("Is the second tone higher or lower than the first?", ["higher", "lower"]),
+    ("How many times does someone speak, with pauses in between?", ["two", "three", "four"]),
+    ("How many phrases are spoken, one after another?", ["two", "three"]),
+    ("In what language is the sentence spoken?", ["english", "french"]),
+    ("Does the sound get louder or quieter?", ["louder", "quieter"]),
+    ("What does the speaker say?", ["xqzt", "vvkr"]),  # no choice the recognizer knows
+    ("Is the speaker a woman?", ["yes", "no"]), ("Does the speaker say something?", ["yes", "no"])])
+def test_phrase_spot_does_not_apply_otherwise(question, choices):
+    assert not PhraseSpotTool().applicable(question, choices)
+
+
+def test_phrase_spot_yes_no_on_a_quoted_phrase():
+    tool = PhraseSpotTool()
+    questions = ['Does the speaker say "open the door"?', "Is the phrase 'open the door' spoken?",
+                 "Do you hear someone say \u201copen the door\u201d?"]
+    assert all(tool.applicable(q, ["yes", "no"]) for q in questions)
+    rng = np.random.default_rng(4)
+    for said, voice in (("open the door", "en-us+m3"), ("please sit down", "en-us+f2")):
+        x = ps.add_noise(np.concatenate([ps.silence(0.3), ps.speak(said, voice, 150), ps.silence(0.3)]), 20, rng, "pink")
+        r = tool.run(audio_of(x), questions[0], ["yes", "no"])
+        want = "says" if said == "open the door" else "does not say"
+        assert r.text == f'The speaker {want} "open the door".', r.data
