@@ -11,6 +11,7 @@ from tools.base import Audio
 from tools.basic import LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.pitch import PitchTool
+from tools.speakers import SpeakerCountTool
 from tools.speech import PhraseSpotTool, SpeechSegmentsTool
 
 
@@ -150,3 +151,16 @@ def test_phrase_spot_yes_no_on_a_quoted_phrase():
         r = tool.run(audio_of(x), questions[0], ["yes", "no"])
         want = "says" if said == "open the door" else "does not say"
         assert r.text == f'The speaker {want} "open the door".', r.data
+
+
+@pytest.mark.parametrize("voices,n", [(["en-us+m3", "en-us+m3", "en-us+m3"], 1), (["en-us+m1", "en-us+f3"], 2),
+                                      (["en-us+f2", "en-us+m7", "en-us+f2", "en-us+m7"], 2)])
+def test_speaker_count(voices, n):
+    parts = [ps.silence(0.3)]
+    for voice, phrase in zip(voices, ["open the door", "the car is red", "see you tomorrow", "please sit down"]):
+        parts += [ps.speak(phrase, voice, 160), ps.silence(0.8)]
+    rng = np.random.default_rng(len(voices))
+    r = SpeakerCountTool().run(audio_of(ps.add_noise(np.concatenate(parts), 20, rng, "pink")), "How many speakers?", [])
+    assert r.data["count"] == n and r.text == f"Number of different speakers: {n}.", r.data
+    assert len(r.data["segments"]) == len(voices)
+    assert SpeakerCountTool().run(audio_of(ps.tone(200, 1.0, rng)), "", []).text == "No voice was found."

@@ -22,11 +22,12 @@ from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.model_tools import ClapEventsTool, WhisperASRTool
 from tools.pitch import PitchTool, VoicePitchTool
+from tools.speakers import SpeakerCountTool
 from tools.speech import ASRTool, PhraseSpotTool, SpeechSegmentsTool
 
 BUILTIN: dict[str, type] = {cls.name: cls for cls in (
     DurationTool, LoudnessTool, EventCountTool, TempoTool, PitchTool, VoicePitchTool,
-    SpeechSegmentsTool, ASRTool, PhraseSpotTool)}
+    SpeechSegmentsTool, ASRTool, PhraseSpotTool, SpeakerCountTool)}
 WITH_WEIGHTS: dict[str, type] = {cls.name: cls for cls in (WhisperASRTool, ClapEventsTool)}
 
 
