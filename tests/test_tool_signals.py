@@ -164,3 +164,14 @@ def test_speaker_count(voices, n):
     assert r.data["count"] == n and r.text == f"Number of different speakers: {n}.", r.data
     assert len(r.data["segments"]) == len(voices)
     assert SpeakerCountTool().run(audio_of(ps.tone(200, 1.0, rng)), "", []).text == "No voice was found."
+
+
+def test_speech_side_contrasts_are_the_other_outcomes():
+    assert SpeakerCountTool().contrast_texts({"count": 2}) == ["Number of different speakers: 1.",
+                                                               "Number of different speakers: 3."]
+    assert PhraseSpotTool().contrast_texts({"phrase": "open the door", "said": True}) == [
+        'The speaker does not say "open the door".']
+    vad = SpeechSegmentsTool().contrast_texts({"speech_segments": [[0, 1], [2, 3]], "heard_first": "tone",
+                                               "other_first_kind": "tone"})
+    assert "Number of separate speech segments: 3. Heard first: the tone." in vad
+    assert vad[-1] == "Number of separate speech segments: 2. Heard first: the speech."

@@ -31,6 +31,7 @@ class SpeakerCountTool(BaseTool):
     name = "speakers"
     description = "Counts the different speakers by grouping the speech segments by voice pitch."
     cost = 0.4
+    version = "2"  # contrasts
     max_semitones = 3.8  # within one voice: 99% of pairs under 3.1; across registers: 8 or more
 
     def analyze(self, audio: Audio, question, choices):
@@ -48,5 +49,12 @@ class SpeakerCountTool(BaseTool):
         n = int(len(set(labels)))
         data = {"count": n, "segments": [{"start": round(s, 2), "end": round(e, 2), "hz": round(100 * 2 ** (st / 12), 1),
                                           "speaker": int(k)} for (s, e, st), k in zip(pitched, labels)]}
-        # the count last and alone: the reasoner copies the nearest number
-        return data, f"Number of different speakers: {n}."
+        return data, self.describe(n)
+
+    @staticmethod
+    def describe(n: int) -> str:
+        return f"Number of different speakers: {n}."  # the count last and alone: the reasoner copies it
+
+    def contrast_texts(self, data):
+        """The other counts from one to three."""
+        return [self.describe(m) for m in (1, 2, 3) if data.get("count") and m != data["count"]]

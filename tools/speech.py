@@ -79,7 +79,7 @@ class SpeechSegmentsTool(BaseTool):
     name = "vad"
     description = "Finds the speech segments (silero-vad), counts them and says whether speech or another sound comes first."
     cost = 0.3
-    version = "2"  # segments split where a voice over babble pauses
+    version = "3"  # segments split where a voice over babble pauses; contrasts
 
     def analyze(self, audio: Audio, question, choices):
         speech = speech_segments(audio, int(self.params.get("min_silence_ms", 400)))
@@ -89,13 +89,25 @@ class SpeechSegmentsTool(BaseTool):
         data = {"speech_segments": [list(s) for s in speech], "other_sounds": [list(s) for s in other]}
         if not speech:
             return data, "There is no speech in the clip."
-        text = f"Number of separate speech segments: {len(speech)}."
         if other:
             kind = "tone" if _is_tonal(audio, other[0]) else "non-speech sound"
             data["other_first_kind"] = kind
-            first = kind if other[0][0] < speech[0][0] else "speech"
-            text += f" Heard first: the {first}."
-        return data, text
+            data["heard_first"] = kind if other[0][0] < speech[0][0] else "speech"
+        return data, self.describe(len(speech), data.get("heard_first"))
+
+    @staticmethod
+    def describe(n: int, first: str | None = None) -> str:
+        return f"Number of separate speech segments: {n}." + (f" Heard first: the {first}." if first else "")
+
+    def contrast_texts(self, data):
+        """Counts one and two off; the other sound heard first."""
+        n, first = len(data.get("speech_segments", [])), data.get("heard_first")
+        if not n:
+            return []
+        texts = [self.describe(m, first) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
+        if first:
+            texts.append(self.describe(n, "speech" if first != "speech" else data["other_first_kind"]))
+        return texts
 
 
 @functools.lru_cache(maxsize=1)
@@ -194,7 +206,7 @@ class PhraseSpotTool(BaseTool):
     name = "phrase_spot"
     description = "Finds which of the answer choices (or a phrase the question quotes) is spoken, using a speech grammar."
     cost = 1.0
-    version = "2"
+    version = "3"  # contrasts
     uses_choices = True
     min_margin = 0.0  # forced phrase score minus phone loop score (API units); said: > 0 (measured 97% apart)
     max_background_speech = 0.3  # background_speech: 0.01-0.25 in noise, 0.3-0.9 (one 0.17) over babble
@@ -229,7 +241,7 @@ class PhraseSpotTool(BaseTool):
         matched = usable.get(heard)
         if matched is None:
             return {"matched": None, "heard": heard}, "No choice phrase was recognised in the speech."
-        return {"matched": matched, "heard": heard}, f'The speaker says "{matched}".'
+        return {"matched": matched, "heard": heard, "usable": list(usable.values())}, f'The speaker says "{matched}".'
 
     def _check_quoted(self, audio: Audio, question: str) -> tuple[dict, str]:
         phrase = quoted_phrase(question)
@@ -249,4 +261,14 @@ class PhraseSpotTool(BaseTool):
         margin = (forced - free) if forced is not None and free is not None else None
         said = margin is not None and margin > self.min_margin
         data = {"phrase": phrase, "said": said, "margin": None if margin is None else round(margin, 4)}
-        return data, f'The speaker says "{phrase}".' if said else f'The speaker does not say "{phrase}".'
+        return data, self.describe_quoted(phrase, said)
+
+    @staticmethod
+    def describe_quoted(phrase: str, said: bool) -> str:
+        return f'The speaker says "{phrase}".' if said else f'The speaker does not say "{phrase}".'
+
+    def contrast_texts(self, data):
+        """A quoted phrase: the other verdict; choices: the speaker saying another usable choice."""
+        if "said" in data:
+            return [self.describe_quoted(data["phrase"], not data["said"])]
+        return [f'The speaker says "{c}".' for c in data.get("usable", []) if c != data.get("matched")]
