@@ -27,9 +27,11 @@ TIMBRES = ("sine", "harmonic", "bright")
 BEAT_KINDS = ("clicks", "kick_hat", "kick_snare_hat")
 MALE_VOICES = ["en-us+m1", "en-us+m2", "en-us+m3", "en-us+m4", "en-us+m7"]
 FEMALE_VOICES = ["en-us+f1", "en-us+f2", "en-us+f3", "en-us+f4", "en-us+f5"]
-# other espeak voices of each register (probe v2 draws from these too; v1 only from the lists above)
-MORE_MALE_VOICES = ["en-us+m5", "en-us+m6", "en+m3", "en-gb+m1", "en-us+Andy", "en-us+John"]
-MORE_FEMALE_VOICES = ["en+f3", "en-gb+f4", "en-us+Annie", "en-us+Belinda", "en-us+Linda"]
+# other espeak voices of each register (probe v2 draws from these too; v1 only from the lists above).
+# Spelled exactly as espeak-ng's variant files: a misspelt variant silently falls back to the
+# default male voice (en-gb+f4, en-us+Belinda did), which would mislabel a female item.
+MORE_MALE_VOICES = ["en-us+m5", "en-us+m6", "en+m3", "en+m1", "en-us+Andy", "en-us+john"]
+MORE_FEMALE_VOICES = ["en+f3", "en+f4", "en-us+Annie", "en-us+belinda", "en-us+linda"]
 
 
 def silence(seconds: float) -> np.ndarray:
