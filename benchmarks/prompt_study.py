@@ -62,6 +62,7 @@ def main() -> None:
         table[f"{style}/{calibration}/end={int(end)}/contrast={contrast}"] = row
         print(f"{style:9s} {calibration:13s} end={int(end)} contrast={contrast:8s} " + "  ".join(
             f"{k}={100 * v['accuracy']:.1f}" + "".join(f" {f}:{100 * a:.0f}" for f, a in v.get("per_form", {}).items())
+            + f" ({v['seconds_per_item'].get('reason', 0.0):.2f} s/item reasoning)"
             for k, v in row.items()), flush=True)
     executor.cache.flush()
     answers.flush()

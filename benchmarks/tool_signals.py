@@ -123,7 +123,7 @@ def gap(rng):
     def check(r):
         gaps = r.data.get("gaps", [])
         if truth is None:
-            return not gaps and "There is no silent gap." in r.text, None
+            return not gaps and "without a break" in r.text, None
         return len(gaps) == 1 and abs(gaps[0][0] - truth[0]) < 0.15 and abs(gaps[0][1] - truth[1]) < 0.15, None
     return x, "Is there a silent gap in the sound?", [], check
 

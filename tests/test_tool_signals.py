@@ -87,9 +87,9 @@ def test_silent_gap_found_and_not_invented(src):
     r = LoudnessTool().run(audio_of(ps.add_noise(gapped, 15, rng, "white")), "Is there a silent gap?", [])
     (start, end), = r.data["gaps"]
     assert abs(start - 1.8) < 0.1 and abs(end - 2.4) < 0.1, r.data
-    assert r.text.startswith(f"There is a silent gap from {start:.1f} s to {end:.1f} s. ") and r.text.endswith(".")
+    assert r.text.startswith(f"The sound stops in the middle: a silent gap from {start:.1f} s to {end:.1f} s. ")
     steady = LoudnessTool().run(audio_of(ps.add_noise(body, 15, rng, "white")), "", [])
-    assert steady.data["gaps"] == [] and steady.text.startswith("There is no silent gap. The level")
+    assert steady.data["gaps"] == [] and steady.text.startswith("The sound runs without a break. The level")
 
 
 @pytest.mark.parametrize("timbre", ["harmonic", "bright"])
@@ -100,7 +100,7 @@ def test_pitch_of_tones_over_a_music_bed(timbre):
     x = ps.mix_under(tones, ps.music_bed(len(tones) / ps.SR, rng), 12)
     r = PitchTool().run(audio_of(x), "Is the second tone higher or lower?", [])
     assert [t["note"] for t in r.data["tones"]] == ["C5", "G4"], r.data
-    assert r.text.endswith("The second tone is lower.")
+    assert r.text.endswith("The pitch goes down: the second tone is lower.")
 
 
 def test_utterances_counted_over_babble():

@@ -28,13 +28,13 @@ def test_pitch_second_tone_lower():
     assert [t["note"] for t in r.data["tones"]] == ["A4", "E4"]
     assert abs(r.data["tones"][0]["hz"] - 440) < 3 and abs(r.data["tones"][1]["hz"] - 330) < 3
     assert r.data["second_vs_first_semitones"] < -4
-    assert r.text.endswith("The second tone is lower.")
+    assert r.text.endswith("The pitch goes down: the second tone is lower.")
 
 
 def test_pitch_second_tone_higher_in_noise():
     a = audio_of(noisy(np.concatenate([silence(0.2), tone(300, 0.5), silence(0.3), tone(450, 0.5)]), snr_db=8))
     r = PitchTool().run(a, "", [])
-    assert r.text.endswith("The second tone is higher.")
+    assert r.text.endswith("The pitch goes up: the second tone is higher.")
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])

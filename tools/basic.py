@@ -64,7 +64,7 @@ class LoudnessTool(BaseTool):
     description = ("Loudness over time: level at start and end, whether it rises or falls, and any silent gap "
                    "inside the sound.")
     cost = 0.1
-    version = "3"  # contrasts
+    version = "4"  # contrasts; gaps said by where they are
 
     def analyze(self, audio: Audio, question, choices):
         db = frame_db(audio.samples, audio.sample_rate)
@@ -87,11 +87,16 @@ class LoudnessTool(BaseTool):
     def describe(data: dict) -> str:
         """The gap first, the trend last: a trend question's answer stays the last words."""
         start_db, end_db, gaps = data["start_db"], data["end_db"], data["gaps"]
+        # what is there, and where, not what is not: "there is no silent gap" names a gap, and a
+        # small reasoner matches words, not their negation (docs/PROMPTS.md)
         if not gaps:
-            said = "There is no silent gap."
+            said = "The sound runs without a break."
         else:
             longest = max(gaps, key=lambda g: g[1] - g[0])
-            said = ("There is a silent gap" if len(gaps) == 1 else "There are several silent gaps, the longest") + \
+            centre = (longest[0] + longest[1]) / 2 / max(data.get("seconds", 0.0), 1e-6)
+            where = "near the start" if centre < 1 / 3 else "in the middle" if centre < 2 / 3 else "near the end"
+            said = (f"The sound stops {where}: a silent gap" if len(gaps) == 1 else
+                    f"The sound stops {len(gaps)} times; the longest silent gap is {where}") + \
                 f" from {longest[0]:.1f} s to {longest[1]:.1f} s."
         if data["trend"] == "louder":
             text = f"The level rises from {start_db:.0f} dB to {end_db:.0f} dB: the sound gets louder."

@@ -20,7 +20,7 @@ class PitchTool(BaseTool):
     name = "pitch"
     description = "Pitch of each tone in Hz with its musical note, and whether the pitch goes up or down."
     cost = 0.3
-    version = "3"  # contrasts
+    version = "4"  # contrasts; the direction said as the pitch going up or down too
 
     def analyze(self, audio: Audio, question, choices):
         # octave cost 0.1 (Praat's default 0.01): over a music bed a tone and the bed share a period an
@@ -55,9 +55,9 @@ class PitchTool(BaseTool):
         listed = "; ".join(f"tone {i + 1}: {t['hz']:.0f} Hz ({t['note']})" for i, t in enumerate(tones[:4]))
         semitones = 12 * np.log2(tones[1]["hz"] / tones[0]["hz"])
         if semitones > 0.5:
-            compare = "The second tone is higher."
+            compare = "The pitch goes up: the second tone is higher."
         elif semitones < -0.5:
-            compare = "The second tone is lower."
+            compare = "The pitch goes down: the second tone is lower."
         else:
             compare = "The second tone has the same pitch."
         more = f" ({len(tones)} pitched sounds in all)" if len(tones) > 4 else ""

@@ -14,6 +14,7 @@ from typing import Sequence
 from env.reasoners.types import ReasonRequest
 
 CONTRASTS = ("none", "yes_no", "choices")
+CONTRAST_VERSION = 2  # part of the reasoner id: bump when the rule's scoring changes
 YES_NO = ("yes", "no")
 
 
@@ -30,13 +31,25 @@ def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]
 
 
 def contrast_scores(measured: list[float], swaps: list[tuple[int, list[float]]], mean: bool) -> list[float]:
-    """Each candidate's measured score minus its score under the most relevant line's alternatives
-    (their best, or with `mean` their mean). The most relevant line is the one whose alternatives
-    move the candidates' scores most: with every tool called, the others barely move them."""
-    by_line: dict[int, list[list[float]]] = {}
-    for line, scores in swaps:
-        by_line.setdefault(line, []).append(scores)
-    line = max(by_line, key=lambda k: max(abs(a - m) for alt in by_line[k] for a, m in zip(alt, measured)))
-    alts = by_line[line]
+    """Each candidate's measured score minus its score under the alternatives that matter (their
+    best, or with `mean` their mean).
+
+    An alternative matters when it moves the scores at least half as much as the one that moves
+    them most: a tool line often says two things (a gap and a trend; a tempo and its change) and
+    its alternatives change one of them, and with every tool called most lines are about
+    something else; those alternatives leave the answer where it was and must not outvote the
+    ones that change it. "Move" is, for one candidate (a yes/no question's own score), the change
+    in its score; for several (the choices), the change in their scores relative to each other
+    (an alternative that lowers every choice alike says nothing about which one is right)."""
+    def effect(alt: list[float]) -> float:
+        shift = [m - a for m, a in zip(measured, alt)]
+        if len(shift) == 1:
+            return abs(shift[0])
+        centre = sum(shift) / len(shift)
+        return max(abs(d - centre) for d in shift)
+
+    alts = [scores for _, scores in swaps]
+    strongest = max(effect(a) for a in alts)
+    kept = [a for a in alts if effect(a) >= 0.5 * strongest]
     pick = (lambda v: sum(v) / len(v)) if mean else max
-    return [m - pick([alt[k] for alt in alts]) for k, m in enumerate(measured)]
+    return [m - pick([alt[k] for alt in kept]) for k, m in enumerate(measured)]

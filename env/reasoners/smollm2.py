@@ -14,7 +14,7 @@ from typing import Sequence
 
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
-from env.reasoners.contrast import CONTRASTS, contrast_scores, is_yes_no, swapped_evidence
+from env.reasoners.contrast import CONTRAST_VERSION, CONTRASTS, contrast_scores, is_yes_no, swapped_evidence
 from env.reasoners.types import Answer, ReasonRequest
 from tools.errors import SetupError
 
@@ -72,8 +72,8 @@ class SmolLMReasoner:
       none          off
       yes_no        a yes/no question is answered by asking which measurement best explains it:
                     the question's log-likelihood after the measured tool lines against the same
-                    after each alternative line of the most relevant tool (the one whose
-                    alternatives move it most); yes iff the measured lines explain it best. A
+                    with one line replaced by an alternative (those that move it most:
+                    contrast.py); yes iff the measured lines explain it best. A
                     135M model scores yes and no at chance however clear the evidence
                     (docs/PROMPTS.md), but it does tell which of two statements a question echoes.
       choices       yes_no, and every other question's choices scored against the same
@@ -163,7 +163,7 @@ class SmolLMReasoner:
     @property
     def id(self) -> str:
         dtype = "" if self.dtype == "float32" else f":{self.dtype}"  # float32 ids predate the option
-        contrast = "" if self.contrast == "none" else f":contrast={self.contrast}"  # so do contrast-free ids
+        contrast = "" if self.contrast == "none" else f":contrast={self.contrast}.v{CONTRAST_VERSION}"
         return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
                 f":end={int(self.score_end)}{dtype}{contrast}")
 
