@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from tools.sections import build_section, option
@@ -74,6 +75,9 @@ def log_eval(results: dict, out: str, params: dict, prefix: str = "") -> None:
         mlflow.log_artifacts(stem + ".predictions", artifact_path=os.path.basename(stem) + ".predictions")
 
 
+_METRIC_UNSAFE = re.compile(r"[^\w\-. /]")
+
+
 def system_metrics(summary: dict) -> dict[str, float]:
     """One system's summary (eval/runner.summarize) as metrics: `accuracy`, `accuracy/<task>`,
     `accuracy_by_<difficulty|modality|category>/<value>`, `tool_calls`, `seconds_<stage>`."""
@@ -88,8 +92,8 @@ def system_metrics(summary: dict) -> dict[str, float]:
             continue
         field = key[4:]
         for value, acc in summary[key].items():
-            if value:
-                metrics[f"accuracy_by_{field}/{value}"] = acc
+            if value:  # MLflow names take letters, digits, _ - . / and spaces ("sine beeps + music")
+                metrics[f"accuracy_by_{field}/" + _METRIC_UNSAFE.sub("_", value)] = acc
     for stage, sec in summary["seconds_per_item"].items():
         metrics[f"seconds_{stage}"] = sec
     return metrics

@@ -30,7 +30,10 @@ def test_generate_eval_and_mlflow(tmp_path):
     assert results["n_items"] == 40 and results["rejected"] == []
     none, expert = results["systems"]["none"], results["systems"]["expert"]
     assert expert["accuracy"] > none["accuracy"] + 0.2  # the tools do their job end to end
-    assert expert["mean_tool_calls"] == 1.0 and len(expert["per_task"]) == 10
+    from eval.probe_v2 import FAMILIES
+
+    assert expert["mean_tool_calls"] == 1.0 and len(expert["per_task"]) == len(FAMILIES)  # probe v2
+    assert set(expert["per_form"]) == {"choice", "yesno"} and expert["per_signal"]
     assert "| expert |" in out.stdout
 
     import mlflow
