@@ -115,6 +115,7 @@ class SmolLMReasoner:
         self._prior_cache: dict[tuple, list[float]] = {}  # no-evidence scores per (question, choices)
         self._prefix_kv: dict[tuple[int, ...], object] = {}  # prompt prefix -> its key/value cache
         self._shared: dict[tuple, int] = {}  # (question, choices) -> prefix length (_shared_len)
+        self._check_shared: int | None = None  # the same for the contrast rule's question-check prompts
         self.prefix_cache_size = 256  # ~2 MB each
 
     def _load(self) -> None:
@@ -333,11 +334,11 @@ class SmolLMReasoner:
         messages, prefix = render_question_check(texts)
         text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         prompt = self.tokenizer.encode(text + prefix, add_special_tokens=False)
-        if "check" not in self._shared:
+        if self._check_shared is None:  # the tokens every question-check prompt shares (its prefix cache)
             a = self.tokenizer.encode(text + render_question_check(["x"])[1], add_special_tokens=False)
             b = self.tokenizer.encode(text + render_question_check(["y"])[1], add_special_tokens=False)
-            self._shared["check"] = next((k for k, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
-        return _ScoreRow(prompt, self._shared["check"], [self.tokenizer.encode(f' "{request.question}"', add_special_tokens=False)])
+            self._check_shared = next((k for k, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
+        return _ScoreRow(prompt, self._check_shared, [self.tokenizer.encode(f' "{request.question}"', add_special_tokens=False)])
 
     def _contrast_rows(self, request: ReasonRequest) -> tuple[str, list[_ScoreRow], list[int]]:
         """The extra rows the contrast rule needs for a request ("" when it does not apply):
