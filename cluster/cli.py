@@ -200,6 +200,24 @@ def cmd_route(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """The router as a Ray Serve application (cluster/serve.py), until Ctrl-C."""
+    from cluster.serve import resolve_router_config, start
+
+    cfg = resolve_router_config(args.router, args.config, args.set)
+    url = start(cfg, args.router, args.host, args.port)
+    print(f"AudioRouter serving {args.router} at {url}  (web page {url}/, OpenAI API {url}/v1); Ctrl-C stops it",
+          flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        from ray import serve
+
+        serve.shutdown()
+    return 0
+
+
 def cmd_cache_warm(args) -> int:
     """Every configured tool on every clip of a dataset, in parallel over a pool of tool workers."""
     from cluster.config import load_config
@@ -350,6 +368,13 @@ def build_parser() -> argparse.ArgumentParser:
     ro.add_argument("--question", required=True)
     ro.add_argument("--choices", required=True, help="choices separated by |")
     ro.set_defaults(func=cmd_route)
+
+    sv = sub.add_parser("serve", help="serve a trained router.pt over HTTP (Ray Serve; OpenAI-compatible, web page)")
+    common(sv, config_default=None)  # None: the config.yaml beside router.pt, else configs/demo.yaml
+    sv.add_argument("--router", required=True, help="the trained router.pt")
+    sv.add_argument("--host", default=None, help="address to bind (default serve.host, 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=None, help="port (default serve.port, 8000)")
+    sv.set_defaults(func=cmd_serve)
 
     cache = sub.add_parser("cache", help="the on-disk result caches").add_subparsers(dest="cache_command",
                                                                                      required=True)

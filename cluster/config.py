@@ -21,6 +21,7 @@ import yaml
 
 from cluster.jobs import ClusterConfig
 from cluster.pools import PoolsConfig
+from cluster.serve_api import ServeConfig
 from cluster.sweep import SweepConfig
 from env.admission import Limits
 from env.items import DataConfig
@@ -48,6 +49,7 @@ class Config:
     mlflow: MlflowConfig = option(MlflowConfig(), "experiment tracking")
     cluster: ClusterConfig = option(ClusterConfig(), "Ray jobs")
     sweep: SweepConfig = option(SweepConfig(), "the data-efficiency sweep")
+    serve: ServeConfig = option(ServeConfig(), "`audiorouter serve`: HTTP, request limits, router replicas")
 
 
 OPTIONAL = ("tools", "train", "pools")  # absent means something: kept absent
