@@ -40,7 +40,8 @@ def drive_page(url: str, audio: str, question: str, choices: list[str], out: str
             page = browser.new_page(viewport={"width": 900, "height": 900})
             page.goto(url.rstrip("/") + "/")
             page.set_input_files("#file", audio)
-            page.wait_for_function("document.getElementById('clipinfo').textContent.includes(' s,')",
+            # the page has decoded the clip and drawn it (or said why it cannot)
+            page.wait_for_function("/ s$|cannot draw/.test(document.getElementById('clipinfo').textContent)",
                                    timeout=timeout_s * 1000)
             page.fill("#question", question)
             page.fill("#choices", "\n".join(choices))
