@@ -1,4 +1,5 @@
-"""`audiorouter serve`: a trained router.pt as a Ray Serve application.
+"""`audiorouter serve`: a trained router.pt as a Ray Serve application. Over 400 lines: the four
+deployments, the app builder and the start-up are one unit read together (requests: serve_api.py).
 
 Four deployments, each scaled on its own:
 

@@ -5,20 +5,14 @@ from tools.base import BaseTool
 
 
 class Broken(BaseTool):
-    name = "broken"
-    description = "Always raises."
-    cost = 0.1
-    version = "toy-1"
+    name, description, cost, version = "broken", "Always raises.", 0.1, "toy-1"
 
     def analyze(self, audio, question, choices):
         raise RuntimeError("this tool is broken on purpose")
 
 
 class Sleepy(BaseTool):
-    name = "sleepy"
-    description = "Sleeps `seconds` (past tool_timeout_s), then says nothing useful."
-    cost = 0.1
-    version = "toy-1"
+    name, description, cost, version = "sleepy", "Sleeps `seconds` (past tool_timeout_s).", 0.1, "toy-1"
 
     def analyze(self, audio, question, choices):
         time.sleep(float(self.params.get("seconds", 3.0)))
