@@ -139,7 +139,8 @@ class BaseTool:
     """Shared plumbing: timing and turning exceptions into error results.
 
     Subclasses implement `analyze(audio, question, choices) -> (data, text)`, and may implement
-    `contrast_texts(data)`: the texts for the other outcomes of the same measurement.
+    `contrast_texts(data)`: the texts for the other outcomes of the same measurement, and
+    `question_contrasts(data, question, choices)`: those for the outcomes a question names.
     """
 
     name = "base"
@@ -162,6 +163,13 @@ class BaseTool:
 
     def contrast_texts(self, data: dict) -> list[str]:
         """What the text would have said for the other outcomes of this measurement (none here)."""
+        return []
+
+    def question_contrasts(self, data: dict, question: str, choices: Sequence[str]) -> list[str]:
+        """The text for the outcomes the question or its choices name (tools/mentions.py), when
+        the measurement was another: a yes/no question about 60 BPM needs "the tempo is 60 BPM"
+        among the alternatives to be answered "no" over a 120 BPM beat. Computed per request
+        (the executor, not the result cache: a clip's result serves every question about it)."""
         return []
 
     def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:

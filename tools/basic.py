@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools import mentions
 from tools.base import Audio, BaseTool
 from tools.signal import HOP_SECONDS, frame_db, segments_from_mask
 
@@ -31,6 +32,10 @@ class DurationTool(BaseTool):
         step = max(1.0, round(data["seconds"] / 10))
         return [self.describe({"seconds": data["seconds"] + k * step}) for k in (-2, -1, 1, 2)
                 if data["seconds"] + k * step >= 0.5]
+
+    def question_contrasts(self, data, question, choices):
+        """The lengths the question or choices name."""
+        return [self.describe({"seconds": x}) for x in mentions.numbers(question, choices) if 0.5 <= x <= 3600]
 
 
 def _audible(samples: np.ndarray, sr: int) -> np.ndarray:

@@ -64,9 +64,16 @@ class ToolExecutor:
         tools were called in, so the prompt (and its cached answer) depends only on which tools ran."""
         return tuple(r.text for r in self._shown(results))
 
-    def contrasts(self, results: Sequence[ToolResult]) -> tuple[tuple[str, ...], ...]:
-        """Per evidence text (same order as `evidence`), the tool's texts for other outcomes."""
-        return tuple(tuple(r.contrasts) for r in self._shown(results))
+    def contrasts(self, results: Sequence[ToolResult], question: str = "",
+                  choices: Sequence[str] = ()) -> tuple[tuple[str, ...], ...]:
+        """Per evidence text (same order as `evidence`), the tool's texts for other outcomes: its
+        own (cached with the result), then those for the values the question or choices name."""
+        out = []
+        for r in self._shown(results):
+            tool = self.tools.get(r.tool)
+            asked = tool.question_contrasts(r.data, question, choices) if hasattr(tool, "question_contrasts") else []
+            out.append(tuple(dict.fromkeys([*r.contrasts, *(t for t in asked if t and t != r.text)])))
+        return tuple(out)
 
     def _shown(self, results: Sequence[ToolResult]) -> list[ToolResult]:
         rank = {name: i for i, name in enumerate(self.tools)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools import mentions
 from tools.base import Audio, BaseTool, hz_to_note
 from tools.signal import active_segments, segments_from_mask, spectral_peak_db
 
@@ -79,6 +80,17 @@ class PitchTool(BaseTool):
             others = [-step, 0.0] if abs(step) > 0.5 else [4.0, -4.0]
             return [self.describe({"tones": [tones[0], moved(tones[0], k)] + tones[2:]}) for k in others]
         return []
+
+    def question_contrasts(self, data, question, choices):
+        """One tone: at the notes and frequencies the question or choices name (a note without an
+        octave in the octave nearest the tone)."""
+        tones = data["tones"]
+        if len(tones) != 1:
+            return []
+        near = tones[0]["hz"]
+        asked = [mentions.note_hz(pc, octave, near) for pc, octave in mentions.notes(question, choices)]
+        asked += [hz for hz in mentions.frequencies(question, choices) if 20 <= hz <= 8000]
+        return [self.describe({"tones": [{**tones[0], "hz": round(hz, 1), "note": hz_to_note(hz)}]}) for hz in asked]
 
 
 class VoicePitchTool(BaseTool):

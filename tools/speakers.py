@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools import mentions
 from tools.base import Audio, BaseTool
 
 
@@ -58,3 +59,7 @@ class SpeakerCountTool(BaseTool):
     def contrast_texts(self, data):
         """The other counts from one to three."""
         return [self.describe(m) for m in (1, 2, 3) if data.get("count") and m != data["count"]]
+
+    def question_contrasts(self, data, question, choices):
+        """The speaker counts the question or choices name."""
+        return [self.describe(m) for m in mentions.counts(question, choices, most=10)] if data.get("count") else []

@@ -14,7 +14,7 @@ from typing import Sequence
 from env.reasoners.types import ReasonRequest
 
 CONTRASTS = ("none", "yes_no", "choices")
-CONTRAST_VERSION = 2  # part of the reasoner id: bump when the rule's scoring changes
+CONTRAST_VERSION = 3  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 

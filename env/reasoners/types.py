@@ -26,7 +26,8 @@ class ReasonRequest:
     @classmethod
     def from_results(cls, question: str, choices: Sequence[str], results, executor, audio: str = "") -> "ReasonRequest":
         """The request for an item with these tool results: the executor orders the evidence."""
-        return cls(question, tuple(choices), executor.evidence(results), audio, executor.contrasts(results))
+        return cls(question, tuple(choices), executor.evidence(results), audio,
+                   executor.contrasts(results, question, choices))
 
 
 @dataclass

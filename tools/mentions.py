@@ -1,0 +1,80 @@
+"""Values a question or its choices name: numbers (digits or words), frequencies, musical notes.
+
+The contrast rule (env/reasoners/contrast.py) asks whether the measured tool line explains a
+question better than what the tool would have said for another outcome. Its alternatives must
+include the outcome the question asks about: "Does the beat play at 60 bpm?" over a 120 BPM
+measurement is told apart only from "the tempo is 60 BPM", not from 108 or 132 BPM (measured on
+probe v2's train split: yes/no tempo, note and duration items were answered "yes" when the value
+asked about was none of the neighbours the tool offered). Tools turn these values into their
+`question_contrasts` (tools/base.py).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+NUMBER_WORDS.update({"single": 1, "once": 1, "twice": 2, "pair": 2, "couple": 2})
+_NUMBER = re.compile(r"(?<![\w.#])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#])", re.IGNORECASE)
+_HZ = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:hz|hertz)\b", re.IGNORECASE)
+# a note: a capital A-G with an octave digit or an accidental, or alone after the word "note";
+# the article "A" alone is not a note
+_NOTE = re.compile(r"(?<![\w#])([A-G])(#|♯|b|♭)?(\d)?(?![\w#♯♭])")
+_NOTE_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def _texts(question: str, choices: Sequence[str]) -> list[str]:
+    return [question, *choices]
+
+
+def _distinct(values: Iterable) -> list:
+    seen = []
+    for v in values:
+        if v not in seen:
+            seen.append(v)
+    return seen
+
+
+def numbers(question: str, choices: Sequence[str] = ()) -> list[float]:
+    """Every number the question and choices name, digits or words, in order, once each."""
+    found = []
+    for text in _texts(question, choices):
+        for m in _NUMBER.finditer(text):
+            word = m.group(1).lower()
+            found.append(float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else float(word))
+    return _distinct(found)
+
+
+def counts(question: str, choices: Sequence[str] = (), most: int = 40) -> list[int]:
+    """The whole numbers from 1 to `most` they name (candidate counts of events, speakers, ...)."""
+    return [int(x) for x in numbers(question, choices) if x == int(x) and 1 <= x <= most]
+
+
+def frequencies(question: str, choices: Sequence[str] = ()) -> list[float]:
+    """Frequencies they name in Hz ("440 Hz")."""
+    return _distinct(float(m.group(1)) for t in _texts(question, choices) for m in _HZ.finditer(t))
+
+
+def notes(question: str, choices: Sequence[str] = ()) -> list[tuple[int, int | None]]:
+    """The notes they name as (pitch class 0-11, octave or None): "F#4" -> (6, 4), "Bb" -> (10, None)."""
+    found = []
+    for text in _texts(question, choices):
+        for m in _NOTE.finditer(text):
+            letter, accidental, octave = m.groups()
+            if letter == "A" and not accidental and octave is None:
+                continue  # the article
+            shift = 1 if accidental in ("#", "♯") else -1 if accidental in ("b", "♭") else 0
+            found.append(((_NOTE_INDEX[letter] + shift) % 12, int(octave) if octave is not None else None))
+    return _distinct(found)
+
+
+def note_hz(pitch_class: int, octave: int | None, near_hz: float) -> float:
+    """The note's frequency (A4 = 440 Hz); without an octave, the one nearest `near_hz`."""
+    def hz(o: int) -> float:
+        return 440.0 * 2 ** ((pitch_class - 9) / 12 + (o - 4))
+
+    if octave is not None:
+        return hz(octave)
+    return min((hz(o) for o in range(0, 9)), key=lambda f: abs(f - near_hz) / f)
