@@ -61,9 +61,12 @@ def test_two_sounds_which_is_longer(first, second, src):
                      20, rng, "white")
     r = EventCountTool().run(audio_of(x), "Which sound is longer?", [])
     assert r.data["count"] == 2 and np.allclose(r.data["durations"], [first, second], atol=0.08), r.data
-    which = "second" if second > first else "first"
-    assert r.text == (f"Number of separate sound events (beeps, tones): 2. The first sound lasts {first:.1f} s "
-                      f"and the second {second:.1f} s: the {which} sound is longer.")
+    which, other = ("second", "first") if second > first else ("first", "second")
+    assert r.text == (f"Number of separate sound events (beeps, tones): 2. The {which} sound is longer than the "
+                      f"{other}: {max(first, second):.1f} s against {min(first, second):.1f} s.")
+    # its contrasts: the counts with the lengths kept (only the count changes), the lengths swapped
+    swapped = r.text.replace(f"The {which} sound is longer than the {other}", f"The {other} sound is longer than the {which}")
+    assert r.contrasts == [r.text.replace(": 2.", f": {m}.", 1) for m in (1, 3, 4)] + [swapped]
 
 
 @pytest.mark.parametrize("timbre", ["sine", "bright"])
@@ -173,5 +176,8 @@ def test_speech_side_contrasts_are_the_other_outcomes():
         'The speaker does not say "open the door".']
     vad = SpeechSegmentsTool().contrast_texts({"speech_segments": [[0, 1], [2, 3]], "heard_first": "tone",
                                                "other_first_kind": "tone"})
-    assert "Number of separate speech segments: 3. Heard first: the tone." in vad
-    assert vad[-1] == "Number of separate speech segments: 2. Heard first: the speech."
+    assert "Number of separate speech segments: 3. Heard first: the tone. The tone comes before the speech." in vad
+    assert vad[-1] == "Number of separate speech segments: 2. Heard first: the speech. The speech comes before the tone."
+    asked = SpeechSegmentsTool().question_contrasts({"speech_segments": [[0, 1], [2, 3]], "heard_first": "tone",
+                                                     "other_first_kind": "tone"}, "Are there five utterances?", ["no", "yes"])
+    assert asked == ["Number of separate speech segments: 5. Heard first: the tone. The tone comes before the speech."]

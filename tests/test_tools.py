@@ -76,10 +76,10 @@ def test_speech_segments_and_order():
     x = np.concatenate([silence(0.3), speech, silence(1.0), speech, silence(0.5), tone(800, 0.6), silence(0.3)])
     r = SpeechSegmentsTool().run(audio_of(x), "", [])
     assert len(r.data["speech_segments"]) == 2, r.data
-    assert "speech segments: 2." in r.text and r.text.endswith("Heard first: the speech.")
+    assert "speech segments: 2." in r.text and r.text.endswith("Heard first: the speech. The speech comes before the tone.")
     y = np.concatenate([silence(0.3), tone(800, 0.6), silence(0.6), speech, silence(0.3)])
     r2 = SpeechSegmentsTool().run(audio_of(y), "", [])
-    assert r2.text.endswith("Heard first: the tone.") and r2.data["other_first_kind"] == "tone"
+    assert r2.text.endswith("Heard first: the tone. The tone comes before the speech.") and r2.data["other_first_kind"] == "tone"
     assert SpeechSegmentsTool().run(audio_of(tone(500, 1.0)), "", []).data["speech_segments"] == []
 
 

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 
+from tools import mentions
 from tools.base import Audio, BaseTool
 from tools.signal import active_segments, spectral_peak_db
 
@@ -14,7 +15,7 @@ class EventCountTool(BaseTool):
     description = ("Counts separate sound events (beeps, tones, bursts), lists when they happen and how long "
                    "each lasts, and says which of two sounds is longer.")
     cost = 0.2
-    version = "3"  # contrasts
+    version = "5"  # which of two sounds is longer said as a comparison; count contrasts keep the lengths
     min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
 
     def analyze(self, audio: Audio, question, choices):
@@ -29,26 +30,39 @@ class EventCountTool(BaseTool):
     @staticmethod
     def describe(data: dict) -> str:
         """The count first and alone when it may be the answer: a small reasoner copies the nearest
-        number; for exactly two sounds, which is longer after it."""
+        number; for exactly two sounds, which is longer after it, said the way a question about it
+        is asked ("the second sound is longer than the first"): the contrast rule tells which of
+        two statements a question echoes, and "the first lasts 0.9 s and the second 2.0 s" names
+        both sounds in both outcomes (probe v2 train split: docs/PROMPTS.md)."""
         n, lengths = data["count"], data["durations"]
         text = f"Number of separate sound events (beeps, tones): {n}."
         if n == 2 and len(lengths) == 2:
             first, second = lengths
             if max(first, second) > 1.15 * min(first, second):
-                longer = "the second sound is longer" if second > first else "the first sound is longer"
+                longer, shorter = ("second", "first") if second > first else ("first", "second")
+                text += (f" The {longer} sound is longer than the {shorter}: {max(lengths):.1f} s against"
+                         f" {min(lengths):.1f} s.")
             else:
-                longer = "the two sounds last about as long"
-            text += f" The first sound lasts {first:.1f} s and the second {second:.1f} s: {longer}."
+                text += f" The two sounds last about as long: {first:.1f} s and {second:.1f} s."
         return text
 
     def contrast_texts(self, data):
         """Counts one and two off; for two sounds, their lengths the other way round."""
-        n = data["count"]
-        texts = [self.describe({"count": m, "durations": []}) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
-        if n == 2 and len(data["durations"]) == 2:
+        texts = [self._with_count(data, m) for m in (data["count"] + k for k in (-2, -1, 1, 2)) if m >= 1]
+        if data["count"] == 2 and len(data["durations"]) == 2:
             texts.append(self.describe({**data, "durations": data["durations"][::-1]}))
         return texts
 
+    def question_contrasts(self, data, question, choices):
+        """The counts the question or choices name."""
+        return [self._with_count(data, m) for m in mentions.counts(question, choices)]
+
+    def _with_count(self, data: dict, m: int) -> str:
+        """The measured text with only the count changed: an alternative that also dropped the
+        lengths would explain any question about them worse, and outweigh the one alternative
+        that matters to it (the lengths the other way round)."""
+        count_only = self.describe({"count": data["count"], "durations": []})
+        return self.describe(data).replace(count_only, self.describe({"count": m, "durations": []}), 1)
 
 BANDS_HZ = (30, 150, 400, 1000, 2500, 5000, 8000)  # kick, snare body, mids, hat
 SUBDIVISION = 0.25  # the envelope at a fraction of the period, against at the period: there is a beat there
@@ -202,6 +216,12 @@ class TempoTool(BaseTool):
         ends = {"faster": (bpm / 1.2, bpm * 1.2), "slower": (bpm * 1.2, bpm / 1.2), "steady": (bpm, bpm)}
         return texts + [self.describe({**data, "change": c, "start_bpm": ends[c][0], "end_bpm": ends[c][1]})
                         for c in ends if c != data["change"]]
+
+    def question_contrasts(self, data, question, choices):
+        """The tempi the question or choices name (20-400 BPM)."""
+        if data.get("bpm") is None:
+            return []
+        return [self.describe({**data, "bpm": x}) for x in mentions.numbers(question, choices) if 20 <= x <= 400]
 
 
 _numba_warm = False

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 
+from tools import mentions
 from tools.base import Audio, BaseTool
 from tools.signal import HOP_SECONDS, active_segments, frame_db, segments_from_mask, spectral_peak_db
 
@@ -79,7 +80,7 @@ class SpeechSegmentsTool(BaseTool):
     name = "vad"
     description = "Finds the speech segments (silero-vad), counts them and says whether speech or another sound comes first."
     cost = 0.3
-    version = "3"  # segments split where a voice over babble pauses; contrasts
+    version = "4"  # the order said as a comparison too
 
     def analyze(self, audio: Audio, question, choices):
         speech = speech_segments(audio, int(self.params.get("min_silence_ms", 400)))
@@ -93,21 +94,35 @@ class SpeechSegmentsTool(BaseTool):
             kind = "tone" if _is_tonal(audio, other[0]) else "non-speech sound"
             data["other_first_kind"] = kind
             data["heard_first"] = kind if other[0][0] < speech[0][0] else "speech"
-        return data, self.describe(len(speech), data.get("heard_first"))
+        return data, self.describe(len(speech), data.get("heard_first"), data.get("other_first_kind", ""))
 
     @staticmethod
-    def describe(n: int, first: str | None = None) -> str:
-        return f"Number of separate speech segments: {n}." + (f" Heard first: the {first}." if first else "")
+    def describe(n: int, first: str | None = None, other: str = "non-speech sound") -> str:
+        """The count; with `first` (speech, or the `other` kind of sound), the order said as a
+        comparison too, as a question about it is asked (see EventsTool.describe)."""
+        text = f"Number of separate speech segments: {n}."
+        if first:
+            later = other if first == "speech" else "speech"
+            text += f" Heard first: the {first}. The {first} comes before the {later}."
+        return text
 
     def contrast_texts(self, data):
         """Counts one and two off; the other sound heard first."""
         n, first = len(data.get("speech_segments", [])), data.get("heard_first")
         if not n:
             return []
-        texts = [self.describe(m, first) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
+        other = data.get("other_first_kind", "")
+        texts = [self.describe(m, first, other) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
         if first:
-            texts.append(self.describe(n, "speech" if first != "speech" else data["other_first_kind"]))
+            texts.append(self.describe(n, "speech" if first != "speech" else other, other))
         return texts
+
+    def question_contrasts(self, data, question, choices):
+        """The segment counts the question or choices name."""
+        if not data.get("speech_segments"):
+            return []
+        return [self.describe(m, data.get("heard_first"), data.get("other_first_kind", ""))
+                for m in mentions.counts(question, choices, most=20)]
 
 
 @functools.lru_cache(maxsize=1)
