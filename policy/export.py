@@ -16,15 +16,16 @@ import torch
 
 from env.audio_tool_env import AudioToolEnv
 from env.features import DESCRIPTORS
-from policy.networks import build_trunk, masked_logits
+from policy.networks import RelevancePrior, build_trunk, masked_logits
 
-FORMAT = "audiorouter-router/1"
+FORMAT = "audiorouter-router/2"  # 2: tool relevance in the observation and the relevance prior
+OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joined the observation"}
 
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on."""
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
-             if k.split(".")[0] in ("trunk", "pi", "vf")}
+             if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     torch.save({"format": FORMAT, "state_dict": state, "hidden": list(hidden), "obs_dim": env.obs_dim,
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
                 "max_calls": env.max_calls, "descriptors": list(DESCRIPTORS),
@@ -44,6 +45,9 @@ class Router(torch.nn.Module):
         except Exception as exc:
             raise ValueError(f"{path}: refused, not a plain-tensor router file ({type(exc).__name__}: "
                              f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+        if isinstance(blob, dict) and blob.get("format") in OLD_FORMATS:
+            raise ValueError(f"{path}: a {blob['format']} file, which this version cannot run: "
+                             f"{OLD_FORMATS[blob['format']]}. Train the router again (audiorouter train).")
         if not isinstance(blob, dict) or blob.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
         self.spec = {k: v for k, v in blob.items() if k != "state_dict"}
@@ -53,6 +57,7 @@ class Router(torch.nn.Module):
             width = hidden[-1] if hidden else blob["obs_dim"]
             self.pi = torch.nn.Linear(width, len(blob["tool_names"]) + 1)
             self.vf = torch.nn.Linear(width, 1)
+            self.prior = RelevancePrior(len(blob["tool_names"]))
             self.load_state_dict(blob["state_dict"])
         except (KeyError, TypeError, RuntimeError) as exc:  # fields missing or weights of the wrong shape
             raise ValueError(f"{path}: a damaged {FORMAT} file ({type(exc).__name__}: {exc})") from exc
@@ -64,7 +69,8 @@ class Router(torch.nn.Module):
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
-            logits = self.pi(self.trunk(torch.as_tensor(obs["observations"])[None]))
+            observations = torch.as_tensor(obs["observations"])[None]
+            logits = self.prior(self.pi(self.trunk(observations)), observations)
             return int(torch.argmax(masked_logits(logits, torch.as_tensor(obs["action_mask"])[None]), dim=-1)[0])
 
     def route(self, env: AudioToolEnv, seed: int | None = None) -> dict:

@@ -23,3 +23,26 @@ def build_trunk(in_dim: int, hidden: list[int]) -> nn.Sequential:
 def masked_logits(logits: torch.Tensor, action_mask: torch.Tensor) -> torch.Tensor:
     """Masked actions pushed to FLOAT_MIN: never sampled, in exploration or inference."""
     return logits + torch.clamp(torch.log(action_mask), min=FLOAT_MIN)
+
+
+class RelevancePrior(nn.Module):
+    """Adds `gain` x (each tool's relevance - their mean) to the tools' logits (not ANSWER's).
+
+    Relevance is the question's cosine with each tool's description (env/features.py); the
+    observation holds it in the n_tools columns just before the called | succeeded | budget
+    block that ends it (env/audio_tool_env.py contract). On the families it was trained on, the
+    MLP decides and PPO tunes the gain; on a question type it never saw, the MLP's output is a
+    guess from the nearest trained wording, and the prior leans it towards the tool whose
+    description the question is about. The gain starts where a relevance margin of 0.2 is worth
+    2 nats."""
+
+    def __init__(self, n_tools: int, gain: float = 10.0):
+        super().__init__()
+        self.n_tools = n_tools
+        self.gain = nn.Parameter(torch.tensor(float(gain)))
+
+    def forward(self, logits: torch.Tensor, observations: torch.Tensor) -> torch.Tensor:
+        n = self.n_tools
+        relevance = observations[..., -(3 * n + 1): -(2 * n + 1)]
+        centred = relevance - relevance.mean(dim=-1, keepdim=True)
+        return logits + torch.cat([self.gain * centred, torch.zeros_like(logits[..., n:])], dim=-1)

@@ -4,8 +4,9 @@ Contract: observations are the AudioToolEnv Dict {"observations": float[D], "act
 {0,1}[A]}. `_forward` returns action logits with masked actions pushed to FLOAT_MIN (so a
 masked action is never sampled, in exploration or inference) and the trunk's embedding,
 which `compute_values` reuses (ValueFunctionAPI) so PPO's value head costs one extra layer.
+The tools' logits get a prior from the question's relevance to each tool (RelevancePrior).
 Modeled on RLlib's rllib/examples/rl_modules/classes/action_masking_rlm.py, but a plain
-TorchRLModule: its weights are just `trunk`, `pi`, `vf`, which export to router.pt.
+TorchRLModule: its weights are just `trunk`, `pi`, `vf`, `prior`, which export to router.pt.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from policy.config import DEFAULT_HIDDEN
-from policy.networks import build_trunk, masked_logits
+from policy.networks import RelevancePrior, build_trunk, masked_logits
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
@@ -45,11 +46,13 @@ class RouterModule(TorchRLModule, ValueFunctionAPI):
         width = hidden[-1] if hidden else obs_dim
         self.pi = nn.Linear(width, self.action_space.n)
         self.vf = nn.Linear(width, 1)
+        self.prior = RelevancePrior(self.action_space.n - 1)
 
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         obs = batch[Columns.OBS]
         embeddings = self.trunk(obs["observations"])
-        return {Columns.ACTION_DIST_INPUTS: masked_logits(self.pi(embeddings), obs["action_mask"]),
+        logits = self.prior(self.pi(embeddings), obs["observations"])
+        return {Columns.ACTION_DIST_INPUTS: masked_logits(logits, obs["action_mask"]),
                 Columns.EMBEDDINGS: embeddings}
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:

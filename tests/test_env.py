@@ -108,8 +108,11 @@ def test_tampered_router_file_is_refused(tmp_path):
     torch.save({"format": "audiorouter-router/1", "payload": Evil()}, tmp_path / "evil.pt")
     with pytest.raises(Exception, match="refused, not a plain-tensor router file"):
         Router(str(tmp_path / "evil.pt"))
+    torch.save({"format": "audiorouter-router/1", "state_dict": {}}, tmp_path / "old.pt")
+    with pytest.raises(ValueError, match="audiorouter-router/1 file, which this version cannot run.*Train the router again"):
+        Router(str(tmp_path / "old.pt"))
     torch.save({"format": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a audiorouter-router/1 file"):
+    with pytest.raises(ValueError, match="not a audiorouter-router/2 file"):
         Router(str(tmp_path / "other.pt"))
 
 
@@ -141,3 +144,27 @@ def test_rllib_env_runner_builds_checks_and_samples_the_env(probe, encoder, tmp_
         assert len(actions) == len(masks) and all(m[a] == 1 for m, a in zip(masks, actions))
         assert not ep.get_infos(-1)["masked_action"] and len(ep.get_infos(-1)["tools"]) <= 2
     runner.stop()
+
+
+def test_observation_holds_tool_relevance_where_the_router_prior_reads_it(probe, encoder, tmp_path):
+    """The relevance block is the question's cosine with each tool's description, and the
+    router's RelevancePrior finds it by its place from the end of the observation."""
+    import torch
+
+    from env.features import tool_relevance
+    from policy.networks import RelevancePrior
+
+    env = make_env(probe, encoder, tmp_path, max_calls=2)
+    executor = env.executor
+    obs, _ = env.reset(seed=0)
+    n = env.n_tools
+    question = encoder.encode(env.item.question)
+    relevance = tool_relevance(question, env.tool_vectors)
+    expected = np.stack([encoder.encode(executor.tools[t].description) for t in env.tool_names]) @ question
+    assert np.allclose(relevance, expected, atol=1e-5)
+    block = obs["observations"][-(3 * n + 1): -(2 * n + 1)]
+    assert np.allclose(block, np.clip(relevance, -10, 10), atol=1e-6)
+    prior = RelevancePrior(n, gain=2.0)
+    with torch.no_grad():
+        logits = prior(torch.zeros(1, n + 1), torch.as_tensor(obs["observations"])[None])[0].numpy()
+    assert np.allclose(logits[:n], 2.0 * (relevance - relevance.mean()), atol=1e-5) and logits[n] == 0.0

@@ -47,6 +47,9 @@ def export_biased_router(tool_names, path, order, max_calls):
     class Dim384:
         dim = 384
 
+        def encode(self, text):
+            return np.zeros(384, np.float32)
+
     executor = ToolExecutor(build_tools([{"name": n} if n in ("duration", "pitch") else
                                          {"name": n, "class": f"tests.plugins.faulty_tools.{n.title()}"}
                                          for n in tool_names]))
@@ -55,6 +58,7 @@ def export_biased_router(tool_names, path, order, max_calls):
                           action_space=env.action_space, model_config={"hidden": [8]}).build()
     with torch.no_grad():
         module.pi.weight.zero_()
+        module.prior.gain.zero_()  # the bias alone decides
         bias = torch.full((len(tool_names) + 1,), -1.0)
         bias[-1] = -5.0  # ANSWER last: the budget ends the episode
         for rank, name in enumerate(order):
