@@ -34,7 +34,7 @@ def main() -> None:
     p.add_argument("--styles", default="restate,evidence_first,evidence_last")
     p.add_argument("--calibrations", default="none,mean,evidence_pmi")
     p.add_argument("--score-end", default="0,1", help="score the end-of-turn token too: 0, 1 or 0,1")
-    p.add_argument("--contrasts", default="none", help="contrast rules to try: none, yes_no, choices")
+    p.add_argument("--contrasts", default="none", help="contrast rules to try: none, yes_no, choices, meaning")
     p.add_argument("--systems", default="none,expert,all")
     p.add_argument("--out", default="runs/prompt_study.json")
     args = p.parse_args()

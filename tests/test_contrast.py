@@ -107,6 +107,31 @@ def test_choices_mode_scores_paraphrases_against_the_alternatives(smollm):
         SmolLMReasoner(contrast="sometimes")
 
 
+def test_meaning_mode_maps_paraphrased_choices_with_the_sentence_encoder(smollm):
+    """Paraphrases the reasoner's own scores miss ("accelerates" for "it gets faster", "falls" for
+    "the pitch goes down"), both ways round, with no extra reasoner rows."""
+    from env.reasoners.contrast import meaning_contrast
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning")
+    faster = "The beat speeds up from 85 to 110 BPM: it gets faster."
+    steady = "The beat stays steady."
+    lower = "The pitch goes down: the second tone is lower."
+    higher = "The pitch goes up: the second tone is higher."
+    tempo = ("accelerates", "keeps a constant tempo")
+    pitch = ("rises", "falls")
+    requests = [ReasonRequest("What does the beat do?", tempo, (faster,), "", ((steady,),)),
+                ReasonRequest("What does the beat do?", tempo, (steady,), "", ((faster,),)),
+                ReasonRequest("Which way does the melody go?", pitch, (lower,), "", ((higher,),)),
+                ReasonRequest("Which way does the melody go?", pitch, (higher,), "", ((lower,),))]
+    assert [a.choice for a in reasoner.answer_batch(requests)] == ["accelerates", "keeps a constant tempo",
+                                                                   "falls", "rises"]
+    assert "contrast=meaning" in reasoner.id
+    contrast = meaning_contrast(reasoner.sentence_encoder.encode, pitch, requests[2])
+    assert contrast[1] > 0 > contrast[0]  # falls nearer the measured line, rises nearer its alternative
+    assert meaning_contrast(reasoner.sentence_encoder.encode, pitch, ReasonRequest("q", pitch, (lower,))) == [0.0, 0.0]
+
+
 def test_each_tool_contrasts_its_own_measurement():
     """The alternatives are the tool's own sentence with another outcome, never the measured one."""
     import numpy as np

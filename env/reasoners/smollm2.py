@@ -14,7 +14,8 @@ from typing import Sequence
 
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
-from env.reasoners.contrast import CONTRAST_VERSION, CONTRASTS, contrast_scores, is_yes_no, swapped_evidence
+from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
+                                   meaning_contrast, swapped_evidence)
 from env.reasoners.types import Answer, ReasonRequest
 from tools.errors import SetupError
 
@@ -78,6 +79,10 @@ class SmolLMReasoner:
                     (docs/PROMPTS.md), but it does tell which of two statements a question echoes.
       choices       yes_no, and every other question's choices scored against the same
                     alternatives: log p(choice | measured) - mean log p(choice | alternative)
+      meaning       yes_no, and every other question's evidence-PMI scores plus MEANING_WEIGHT x
+                    each choice's sentence-embedding contrast (contrast.py meaning_contrast: its
+                    cosine with the measured lines minus with the alternatives): no extra
+                    reasoner rows, so it costs what yes_no costs
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
@@ -156,6 +161,13 @@ class SmolLMReasoner:
     def tokenizer(self):
         self._load()
         return self._tokenizer
+
+    @functools.cached_property
+    def sentence_encoder(self):
+        """all-MiniLM-L6-v2 (the router's question encoder) for `contrast: meaning`, loaded on first use."""
+        from env.features import QuestionEncoder
+
+        return QuestionEncoder()
 
     @property
     def uses_contrasts(self) -> bool:
@@ -342,7 +354,8 @@ class SmolLMReasoner:
 
     def _contrast_rows(self, request: ReasonRequest) -> tuple[str, list[_ScoreRow], list[int]]:
         """The extra rows the contrast rule needs for a request ("" when it does not apply):
-        ("yes_no", question rows: measured then each swap, lines) or ("choices", choice rows, lines)."""
+        ("yes_no", question rows: measured then each swap, lines), ("choices", choice rows, lines) or
+        ("meaning", no rows, lines): its scores come from the sentence encoder."""
         swaps = swapped_evidence(request) if self.contrast != "none" else []
         if not swaps:
             return "", [], []
@@ -350,6 +363,8 @@ class SmolLMReasoner:
         if is_yes_no(request.choices):
             texts = [request.tool_texts] + [t for _, t in swaps]
             return "yes_no", [self._question_row(request, t) for t in texts], lines
+        if self.contrast == "meaning":
+            return "meaning", [], lines
         if self.contrast == "choices":
             rows = [self._score_row(ReasonRequest(request.question, request.choices, t), with_evidence=True)
                     for _, t in swaps]
@@ -389,10 +404,14 @@ class SmolLMReasoner:
                 scores = [margin if k == yes else -margin for k in range(len(req.choices))]
             elif rule == "choices":
                 scores = contrast_scores(scores, list(zip(lines, sums[at: at + len(lines)])), mean=True)
-            elif self.calibration == "mean":
-                scores = [s / len(c) for s, c in zip(scores, row.continuations)]
-            elif self.calibration == "evidence_pmi" and any(t.strip() for t in req.tool_texts):
-                scores = [s - p for s, p in zip(scores, self._prior_cache[(req.question, req.choices)])]
+            else:
+                if self.calibration == "mean":
+                    scores = [s / len(c) for s, c in zip(scores, row.continuations)]
+                elif self.calibration == "evidence_pmi" and any(t.strip() for t in req.tool_texts):
+                    scores = [s - p for s, p in zip(scores, self._prior_cache[(req.question, req.choices)])]
+                if rule == "meaning":
+                    meaning = meaning_contrast(self.sentence_encoder.encode, req.choices, req)
+                    scores = [s + MEANING_WEIGHT * m for s, m in zip(scores, meaning)]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best], seconds))
         return answers
