@@ -122,6 +122,10 @@ class Tool(Protocol):
     applicable:    its precondition on the question and choices; a tool that does not apply is
                    masked for the router and never run (BaseTool: always applies)
     run:           the result, or an error result; never raises
+
+    Optional (BaseTool gives empty ones; the executor asks only tools that have them):
+    contrast_texts(data) and question_contrasts(data, question, choices), the texts for other
+    outcomes that the reasoner's contrast rule scores against.
     """
 
     name: str
