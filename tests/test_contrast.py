@@ -40,7 +40,7 @@ def test_swaps_replace_one_line_at_a_time():
 def test_contrast_scores_use_the_line_that_moves_the_scores_most():
     measured = [-10.0]
     # line 0 barely moves the score (an unrelated tool); line 1 moves it by 3 (the relevant one)
-    swaps = [(0, [-9.9]), (1, [-13.0]), (1, [-12.0])]
+    swaps = [[-9.9], [-13.0], [-12.0]]
     assert contrast_scores(measured, swaps, mean=False) == [pytest.approx(2.0)]  # vs the best alternative
     assert contrast_scores(measured, swaps, mean=True) == [pytest.approx(2.5)]  # vs their mean
 

@@ -34,7 +34,7 @@ def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]
             for i, alts in enumerate(request.contrasts[: len(texts)]) for alt in alts]
 
 
-def contrast_scores(measured: list[float], swaps: list[tuple[int, list[float]]], mean: bool) -> list[float]:
+def contrast_scores(measured: list[float], alternatives: list[list[float]], mean: bool) -> list[float]:
     """Each candidate's measured score minus its score under the alternatives that matter (their
     best, or with `mean` their mean).
 
@@ -52,9 +52,8 @@ def contrast_scores(measured: list[float], swaps: list[tuple[int, list[float]]],
         centre = sum(shift) / len(shift)
         return max(abs(d - centre) for d in shift)
 
-    alts = [scores for _, scores in swaps]
-    strongest = max(effect(a) for a in alts)
-    kept = [a for a in alts if effect(a) >= 0.5 * strongest]
+    strongest = max(effect(a) for a in alternatives)
+    kept = [a for a in alternatives if effect(a) >= 0.5 * strongest]
     pick = (lambda v: sum(v) / len(v)) if mean else max
     return [m - pick([alt[k] for alt in kept]) for k, m in enumerate(measured)]
 

@@ -400,12 +400,11 @@ class SmolLMReasoner:
         answers = []
         for req, row, scores, (rule, at, lines) in zip(requests, rows, sums, contrast):
             if rule == "yes_no":  # the question's score, measured vs each alternative line
-                measured, swaps = sums[at], list(zip(lines, sums[at + 1: at + 1 + len(lines)]))
-                margin = contrast_scores(measured, swaps, mean=False)[0]
+                margin = contrast_scores(sums[at], sums[at + 1: at + 1 + len(lines)], mean=False)[0]
                 yes = [c.strip().lower() for c in req.choices].index("yes")
                 scores = [margin if k == yes else -margin for k in range(len(req.choices))]
             elif rule == "choices":
-                scores = contrast_scores(scores, list(zip(lines, sums[at: at + len(lines)])), mean=True)
+                scores = contrast_scores(scores, sums[at: at + len(lines)], mean=True)
             else:
                 if self.calibration == "mean":
                     scores = [s / len(c) for s, c in zip(scores, row.continuations)]
