@@ -43,6 +43,11 @@ def test_contrast_scores_use_the_line_that_moves_the_scores_most():
     swaps = [[-9.9], [-13.0], [-12.0]]
     assert contrast_scores(measured, swaps, mean=False) == [pytest.approx(2.0)]  # vs the best alternative
     assert contrast_scores(measured, swaps, mean=True) == [pytest.approx(2.5)]  # vs their mean
+    # keep: the share of the strongest move an alternative needs to count
+    assert contrast_scores([0.0, 0.0], [[-1.0, 1.0], [0.3, -0.3]], mean=True, keep=0.25) == [pytest.approx(0.35),
+                                                                                            pytest.approx(-0.35)]
+    assert contrast_scores([0.0, 0.0], [[-1.0, 1.0], [0.3, -0.3]], mean=True, keep=0.5) == [pytest.approx(1.0),
+                                                                                           pytest.approx(-1.0)]
 
 
 def test_tool_contrasts_travel_with_the_result_and_old_cache_rows_still_load(tmp_path, write_wav):
@@ -130,6 +135,24 @@ def test_meaning_mode_maps_paraphrased_choices_with_the_sentence_encoder(smollm)
     contrast = meaning_contrast(reasoner.sentence_encoder.encode, pitch, requests[2])
     assert contrast[1] > 0 > contrast[0]  # falls nearer the measured line, rises nearer its alternative
     assert meaning_contrast(reasoner.sentence_encoder.encode, pitch, ReasonRequest("q", pitch, (lower,))) == [0.0, 0.0]
+
+
+def test_meaning_contrast_is_not_pulled_by_alternatives_about_something_else(smollm):
+    """A question about which sound is longer, with the events tool's count alternatives beside
+    the one that swaps the lengths: "second" sits near the measured count "2", which every count
+    alternative lacks; only the swap may decide, so "first" wins when the first sound is longer."""
+    from env.reasoners.contrast import meaning_contrast
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    encode = SmolLMReasoner(threads=2, contrast="meaning").sentence_encoder.encode
+    line = "Number of separate sound events (beeps, tones): {n}. The {which} sound is longer: 0.7 s against 0.4 s."
+    measured = line.format(n=2, which="first")
+    alternatives = tuple(line.format(n=n, which="first") for n in (1, 3, 4)) + (line.format(n=2, which="second"),)
+    for choices in (("first", "second"), ("second", "first"), ("the first", "the second")):
+        request = ReasonRequest("Which sound is held for more time?", choices, (measured,), "", (alternatives,))
+        contrast = dict(zip(choices, meaning_contrast(encode, choices, request)))
+        assert contrast[choices[0]] != contrast[choices[1]]
+        assert max(contrast, key=contrast.get) in ("first", "the first"), contrast
 
 
 def test_each_tool_contrasts_its_own_measurement():

@@ -15,7 +15,7 @@ class EventCountTool(BaseTool):
     description = ("Counts separate sound events (beeps, tones, bursts), lists when they happen and how long "
                    "each lasts, and says which of two sounds is longer.")
     cost = 0.2
-    version = "5"  # which of two sounds is longer said as a comparison; count contrasts keep the lengths
+    version = "6"  # which of two sounds is longer names that one only; count contrasts keep the lengths
     min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
 
     def analyze(self, audio: Audio, question, choices):
@@ -30,18 +30,18 @@ class EventCountTool(BaseTool):
     @staticmethod
     def describe(data: dict) -> str:
         """The count first and alone when it may be the answer: a small reasoner copies the nearest
-        number; for exactly two sounds, which is longer after it, said the way a question about it
-        is asked ("the second sound is longer than the first"): the contrast rule tells which of
-        two statements a question echoes, and "the first lasts 0.9 s and the second 2.0 s" names
-        both sounds in both outcomes (probe v2 train split: docs/PROMPTS.md)."""
+        number; for exactly two sounds, which is longer after it, naming that sound alone ("the
+        second sound is longer: 2.0 s against 0.9 s"): "the first lasts 0.9 s and the second
+        2.0 s", or "the second is longer than the first", names both sounds in both outcomes, and
+        a choice that is just "first" or "second" finds its word in either (probe v2 train split
+        of the seed-1 draw: docs/PROMPTS.md)."""
         n, lengths = data["count"], data["durations"]
         text = f"Number of separate sound events (beeps, tones): {n}."
         if n == 2 and len(lengths) == 2:
             first, second = lengths
             if max(first, second) > 1.15 * min(first, second):
-                longer, shorter = ("second", "first") if second > first else ("first", "second")
-                text += (f" The {longer} sound is longer than the {shorter}: {max(lengths):.1f} s against"
-                         f" {min(lengths):.1f} s.")
+                longer = "second" if second > first else "first"
+                text += f" The {longer} sound is longer: {max(lengths):.1f} s against {min(lengths):.1f} s."
             else:
                 text += f" The two sounds last about as long: {first:.1f} s and {second:.1f} s."
         return text

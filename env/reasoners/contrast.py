@@ -18,7 +18,12 @@ CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # train split of an independent draw (seed 1, 210 multiple-choice items, expert tool): weights
 # 10/20/50/100/200 gave 88.1/88.6/91.9/91.9/92.4% (PMI alone 85.7%); docs/PROMPTS.md
 MEANING_WEIGHT = 200.0
-CONTRAST_VERSION = 3  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+# meaning: the alternatives kept are those that move the choices' cosines at least this share as
+# much as the strongest (the reasoner's own rules keep half). Same draw's train split, expert tool:
+# 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
+# other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
+MEANING_KEEP = 0.75
+CONTRAST_VERSION = 4  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -34,12 +39,13 @@ def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]
             for i, alts in enumerate(request.contrasts[: len(texts)]) for alt in alts]
 
 
-def contrast_scores(measured: list[float], alternatives: list[list[float]], mean: bool) -> list[float]:
+def contrast_scores(measured: list[float], alternatives: list[list[float]], mean: bool,
+                    keep: float = 0.5) -> list[float]:
     """Each candidate's measured score minus its score under the alternatives that matter (their
     best, or with `mean` their mean).
 
-    An alternative matters when it moves the scores at least half as much as the one that moves
-    them most: a tool line often says two things (a gap and a trend; a tempo and its change) and
+    An alternative matters when it moves the scores at least `keep` (half) as much as the one that
+    moves them most: a tool line often says two things (a gap and a trend; a tempo and its change) and
     its alternatives change one of them, and with every tool called most lines are about
     something else; those alternatives leave the answer where it was and must not outvote the
     ones that change it. "Move" is, for one candidate (a yes/no question's own score), the change
@@ -53,18 +59,22 @@ def contrast_scores(measured: list[float], alternatives: list[list[float]], mean
         return max(abs(d - centre) for d in shift)
 
     strongest = max(effect(a) for a in alternatives)
-    kept = [a for a in alternatives if effect(a) >= 0.5 * strongest]
+    kept = [a for a in alternatives if effect(a) >= keep * strongest]
     pick = (lambda v: sum(v) / len(v)) if mean else max
     return [m - pick([alt[k] for alt in kept]) for k, m in enumerate(measured)]
 
 
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
     """Per choice, its cosine with the measured lines minus its mean cosine with the alternative
-    evidence (`encode`: text -> unit vector, a sentence encoder). A sentence encoder places "falls"
-    nearer "the pitch goes down" than "the pitch goes up", and "accelerates" nearer "it gets
-    faster", where the 135M reasoner's choice scores do not; its weak spot is the reverse: two
-    statements with the same words in another order ("the first sound is longer than the
-    second"), which the reasoner's own score, added to this one, still tells apart."""
+    evidence that matters (`encode`: text -> unit vector, a sentence encoder), filtered as
+    `contrast_scores` filters: an alternative that only changes a line the question is not about
+    (the count, under a question about which sound is longer) moves the choices little, and left
+    in it adds its own pull ("second" sits near a measured "2") to the mean.
+
+    A sentence encoder places "falls" nearer "the pitch goes down" than "the pitch goes up", and
+    "accelerates" nearer "it gets faster", where the 135M reasoner's choice scores do not; its weak
+    spot is the reverse: two statements with the same words in another order ("the first sound is
+    longer than the second"), which the reasoner's own score, added to this one, still tells apart."""
     import numpy as np
 
     swaps = swapped_evidence(request)
@@ -72,4 +82,6 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
         return [0.0] * len(choices)
     evidence = np.stack([encode(" ".join(request.tool_texts))] + [encode(" ".join(t)) for _, t in swaps])
     sims = np.stack([encode(c) for c in choices]) @ evidence.T  # choice x (measured, alternatives...)
-    return [float(v) for v in sims[:, 0] - sims[:, 1:].mean(axis=1)]
+    return contrast_scores([float(v) for v in sims[:, 0]],
+                           [[float(v) for v in sims[:, k]] for k in range(1, sims.shape[1])], mean=True,
+                           keep=MEANING_KEEP)
