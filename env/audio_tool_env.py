@@ -2,18 +2,21 @@
 
 Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
-  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) | each tool's
-  relevance, the question's cosine with its description (n_tools) | tools called so far (one-hot,
-  n_tools) | which of those succeeded (n_tools) | calls used / budget. The router finds the
-  relevance block by its place from the end (policy/networks.py RelevancePrior).
+  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) | what the tools
+  called so far found (each tool's `feature_vector` of its result in its own slots, zeros until
+  it is called or when it failed; `feature_layout` names them) | each tool's relevance, the
+  question's cosine with its description (n_tools) | tools called so far (one-hot, n_tools) |
+  which of those succeeded (n_tools) | calls used / budget. The router finds the relevance block
+  by its place from the end (policy/networks.py RelevancePrior).
 - action: Discrete(n_tools + 1): k < n_tools calls tool k; n_tools is ANSWER.
 - mask: a tool already called, or whose precondition fails (`applicable(question, choices)`),
   is 0; ANSWER is always 1. A masked action, if one is sent anyway (gymnasium's checker
   samples unmasked), ends the episode as ANSWER and sets info["masked_action"].
 - the episode ends on ANSWER or when `max_calls` tools have been called; the reward comes
   only then, from the configured reward (env/rewards.py): `relative` = correct(with tools) -
-  correct(without tools) (the no-tool answer is one cached reasoner call per item), or
-  `outcome` = correct(with tools); both minus `cost_weight * sum(costs of the tools called)`.
+  correct(without tools) (the no-tool answer is one cached reasoner call per item),
+  `relative_prob` = the same in the reasoner's probability of the correct choice, or
+  `outcome` = correct(with tools); each minus `cost_weight * sum(costs of the tools called)`.
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
   answer, and the reward, depend on which tools were called, not on their order.
 - info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
@@ -89,7 +92,12 @@ class AudioToolEnv(gym.Env):
         # a tool without a description is described by its name
         self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
                                       for n in self.tool_names])
-        self.obs_dim = encoder.dim + len(DESCRIPTORS) + 3 * self.n_tools + 1
+        # each tool's result features, in config order: (name, feature names) and their slots
+        self.feature_layout = [(n, list(getattr(executor.tools[n], "features", ()))) for n in self.tool_names]
+        ends = np.cumsum([0] + [len(names) for _, names in self.feature_layout])
+        self.feature_slots = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
+        self.n_features = int(ends[-1])
+        self.obs_dim = encoder.dim + len(DESCRIPTORS) + self.n_features + 3 * self.n_tools + 1
         self.observation_space = gym.spaces.Dict({
             "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
             "action_mask": gym.spaces.Box(0.0, 1.0, (self.n_tools + 1,), np.float32),
@@ -120,13 +128,28 @@ class AudioToolEnv(gym.Env):
         ok = set(applicable_tools(item, self.executor))
         return np.array([n in ok for n in self.tool_names], dtype=bool)
 
+    def result_features(self, k: int, result: ToolResult) -> np.ndarray:
+        """Tool k's feature_vector of `result`; zeros for a failed result."""
+        size = self.feature_slots[k].stop - self.feature_slots[k].start
+        if not result.ok or size == 0:
+            return np.zeros(size, np.float32)
+        values = np.asarray(self.executor.tools[self.tool_names[k]].feature_vector(result.data), np.float32)
+        if values.shape != (size,):
+            raise ValueError(f"tool {self.tool_names[k]}: feature_vector gave {values.shape[0] if values.ndim else 1} "
+                             f"numbers for its {size} features {self.feature_layout[k][1]}")
+        return values
+
     def _obs(self) -> dict[str, np.ndarray]:
         called = np.zeros(self.n_tools, np.float32)
         succeeded = np.zeros(self.n_tools, np.float32)
+        found = np.zeros(self.n_features, np.float32)
         for k, result in zip(self.called, self.results):
             called[k] = 1.0
             succeeded[k] = float(result.ok)
-        vec = np.concatenate([self.static, called, succeeded, [len(self.called) / self.max_calls]])
+            found[self.feature_slots[k]] = self.result_features(k, result)
+        n_static = self.encoder.dim + len(DESCRIPTORS)  # then relevance (n_tools): the found block goes between
+        vec = np.concatenate([self.static[:n_static], found, self.static[n_static:], called, succeeded,
+                              [len(self.called) / self.max_calls]])
         mask = np.ones(self.n_tools + 1, np.float32)
         mask[: self.n_tools] = (self.applicable & (called == 0)).astype(np.float32)
         return {"observations": np.clip(vec, -OBS_LIMIT, OBS_LIMIT).astype(np.float32), "action_mask": mask}

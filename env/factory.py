@@ -37,7 +37,8 @@ class EnvConfig:
     split: Optional[str] = option("train", "split the episodes draw their items from (null or all: every item)")
     max_items: Optional[int] = option(None, "the first N items of the split only (null: all)")
     max_calls: int = option(3, "tool calls per episode at most")
-    reward: Any = option("relative", "relative (with tools - without), outcome (with tools), or {class: pkg.mod.Reward, "
+    reward: Any = option("relative", "relative (with tools - without), relative_prob (the same in the reasoner's "
+                         "probability of the correct choice), outcome (with tools), or {class: pkg.mod.Reward, "
                          "...params}; minus cost_weight x cost (env/rewards.py)")
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")

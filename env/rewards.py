@@ -5,9 +5,15 @@
 
 A reward sees the episode's `Outcome` (the item, the reasoner's answers with and without the
 tools' evidence, the tools called, their summed cost and the config's `cost_weight`) and returns
-a float. Registered: `relative` (the seed paper's: tool use is rewarded only where it beats the
-reasoner's own answer) and `outcome` (right or wrong with the tools), both less
-`cost_weight x cost`.
+a float. Registered, each less `cost_weight x cost`:
+
+    relative       the seed paper's: correct with the tools - correct without (0/1 each): tool use
+                   is rewarded only where it beats the reasoner's own answer
+    relative_prob  the same with the reasoner's calibrated probability of the correct choice in
+                   place of 0/1 (Answer.probabilities): on a two-choice item the no-tool answer is
+                   right half the time by chance, so `relative` often pays the right tool 0; the
+                   probability says how much the evidence moved the reasoner towards the truth
+    outcome        correct with the tools
 """
 from __future__ import annotations
 
@@ -38,6 +44,25 @@ class Outcome:
     def correct_without_tools(self) -> bool:
         return self.without_tools.choice == self.item.answer
 
+    @property
+    def p_correct(self) -> float:
+        """The reasoner's probability of the correct choice, with the tools' evidence."""
+        return correct_choice_probability(self.with_tools, self.item)
+
+    @property
+    def p_correct_without_tools(self) -> float:
+        return correct_choice_probability(self.without_tools, self.item)
+
+
+def correct_choice_probability(answer: Answer, item: AudioQA) -> float:
+    """Answer.probabilities at the correct choice (in the item's choice order, which the request kept)."""
+    if item.answer not in item.choices:
+        raise ValueError(f"item {item.id}: its answer {item.answer!r} is not one of its choices")
+    if len(answer.probabilities) != len(item.choices):
+        raise ValueError(f"item {item.id}: the reasoner gave {len(answer.probabilities)} probabilities for "
+                         f"{len(item.choices)} choices (a backend must fill Answer.probabilities)")
+    return float(answer.probabilities[list(item.choices).index(item.answer)])
+
 
 @runtime_checkable
 class Reward(Protocol):
@@ -51,6 +76,13 @@ class RelativeReward:
         return float(outcome.correct) - float(outcome.correct_without_tools) - outcome.cost_weight * outcome.cost
 
 
+class RelativeProbReward:
+    """p(correct | tools' evidence) - p(correct | no tools) - cost_weight x cost."""
+
+    def __call__(self, outcome: Outcome) -> float:
+        return outcome.p_correct - outcome.p_correct_without_tools - outcome.cost_weight * outcome.cost
+
+
 class OutcomeReward:
     """correct(with tools) - cost_weight x cost."""
 
@@ -58,7 +90,7 @@ class OutcomeReward:
         return float(outcome.correct) - outcome.cost_weight * outcome.cost
 
 
-REWARDS: dict[str, type] = {"relative": RelativeReward, "outcome": OutcomeReward}
+REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward, "outcome": OutcomeReward}
 
 
 def build_reward(spec: Any) -> Reward:

@@ -18,8 +18,9 @@ from env.audio_tool_env import AudioToolEnv
 from env.features import DESCRIPTORS
 from policy.networks import RelevancePrior, build_trunk, masked_logits
 
-FORMAT = "audiorouter-router/2"  # 2: tool relevance in the observation and the relevance prior
-OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joined the observation"}
+FORMAT = "audiorouter-router/3"  # 3: the called tools' result features in the observation
+OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joined the observation",
+               "audiorouter-router/2": "it was trained before the tools' result features joined the observation"}
 
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -> None:
@@ -29,6 +30,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
     torch.save({"format": FORMAT, "state_dict": state, "hidden": list(hidden), "obs_dim": env.obs_dim,
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
                 "max_calls": env.max_calls, "descriptors": list(DESCRIPTORS),
+                "tool_features": [[name, list(features)] for name, features in env.feature_layout],
                 "encoder": "sentence-transformers/all-MiniLM-L6-v2"}, path)
 
 
@@ -77,6 +79,10 @@ class Router(torch.nn.Module):
         """One episode on the env's next item: the tools chosen and the end-of-episode info."""
         if env.tool_names != self.tool_names:
             raise ValueError(f"router was trained with tools {self.tool_names}, the env has {env.tool_names}")
+        layout = [[name, list(features)] for name, features in env.feature_layout]
+        if layout != [[name, list(features)] for name, features in self.spec["tool_features"]]:
+            raise ValueError(f"router was trained with tool result features {self.spec['tool_features']}, "
+                             f"the env's tools give {layout} (a tool's features changed: train again)")
         obs, _ = env.reset(seed=seed)
         done, info = False, {}
         while not done:

@@ -111,8 +111,12 @@ def test_tampered_router_file_is_refused(tmp_path):
     torch.save({"format": "audiorouter-router/1", "state_dict": {}}, tmp_path / "old.pt")
     with pytest.raises(ValueError, match="audiorouter-router/1 file, which this version cannot run.*Train the router again"):
         Router(str(tmp_path / "old.pt"))
+    torch.save({"format": "audiorouter-router/2", "state_dict": {}}, tmp_path / "v2.pt")
+    with pytest.raises(ValueError, match="router/2 file, which this version cannot run: it was trained before the "
+                                         "tools' result features.*Train the router again"):
+        Router(str(tmp_path / "v2.pt"))
     torch.save({"format": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a audiorouter-router/2 file"):
+    with pytest.raises(ValueError, match="not a audiorouter-router/3 file"):
         Router(str(tmp_path / "other.pt"))
 
 
@@ -168,3 +172,51 @@ def test_observation_holds_tool_relevance_where_the_router_prior_reads_it(probe,
     with torch.no_grad():
         logits = prior(torch.zeros(1, n + 1), torch.as_tensor(obs["observations"])[None])[0].numpy()
     assert np.allclose(logits[:n], 2.0 * (relevance - relevance.mean()), atol=1e-5) and logits[n] == 0.0
+
+
+def test_relative_prob_reward_is_the_gain_in_the_correct_choices_probability(probe, encoder, tmp_path):
+    """relative_prob = p(correct | evidence) - p(correct | no tools) - cost: here the stand-in's
+    scores are where each choice appears in the evidence, so the probabilities are their softmax."""
+    from env.reasoners import ReasonRequest, choice_probabilities
+
+    pitch_item = next(i for i in probe if i.task == "pitch_compare")
+    env = make_env([pitch_item], encoder, tmp_path, max_calls=1, cost_weight=0.1, reward="relative_prob")
+    env.reset(seed=0)
+    _, r, done, _, info = env.step(env.tool_names.index("pitch"))
+    assert done and info["correct"]
+    k = list(pitch_item.choices).index(pitch_item.answer)
+    evidence = env.executor.evidence(env.results)
+    with_tools = EchoReasoner().answer_batch([ReasonRequest(pitch_item.question, tuple(pitch_item.choices), evidence)])[0]
+    p_with = choice_probabilities(with_tools.scores, with_tools.index, len(pitch_item.choices))[k]
+    n = len(pitch_item.choices)
+    p_without = choice_probabilities([-1.0] * n, 0, n)[k]  # no evidence: every choice at -1, a uniform draw
+    cost = env.costs[env.tool_names.index("pitch")]
+    assert 0.5 < p_with <= 1.0 and p_without == pytest.approx(1 / n)
+    assert r == pytest.approx(p_with - p_without - 0.1 * cost, abs=1e-5)
+
+
+def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp_path):
+    """Zeros until a tool is called; then its feature_vector in its own slots, between the audio
+    descriptors and the relevance block, which stays where the router's prior reads it."""
+    from env.features import DESCRIPTORS
+
+    pitch_item = next(i for i in probe if i.task == "pitch_compare")
+    env = make_env([pitch_item], encoder, tmp_path, max_calls=3)
+    obs, _ = env.reset(seed=0)
+    n, start = env.n_tools, encoder.dim + len(DESCRIPTORS)
+    assert env.obs_dim == start + env.n_features + 3 * n + 1 and obs["observations"].shape == (env.obs_dim,)
+    assert [name for name, _ in env.feature_layout] == env.tool_names
+    assert env.n_features == sum(len(env.executor.tools[t].features) for t in env.tool_names)
+    found = lambda o: o["observations"][start: start + env.n_features]  # noqa: E731
+    relevance = obs["observations"][-(3 * n + 1): -(2 * n + 1)].copy()
+    assert not found(obs).any()
+    k = env.tool_names.index("pitch")
+    obs, _, done, _, _ = env.step(k)
+    pitch = env.executor.tools["pitch"]
+    expected = np.zeros(env.n_features, np.float32)
+    expected[env.feature_slots[k]] = pitch.feature_vector(env.results[0].data)
+    assert not done and np.allclose(found(obs), expected) and abs(expected[env.feature_slots[k]][1]) > 0.1
+    assert np.allclose(obs["observations"][-(3 * n + 1): -(2 * n + 1)], relevance)
+    # a failed result shows zeros, never a stale or partial finding
+    from tools.base import ToolResult
+    assert not env.result_features(k, ToolResult("pitch", False, {}, "", "boom")).any()

@@ -150,3 +150,40 @@ def test_load_audio_rejects_bad_files(tmp_path, content, reason):
     with pytest.raises(AudioError, match=reason) as info:
         load_audio(str(path))
     assert str(path) in str(info.value)
+
+
+def test_result_features_say_what_each_tool_found():
+    """Each tool's feature_vector has one number per declared feature, of order 1, and carries the
+    finding the router's next decision can hinge on (a failed or uncalled tool is zeros: test_env)."""
+    speech = speak("open the door")
+    two_tones = audio_of(np.concatenate([silence(0.2), tone(440, 0.5), silence(0.3), tone(330, 1.0), silence(0.2)]))
+    talk_then_tone = audio_of(np.concatenate([silence(0.3), speech, silence(0.6), tone(800, 0.6), silence(0.3)]))
+    clicks = np.zeros(SR * 6, np.float32)
+    clicks[:: SR // 2] = 1.0  # 120 BPM
+
+    def features(tool, audio, question="", choices=()):
+        result = tool.run(audio, question, list(choices))
+        assert result.ok, result.error
+        values = tool.feature_vector(result.data)
+        assert len(values) == len(tool.features) and all(np.isfinite(v) and abs(v) <= 2 for v in values)
+        return dict(zip(tool.features, values))
+
+    assert features(PitchTool(), two_tones)["direction"] == pytest.approx(-5 / 12, abs=0.02)  # A4 -> E4
+    assert features(PitchTool(), two_tones)["tones"] == 0.5
+    assert features(EventCountTool(), two_tones) == {"count": 0.2, "second_longer": 1.0}
+    assert features(DurationTool(), two_tones)["log_seconds"] == pytest.approx(np.log1p(2.2) / 3, abs=0.01)
+    rising = tone(500, 3.0) * np.linspace(0.05, 1.0, SR * 3).astype(np.float32)
+    assert features(LoudnessTool(), audio_of(rising))["trend"] > 0.5 > 0 > features(LoudnessTool(), audio_of(rising[::-1].copy()))["trend"]
+    assert features(SpeechSegmentsTool(), talk_then_tone) == {"speech": 1.0, "speech_segments": 0.2, "other_sounds": 0.2,
+                                                             "speech_first": 1.0}
+    assert features(SpeechSegmentsTool(), audio_of(tone(500, 1.0)))["speech"] == 0.0
+    assert features(VoicePitchTool(), audio_of(speak("good morning everyone", "en-us+f4")))["register"] > 0
+    assert features(VoicePitchTool(), audio_of(tone(200, 1.0))) == {"voice": 0.0, "register": 0.0}
+    tempo = features(TempoTool(), audio_of(clicks))
+    assert tempo["beat"] == 1.0 and tempo["bpm"] == pytest.approx(0.6, abs=0.01) and abs(tempo["change"]) < 0.1
+    spotted = features(PhraseSpotTool(), audio_of(np.concatenate([silence(0.3), speech, silence(0.3)])),
+                       "Which phrase is spoken?", ["open the door", "call my mother"])
+    assert spotted == {"spotted": 1.0}
+    assert features(PhraseSpotTool(), audio_of(tone(440, 1.0)), "What does the speaker say?",
+                    ["higher", "lower"]) == {"spotted": 0.0}
+    assert all(cls.features for cls in BUILTIN.values())  # every built-in tool shows the router something

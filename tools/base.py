@@ -125,7 +125,8 @@ class Tool(Protocol):
 
     Optional (BaseTool gives empty ones; the executor asks only tools that have them):
     contrast_texts(data) and question_contrasts(data, question, choices), the texts for other
-    outcomes that the reasoner's contrast rule scores against.
+    outcomes that the reasoner's contrast rule scores against;
+    features and feature_vector(data): what the router sees of a result (`feature_vector` below).
     """
 
     name: str
@@ -143,8 +144,9 @@ class BaseTool:
     """Shared plumbing: timing and turning exceptions into error results.
 
     Subclasses implement `analyze(audio, question, choices) -> (data, text)`, and may implement
-    `contrast_texts(data)`: the texts for the other outcomes of the same measurement, and
-    `question_contrasts(data, question, choices)`: those for the outcomes a question names.
+    `contrast_texts(data)`: the texts for the other outcomes of the same measurement,
+    `question_contrasts(data, question, choices)`: those for the outcomes a question names, and
+    `features` with `feature_vector(data)`: what the router sees of a result.
     """
 
     name = "base"
@@ -152,6 +154,7 @@ class BaseTool:
     cost = 1.0
     version = "1"
     uses_choices = False
+    features: tuple[str, ...] = ()  # names of feature_vector's entries; their number is fixed per tool
 
     def __init__(self, cost: float | None = None, **params: Any):
         if cost is not None:
@@ -174,6 +177,14 @@ class BaseTool:
         the measurement was another: a yes/no question about 60 BPM needs "the tempo is 60 BPM"
         among the alternatives to be answered "no" over a 120 BPM beat. Computed per request
         (the executor, not the result cache: a clip's result serves every question about it)."""
+        return []
+
+    def feature_vector(self, data: dict) -> list[float]:
+        """One number per name in `features`, each of order 1 (roughly -1..1), from a successful
+        result's `data`. The router's observation holds them once the tool has been called (zeros
+        before, or after a failure), so its next decision can depend on what the tool found: no
+        speech found, then no phrase spotting; a decisive measurement, then answer. A fixed size
+        per tool, declared up front: the observation's layout, and router.pt's, depend on it."""
         return []
 
     def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:

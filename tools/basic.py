@@ -18,6 +18,11 @@ class DurationTool(BaseTool):
     cost = 0.05
     version = "2"  # contrasts
 
+    features = ("log_seconds",)
+
+    def feature_vector(self, data):
+        return [float(np.log1p(data["seconds"]) / 3)]  # 1 s: 0.23, 30 s: 1.1
+
     def analyze(self, audio: Audio, question, choices):
         data = {"seconds": round(audio.duration, 3)}
         return data, self.describe(data)
@@ -70,6 +75,12 @@ class LoudnessTool(BaseTool):
                    "inside the sound.")
     cost = 0.1
     version = "4"  # contrasts; gaps said by where they are
+
+    features = ("trend", "gap")
+
+    def feature_vector(self, data):
+        """The level's change start to end (+-20 dB -> +-1) and whether a silent gap was found."""
+        return [float(np.clip((data["end_db"] - data["start_db"]) / 20, -1, 1)), float(bool(data["gaps"]))]
 
     def analyze(self, audio: Audio, question, choices):
         db = frame_db(audio.samples, audio.sample_rate)

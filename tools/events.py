@@ -18,6 +18,17 @@ class EventCountTool(BaseTool):
     version = "6"  # which of two sounds is longer names that one only; count contrasts keep the lengths
     min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
 
+    features = ("count", "second_longer")
+
+    def feature_vector(self, data):
+        """The count (/10) and, for two sounds, which is longer as the text says it: +1 the second,
+        -1 the first, 0 about as long or not two sounds."""
+        lengths = data["durations"]
+        longer = 0.0
+        if data["count"] == 2 and len(lengths) == 2 and max(lengths) > 1.15 * min(lengths):
+            longer = 1.0 if lengths[1] > lengths[0] else -1.0
+        return [min(data["count"], 20) / 10, longer]
+
     def analyze(self, audio: Audio, question, choices):
         envelope = spectral_peak_db(audio.samples, audio.sample_rate, min_hz=self.min_hz)
         # 40% of the way up from the floor, not half: two sounds of different timbre or noise colour
@@ -178,6 +189,15 @@ class TempoTool(BaseTool):
     # steady beats 5-50; this gate lets through 1 changing beat in 150 and a third of noise, tone and
     # speech clips (2-5): it keeps a beat rather than silencing every non-beat
     min_strength = 3.5
+
+    features = ("beat", "bpm", "change")
+
+    def feature_vector(self, data):
+        """A beat found (1/0), its tempo (/200) and the change from start to end (+-1 a doubling)."""
+        if data.get("bpm") is None:
+            return [0.0, 0.0, 0.0]
+        change = float(np.log2(data["end_bpm"] / data["start_bpm"])) if data["start_bpm"] > 0 else 0.0
+        return [1.0, data["bpm"] / 200, float(np.clip(change, -1, 1))]
 
     def analyze(self, audio: Audio, question, choices):
         from scipy.stats import theilslopes

@@ -23,6 +23,15 @@ class PitchTool(BaseTool):
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too
 
+    features = ("tones", "direction", "log_hz")
+
+    def feature_vector(self, data):
+        """The number of tones (/4), the second against the first (+-12 semitones -> +-1) and the
+        first tone's pitch (log2 of Hz/440)."""
+        tones = data["tones"]
+        direction = float(np.clip(data.get("second_vs_first_semitones", 0.0) / 12, -1, 1))
+        return [min(len(tones), 8) / 4, direction, float(np.log2(tones[0]["hz"] / 440)) if tones else 0.0]
+
     def analyze(self, audio: Audio, question, choices):
         # octave cost 0.1 (Praat's default 0.01): over a music bed a tone and the bed share a period an
         # octave or two down, which wins at the default (harmonic tones over a bed: 57% -> 100% of 60)
@@ -99,6 +108,15 @@ class VoicePitchTool(BaseTool):
     cost = 0.3
     version = "3"  # speech segments split where a voice over babble pauses; contrasts
     male_below_hz = 165.0  # between typical adult male (~85-155 Hz) and female (~165-255 Hz) F0
+
+    features = ("voice", "register")
+
+    def feature_vector(self, data):
+        """A voice found (1/0) and its median pitch against the male/female boundary (+1 an
+        octave above it, -1 an octave below)."""
+        if "median_hz" not in data:
+            return [0.0, 0.0]
+        return [1.0, float(np.clip(np.log2(data["median_hz"] / self.male_below_hz), -1, 1))]
 
     def analyze(self, audio: Audio, question, choices):
         from tools.speech import speech_segments

@@ -35,6 +35,11 @@ class SpeakerCountTool(BaseTool):
     version = "2"  # contrasts
     max_semitones = 3.8  # within one voice: 99% of pairs under 3.1; across registers: 8 or more
 
+    features = ("speakers",)
+
+    def feature_vector(self, data):
+        return [min(data["count"], 6) / 3]
+
     def analyze(self, audio: Audio, question, choices):
         from scipy.cluster.hierarchy import fcluster, linkage
 

@@ -82,6 +82,15 @@ class SpeechSegmentsTool(BaseTool):
     cost = 0.3
     version = "4"  # the order said as a comparison too
 
+    features = ("speech", "speech_segments", "other_sounds", "speech_first")
+
+    def feature_vector(self, data):
+        """Speech found (1/0), the speech segments and other sounds (/5), and which came first:
+        +1 speech, -1 another sound, 0 not both."""
+        first = data.get("heard_first")
+        return [float(bool(data["speech_segments"])), min(len(data["speech_segments"]), 10) / 5,
+                min(len(data["other_sounds"]), 10) / 5, 0.0 if first is None else 1.0 if first == "speech" else -1.0]
+
     def analyze(self, audio: Audio, question, choices):
         speech = speech_segments(audio, int(self.params.get("min_silence_ms", 400)))
         sounds = active_segments(spectral_peak_db(audio.samples, audio.sample_rate), min_gap=0.2)
@@ -168,6 +177,11 @@ class ASRTool(BaseTool):
     description = "Free speech recognition (pocketsphinx, weak on synthetic speech)."
     cost = 1.0
 
+    features = ("words",)
+
+    def feature_vector(self, data):
+        return [min(len(data["transcript"].split()), 20) / 10]
+
     def analyze(self, audio: Audio, question, choices):
         text = _decode(audio)
         if not text:
@@ -225,6 +239,17 @@ class PhraseSpotTool(BaseTool):
     uses_choices = True
     min_margin = 0.0  # forced phrase score minus phone loop score (API units); said: > 0 (measured 97% apart)
     max_background_speech = 0.3  # background_speech: 0.01-0.25 in noise, 0.3-0.9 (one 0.17) over babble
+
+    features = ("spotted",)
+
+    def feature_vector(self, data):
+        """+1 a choice (or the quoted phrase) was heard, -1 speech was searched and it was not,
+        0 nothing was searched (no speech, no usable phrase, babble)."""
+        if "said" in data:
+            return [1.0 if data["said"] else -1.0]
+        if data.get("matched"):
+            return [1.0]
+        return [-1.0 if "heard" in data else 0.0]
 
     def applicable(self, question: str, choices) -> bool:
         """When the question asks what is said, and some choice (or, for yes/no, the quoted phrase)

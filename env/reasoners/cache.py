@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from typing import Sequence
 
-from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest
+from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, choice_probabilities
 from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, TimedCalls
 
 
@@ -55,7 +55,14 @@ class CachedReasoner:
             fresh = self.timed.call(compute, f"reasoner {self.id}")
             for i, answer in zip(todo, fresh):
                 found[i] = answer
-        return [Answer(**f) for f in found]
+        return [self.calibrated(Answer(**f), len(r.choices)) for f, r in zip(found, requests)]
+
+    def calibrated(self, answer: Answer, n_choices: int) -> Answer:
+        """The answer's probabilities at the backend's temperature, recomputed from its scores:
+        answers cached before probabilities existed, or at another temperature, get today's."""
+        answer.probabilities = choice_probabilities(answer.scores, answer.index, n_choices,
+                                                    getattr(self.backend, "temperature", 1.0))
+        return answer
 
 
 # registered backends: name -> "module:Class", imported only when chosen (the LALM backends pull

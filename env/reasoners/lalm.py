@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
-from env.reasoners.types import Answer, ReasonRequest
+from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from env.scoring import match_choice
 from tools.base import SAMPLE_RATE, load_audio
 
@@ -93,7 +93,8 @@ class TransformersLALMReasoner:
     def __init__(self, model: str, family: str = "qwen2_audio", dtype: str = "bfloat16", device: str | None = None,
                  device_map: str | dict | None = None, max_batch: int = 8, calibration: str = "none",
                  scoring: str = "loglik", engine: str = "transformers", tensor_parallel: int = 1,
-                 max_audio_seconds: float = 30.0, threads: int | None = None, processor_class: str | type | None = None):
+                 max_audio_seconds: float = 30.0, threads: int | None = None, processor_class: str | type | None = None,
+                 temperature: float = 1.0):
         if family not in FAMILIES:
             raise ValueError(f"reasoner.family {family!r}: one of {', '.join(FAMILIES)}")
         if scoring not in SCORING:
@@ -102,6 +103,9 @@ class TransformersLALMReasoner:
             raise ValueError(f"reasoner.engine {engine!r}: one of {', '.join(ENGINES)}")
         if calibration not in ("none", "mean"):
             raise ValueError(f"reasoner.calibration {calibration!r}: none or mean")
+        if float(temperature) <= 0:
+            raise ValueError(f"reasoner.temperature must be positive, got {temperature}")
+        self.temperature = float(temperature)  # Answer.probabilities = softmax(scores / temperature)
         if dtype not in ("bfloat16", "float16", "float32"):
             raise ValueError(f"reasoner.dtype {dtype!r}: bfloat16, float16 or float32")
         self.model_path = resolve_model(model)
@@ -268,12 +272,15 @@ class TransformersLALMReasoner:
         if self.scoring == "generate":
             picks = [self.generate_choice(e, r) for e, r in zip(encoded, requests)]
             seconds = (time.perf_counter() - start) / len(requests)
-            return [Answer(r.choices[k], k, [], text, seconds) for r, (k, text) in zip(requests, picks)]
+            return [Answer(r.choices[k], k, [], text, seconds, choice_probabilities([], k, len(r.choices)))
+                    for r, (k, text) in zip(requests, picks)]
         all_scores = self.choice_scores(encoded, requests)
         seconds = (time.perf_counter() - start) / max(1, len(requests))
         for req, scores in zip(requests, all_scores):
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
-            answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best], seconds))
+            scores = [round(s, 4) for s in scores]
+            answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
+                                  choice_probabilities(scores, best, len(req.choices), self.temperature)))
         return answers
 
 

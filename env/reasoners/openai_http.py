@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
-from env.reasoners.types import Answer, ReasonRequest
+from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from env.scoring import match_choice
 from tools.base import load_audio
 from tools.errors import SetupError
@@ -137,7 +137,8 @@ class OpenAIReasoner:
                                       f"{str(reply)[:200]}") from exc
         index = match_choice(text, request.choices)
         k = 0 if index is None else index
-        return Answer(request.choices[k], k, [], text, time.perf_counter() - start)
+        return Answer(request.choices[k], k, [], text, time.perf_counter() - start,
+                      choice_probabilities([], k, len(request.choices)))
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
         if len(requests) <= 1:

@@ -18,7 +18,7 @@ from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
                                    meaning_contrast, swapped_evidence)
-from env.reasoners.types import Answer, ReasonRequest
+from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
 
 
@@ -90,12 +90,15 @@ class SmolLMReasoner:
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
                  max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu",
-                 attention: str = "auto", contrast: str = "none"):
+                 attention: str = "auto", contrast: str = "none", temperature: float = 1.0):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         if contrast not in CONTRASTS:
             raise ValueError(f"unknown contrast {contrast!r} ({', '.join(CONTRASTS)})")
         self.contrast = contrast
+        if float(temperature) <= 0:
+            raise ValueError(f"reasoner temperature must be positive, got {temperature}")
+        self.temperature = float(temperature)  # Answer.probabilities = softmax(scores / temperature)
         path = gguf_path or packaged_smollm2_gguf()
         if not os.path.exists(path):
             raise FileNotFoundError(f"reasoner gguf_path {path} does not exist")
@@ -414,5 +417,7 @@ class SmolLMReasoner:
                     meaning = meaning_contrast(self.sentence_encoder.encode, req.choices, req)
                     scores = [s + MEANING_WEIGHT * m for s, m in zip(scores, meaning)]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
-            answers.append(Answer(req.choices[best], best, [round(s, 4) for s in scores], req.choices[best], seconds))
+            scores = [round(s, 4) for s in scores]
+            answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
+                                  choice_probabilities(scores, best, len(req.choices), self.temperature)))
         return answers

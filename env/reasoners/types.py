@@ -7,6 +7,7 @@ tools it called.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
@@ -32,11 +33,33 @@ class ReasonRequest:
 
 @dataclass
 class Answer:
+    """`scores`: the backend's score per choice (empty for a backend that only generates text).
+    `probabilities`: per choice, the backend's calibrated probability that it is the right one
+    (`choice_probabilities`); the reward `relative_prob` reads the correct choice's."""
+
     choice: str
     index: int
     scores: list[float] = field(default_factory=list)
     raw: str = ""
     seconds: float = 0.0
+    probabilities: list[float] = field(default_factory=list)
+
+
+def choice_probabilities(scores: Sequence[float], index: int, n_choices: int, temperature: float = 1.0) -> list[float]:
+    """softmax(scores / temperature) over the choices; with no scores (a backend that generates
+    text, then matches it to a choice), all mass on the choice it named.
+
+    The temperature is the backend's calibration: its scores are log-probabilities, log-ratios or
+    contrasts in nats, and how sure a margin of one nat makes it is measured, not assumed
+    (docs/PROMPTS.md "Calibrated probabilities")."""
+    if not scores:
+        return [1.0 if k == index else 0.0 for k in range(n_choices)]
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    top = max(scores)
+    weights = [math.exp((s - top) / temperature) for s in scores]
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
 class ReasonerBackend(Protocol):
@@ -49,11 +72,16 @@ class ReasonerBackend(Protocol):
                   backend (the embedded SmolLM2) hears the clip only through the tools.
     uses_contrasts: True for a backend whose answer reads ReasonRequest.contrasts (then they
                   join its cache key).
-    answer_batch: one Answer per request, in order, each naming one of the request's choices.
+    temperature:  its scores' calibration: Answer.probabilities = softmax(scores / temperature)
+                  (`choice_probabilities`). Not part of the id: probabilities are recomputed from
+                  the cached scores, so a new temperature needs no new answers.
+    answer_batch: one Answer per request, in order, each naming one of the request's choices,
+                  with its probabilities.
     """
 
     id: str
     hears_audio: bool = False
     uses_contrasts: bool = False
+    temperature: float = 1.0
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
