@@ -18,6 +18,7 @@ from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
                                    meaning_contrast, swapped_evidence)
+from env.reasoners.hearing import HEARING_VERSION, CoarseHearing
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
 
@@ -85,12 +86,17 @@ class SmolLMReasoner:
                     each choice's sentence-embedding contrast (contrast.py meaning_contrast: its
                     cosine with the measured lines minus with the alternatives): no extra
                     reasoner rows, so it costs what yes_no costs
+
+    hearing: the reasoner's own coarse hearing of the clip (env/reasoners/hearing.py: roughly how
+      long, speech or not, a large level trend) as the first evidence line of every request that
+      names a clip, tools or none; its answers are then cached per clip (`hears_audio`)
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
                  max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu",
-                 attention: str = "auto", contrast: str = "none", temperature: float = 1.0):
+                 attention: str = "auto", contrast: str = "none", temperature: float = 1.0,
+                 hearing: bool = False):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         if contrast not in CONTRASTS:
@@ -99,6 +105,8 @@ class SmolLMReasoner:
         if float(temperature) <= 0:
             raise ValueError(f"reasoner temperature must be positive, got {temperature}")
         self.temperature = float(temperature)  # Answer.probabilities = softmax(scores / temperature)
+        self.hearing = CoarseHearing() if hearing else None
+        self.hears_audio = bool(hearing)  # the clip's own line is part of the answer: cache per clip
         path = gguf_path or packaged_smollm2_gguf()
         if not os.path.exists(path):
             raise FileNotFoundError(f"reasoner gguf_path {path} does not exist")
@@ -183,7 +191,8 @@ class SmolLMReasoner:
         dtype = "" if self.dtype == "float32" else f":{self.dtype}"  # float32 ids predate the option
         contrast = "" if self.contrast == "none" else f":contrast={self.contrast}.v{CONTRAST_VERSION}"
         return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
-                f":end={int(self.score_end)}{dtype}{contrast}")
+                f":end={int(self.score_end)}{dtype}{contrast}"
+                + (f":hearing.v{HEARING_VERSION}" if self.hearing else ""))
 
     def _prompt(self, request: ReasonRequest, with_evidence: bool) -> tuple[list[int], str]:
         """Prompt token ids, and the separator the choices are scored with (see env/prompt.py)."""
@@ -383,6 +392,8 @@ class SmolLMReasoner:
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
         start = time.perf_counter()
+        if self.hearing is not None:
+            requests = self.hearing.with_hearing(requests)
         rows = [self._score_row(req, with_evidence=True) for req in requests]
         priors: dict[tuple, ReasonRequest] = {}
         if self.calibration == "evidence_pmi":
