@@ -11,7 +11,7 @@ from env.admission import BadItems, run_limits
 from env.items import DataConfig
 from env.runtime import cached_reasoner, tool_executor
 from eval.datasets import AUTO_SPLIT, AudioPaths, dataset_adapter, load_items, resolve_split, write_predictions
-from eval.runner import EvalSettings, Evaluator, format_table, summarize, table_field, write_comparison_csv
+from eval.runner import EvalSettings, Evaluator, format_table, route_table, summarize, table_field, write_comparison_csv
 from eval.systems import SYSTEMS, SkipSystem, build_system, system_labels
 from tools.sections import build_section, option
 
@@ -146,7 +146,8 @@ def heatmap_systems(systems: Sequence[str]) -> list[str]:
 def write_outputs(results: dict, rows: list[dict], out: str) -> None:
     """results.json, <stem>.items.parquet (one row per system x item), <stem>.rejected.parquet
     (one row per rejected item: id, stage, reason), the comparison table as <stem>.md and
-    <stem>.csv, and the plots <stem>.accuracy_per_task.png and <stem>.tool_usage.png."""
+    <stem>.csv, the plots <stem>.accuracy_per_task.png and <stem>.tool_usage.png, and for a
+    learned router what it did per family, <stem>.routes.md (eval/runner.py route_table)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -171,3 +172,7 @@ def write_outputs(results: dict, rows: list[dict], out: str) -> None:
         shown = heatmap_systems(list(results["systems"]))
         if shown:
             plots.tool_usage_heatmap(rows, shown, results["tools"], stem + ".tool_usage.png", field=field)
+        learned = [s for s in results["systems"] if s.startswith("learned")]
+        if learned:
+            with open(stem + ".routes.md", "w") as f:
+                f.write("\n\n".join(f"### {s}\n\n{route_table(rows, s, field)}" for s in learned) + "\n")

@@ -19,7 +19,7 @@ seconds the reasoner's; `route` is the routing decision.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -196,6 +196,27 @@ def format_table(results: dict) -> str:
         cells = ["-" if g is None else f"{100 * g:.0f}" for g in groups]
         acc = "-" if overall is None else f"{100 * overall:.1f}"
         lines.append(f"| {name} | {acc} | " + " | ".join(cells) + f" | {'-' if calls is None else f'{calls:.2f}'} |")
+    return "\n".join(lines)
+
+
+def route_table(rows: Sequence[dict], system: str, field: str = "task") -> str:
+    """What a routing system did per group (task family), as Markdown: items, accuracy (%), tool
+    calls per item, the share of items it answered with no tool call, and its most common route
+    (tools in call order) with that route's share. A learned router's greedy routes, read here,
+    say what it learned: which families it sends where, and where it learned to skip tools."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["system"] == system:
+            groups[r.get(field, "")].append(r)
+    lines = [f"| {field} | items | accuracy | calls/item | no tool | most common route |", "|---|---|---|---|---|---|"]
+    for group, members in sorted(groups.items()):
+        n = len(members)
+        scored = [r["correct"] for r in members if r["correct"] is not None]
+        accuracy = "-" if not scored else f"{100 * sum(map(bool, scored)) / len(scored):.0f}"
+        routes = Counter(" -> ".join(r["tools"]) or "(none)" for r in members)
+        route, count = routes.most_common(1)[0]
+        lines.append(f"| {group} | {n} | {accuracy} | {sum(len(r['tools']) for r in members) / n:.2f} | "
+                     f"{100 * sum(not r['tools'] for r in members) / n:.0f}% | {route} ({100 * count / n:.0f}%) |")
     return "\n".join(lines)
 
 

@@ -76,6 +76,8 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     results = run_benchmark(cfg, str(tmp_path / "probe"), ["none", "expert", f"learned:{tmp_path / 'router.pt'}"],
                             str(tmp_path / "eval" / "results.json"), split=None, progress=False)
     learned = results["systems"][f"learned:{tmp_path / 'router.pt'}"]
+    routes = (tmp_path / "eval" / "results.routes.md").read_text()  # what it learned, per family
+    assert "| pitch_compare |" in routes and "| pitch" in routes.split("| pitch_compare |")[1]
     # it calls the pitch tool (on all but at most one item in ten: a no-tool answer can be right by chance,
     # which the relative reward does not pay to change) and answers as well as expert routing, give or take that item
     expert, none = results["systems"]["expert"]["accuracy"], results["systems"]["none"]["accuracy"]

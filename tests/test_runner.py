@@ -104,6 +104,22 @@ def test_second_run_is_served_from_cache(tmp_path, dataset):
     assert results["cache"]["tools"]["misses"] == 0 and results["cache"]["reasoner"]["misses"] == 0
 
 
+def test_route_table_says_what_a_router_did_per_family():
+    from eval.runner import route_table
+
+    rows = [{"system": "learned", "task": "pitch", "tools": ["pitch"], "correct": True},
+            {"system": "learned", "task": "pitch", "tools": ["pitch", "voice"], "correct": False},
+            {"system": "learned", "task": "pitch", "tools": ["pitch"], "correct": True},
+            {"system": "learned", "task": "duration", "tools": [], "correct": True},
+            {"system": "learned", "task": "duration", "tools": ["duration"], "correct": None},
+            {"system": "expert", "task": "duration", "tools": ["duration"], "correct": True}]
+    lines = route_table(rows, "learned").splitlines()
+    assert lines[0] == "| task | items | accuracy | calls/item | no tool | most common route |"
+    assert lines[2] == "| duration | 2 | 100 | 0.50 | 50% | (none) (50%) |"  # unscored rows left out of accuracy
+    assert lines[3] == "| pitch | 3 | 67 | 1.33 | 0% | pitch (67%) |"
+    assert len(lines) == 4
+
+
 def test_routing_helpers():
     tools = ["a", "b", "c", "d"]
     assert oracle_candidates(tools, 2)[:2] == [[], ["a"]] and len(oracle_candidates(tools, 2)) == 1 + 4 + 6
