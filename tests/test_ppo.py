@@ -88,37 +88,3 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
     assert returns[-1] > returns[0]
     assert result["env_runners"]["accuracy"] > result["env_runners"]["accuracy_without_tools"]
 
-
-def test_two_learner_actors_train_in_step(ray_local, tmp_path):
-    """`train.num_learners: 2` on CPUs: two learner actors, each a share of the batch, gradients
-    averaged over gloo (RLlib's distributed learner group, the path the GPU cluster configs take
-    with one GPU per learner). Both end every iteration with the same weights, and those moved."""
-    import json
-
-    from eval.probe import generate
-    from policy.ppo import build_ppo_config
-
-    items = [i for i in generate(str(tmp_path / "probe"), 60, seed=22, progress=False) if i["task"] == "pitch_compare"]
-    (tmp_path / "probe" / "items.json").write_text(json.dumps(items))
-    cfg = {"tools": [{"name": "duration"}, {"name": "pitch"}], "reasoner": {"backend": "smollm2", "threads": 1},
-           "cache_dir": str(tmp_path / "cache"),
-           "train": {"env": {"data": str(tmp_path / "probe"), "split": None, "max_calls": 1, "reward": "relative_prob"},
-                     "num_learners": 2, "lr": 3e-3, "train_batch_size": 64, "minibatch_size": 32, "num_epochs": 2,
-                     "hidden": [16], "seed": 0}}
-    algo = build_ppo_config(cfg).build_algo()
-    assert algo.learner_group.is_remote
-
-    def weights():
-        results = algo.learner_group.foreach_learner(
-            lambda learner: {k: v.detach().cpu().numpy() for k, v in learner.module["default_policy"].state_dict().items()})
-        return [r.get() for r in results]
-
-    before = weights()
-    for _ in range(2):
-        result = algo.train()
-        assert result["env_runners"]["num_episodes"] > 0
-        after = weights()
-        assert len(after) == 2
-        assert all(np.allclose(after[0][k], after[1][k]) for k in after[0])  # in step: gradients all-reduced
-    assert any(not np.allclose(before[0][k], after[0][k]) for k in before[0])  # and they learned something
-    algo.stop()
