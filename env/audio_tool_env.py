@@ -2,9 +2,10 @@
 
 Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
-  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) | what the tools
-  called so far found (each tool's `feature_vector` of its result in its own slots, zeros until
-  it is called or when it failed; `feature_layout` names them) | each tool's relevance, the
+  `observations` = question embedding (MiniLM, 384) | audio descriptors (8) | with
+  `result_features`, what the tools called so far found (each tool's `feature_vector` of its
+  result in its own slots, zeros until it is called or when it failed; `feature_layout` names
+  them; without, the block is empty) | each tool's relevance, the
   question's cosine with its description (n_tools) | tools called so far (one-hot, n_tools) |
   which of those succeeded (n_tools) | calls used / budget. The router finds the relevance block
   by its place from the end (policy/networks.py RelevancePrior).
@@ -74,7 +75,7 @@ class AudioToolEnv(gym.Env):
 
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
-                 shuffle: bool = True):
+                 shuffle: bool = True, result_features: bool = False):
         self.reward = build_reward(reward)
         if not items:
             raise ValueError("AudioToolEnv needs at least one item")
@@ -93,7 +94,8 @@ class AudioToolEnv(gym.Env):
         self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
                                       for n in self.tool_names])
         # each tool's result features, in config order: (name, feature names) and their slots
-        self.feature_layout = [(n, list(getattr(executor.tools[n], "features", ()))) for n in self.tool_names]
+        self.feature_layout = [(n, list(getattr(executor.tools[n], "features", ()) if result_features else ()))
+                               for n in self.tool_names]
         ends = np.cumsum([0] + [len(names) for _, names in self.feature_layout])
         self.feature_slots = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
         self.n_features = int(ends[-1])

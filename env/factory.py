@@ -41,6 +41,8 @@ class EnvConfig:
                          "probability of the correct choice), outcome (with tools), or {class: pkg.mod.Reward, "
                          "...params}; minus cost_weight x cost (env/rewards.py)")
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
+    result_features: bool = option(False, "the observation holds what each called tool found (its "
+                                          "feature_vector); off: which tools were called and succeeded only")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -83,7 +85,8 @@ def make_env(env_config: dict):
         env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", EnvConfig.max_calls)),
                            reward=cfg.get("reward", EnvConfig.reward),
                            cost_weight=float(cfg.get("cost_weight", EnvConfig.cost_weight)),
-                           shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)))
+                           shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)),
+                           result_features=bool(cfg.get("result_features", EnvConfig.result_features)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

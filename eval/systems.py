@@ -203,7 +203,8 @@ class LearnedRouter(RoutingSystem):
         from env.audio_tool_env import AudioToolEnv
 
         env = AudioToolEnv([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder,
-                           max_calls=int(self.router.spec["max_calls"]), shuffle=False)
+                           max_calls=int(self.router.spec["max_calls"]), shuffle=False,
+                           result_features=self.router.reads_results)
         return self.router.route(env)["tools"]
 
 

@@ -69,6 +69,11 @@ class Router(torch.nn.Module):
     def tool_names(self) -> list[str]:
         return list(self.spec["tool_names"])
 
+    @property
+    def reads_results(self) -> bool:
+        """Trained with the tools' result features in its observation (`train.env.result_features`)."""
+        return any(features for _, features in self.spec["tool_features"])
+
     def act(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
             observations = torch.as_tensor(obs["observations"])[None]

@@ -201,7 +201,10 @@ def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp
     from env.features import DESCRIPTORS
 
     pitch_item = next(i for i in probe if i.task == "pitch_compare")
-    env = make_env([pitch_item], encoder, tmp_path, max_calls=3)
+    without = make_env([pitch_item], encoder, tmp_path, max_calls=3)  # the default: no result features
+    assert without.n_features == 0 and without.obs_dim == encoder.dim + len(DESCRIPTORS) + 3 * without.n_tools + 1
+    assert all(features == [] for _, features in without.feature_layout)
+    env = make_env([pitch_item], encoder, tmp_path, max_calls=3, result_features=True)
     obs, _ = env.reset(seed=0)
     n, start = env.n_tools, encoder.dim + len(DESCRIPTORS)
     assert env.obs_dim == start + env.n_features + 3 * n + 1 and obs["observations"].shape == (env.obs_dim,)
