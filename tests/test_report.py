@@ -146,3 +146,16 @@ def test_the_latest_study_is_found_past_pages_of_newer_child_runs(tmp_path, monk
     monkeypatch.setattr(report, "PAGE", 2)
     client = mlflow.MlflowClient(tracking_uri=uri)
     assert report.latest_study(client, "big").info.run_id == parent.info.run_id
+
+
+def test_reward_study_plateau_and_table(tmp_path):
+    """benchmarks/reward_study.py: the iteration where training accuracy settles, and its table."""
+    from benchmarks.reward_study import markdown, plateau_iteration
+
+    # target 0.9 - 0.02; running means of three: ..., 0.867 at iteration 6, 0.9 at iteration 7
+    assert plateau_iteration([0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9]) == 7
+    assert plateau_iteration([0.9] * 8) == 1 and plateau_iteration([0.1, 0.2, 0.3]) == 3
+    row = {"setting": "relative_prob", "seeds": 2, "accuracy_mean": 0.9, "accuracy_std": 0.01,
+           "accuracy_per_seed": [0.89, 0.91], "calls_mean": 1.25, "calls_per_seed": [1.2, 1.3],
+           "plateau_mean": 7.5, "plateau_per_seed": [7, 8]}
+    assert markdown([row]).splitlines()[2] == "| relative_prob | 2 | 90.0 +- 1.0 | 89.0 / 91.0 | 1.25 | 7.5 (7 / 8) |"
