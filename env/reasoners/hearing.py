@@ -10,7 +10,7 @@ call and is the same under every routing policy, so it moves the `none` baseline
 no-tool side alike; the router then has to learn where a tool adds nothing.
 
 What it hears (one clip decode, one level track, one silero-vad pass, ~0.1 s a clip):
-- how long, coarsely: the nearest whole second up to 5 s, the nearest 5 s above;
+- how long, coarsely: the nearest whole second below FINE_SECONDS (7.5 s), the nearest 5 s above;
 - whether there is speech (silero-vad);
 - the level's trend, only when it is large (more than 6 dB between the first and last quarter
   of the sound): a coarse listener hears a fade, not a 3 dB drift.
@@ -24,16 +24,18 @@ from typing import Sequence
 
 import numpy as np
 
+from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
 from tools.signal import frame_db
 
 HEARING_VERSION = 1  # part of the reasoner id: bump when what it hears or how it says it changes
 TREND_DB = 6.0  # the level change a coarse listener notices
+FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 
 
 def coarse_seconds(seconds: float) -> int:
-    """The nearest whole second up to 5 s, the nearest 5 s above (at least 1)."""
-    return max(1, int(round(seconds))) if seconds < 7.5 else int(5 * round(seconds / 5))
+    """The nearest whole second below FINE_SECONDS, the nearest 5 s above (at least 1)."""
+    return max(1, int(round(seconds))) if seconds < FINE_SECONDS else int(5 * round(seconds / 5))
 
 
 def describe(seconds: int, speech: bool, trend: str) -> str:
@@ -70,18 +72,16 @@ class CoarseHearing:
         quarter = max(1, len(sound) // 4)
         change = float(np.mean(sound[-quarter:]) - np.mean(sound[:quarter]))
         trend = "louder" if change > TREND_DB else "quieter" if change < -TREND_DB else "steady"
-        step = 1 if seconds <= 5 else 5
+        step = 1 if seconds < FINE_SECONDS else 5  # the alternatives at the resolution it hears
         alternatives = [describe(s, speech, trend) for s in (seconds - 2 * step, seconds - step, seconds + step,
                                                              seconds + 2 * step) if s >= 1]
         alternatives.append(describe(seconds, not speech, trend))
         alternatives += [describe(seconds, speech, t) for t in ("louder", "quieter", "steady") if t != trend]
         return describe(seconds, speech, trend), tuple(alternatives)
 
-    def with_hearing(self, requests: Sequence) -> list:
+    def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
         """Each request with the clip's line first in its evidence (and its contrasts first in
         its contrasts, so every tool line keeps its own); a request without a clip is unchanged."""
-        from env.reasoners.types import ReasonRequest
-
         out = []
         for r in requests:
             if not r.audio:
