@@ -110,6 +110,36 @@ def test_free_asr_runs():
     assert r.ok and isinstance(r.data["transcript"], str) and r.text
 
 
+def test_free_asr_decodes_only_the_speech(monkeypatch):
+    """pocketsphinx sees silero-vad's speech spans, not the clip: a clip without speech is not
+    decoded at all (it made words up from tones), and speech between tones is decoded alone."""
+    import tools.speech as speech
+
+    decoded = []
+    real = speech._decode
+    monkeypatch.setattr(speech, "_decode", lambda audio, jsgf=None: decoded.append(audio.duration) or real(audio, jsgf))
+    r = ASRTool().run(audio_of(np.concatenate([tone(300, 1.0), silence(0.5), tone(500, 1.0)])), "", [])
+    assert decoded == [] and r.text == "Speech recognition heard no words." and r.data["transcript"] == ""
+    words = speak("the water is cold")
+    clip = np.concatenate([tone(300, 2.0), silence(0.5), words, silence(0.5), tone(500, 2.0)])
+    r = ASRTool().run(audio_of(clip), "", [])
+    assert r.ok and len(decoded) == 1 and decoded[0] < len(words) / SR + 1.0  # the words and a margin, no tones
+
+
+def test_speech_tools_share_one_silero_pass_per_clip(monkeypatch):
+    import silero_vad
+
+    import tools.speech as speech
+
+    calls = []
+    original = silero_vad.get_speech_timestamps
+    monkeypatch.setattr(silero_vad, "get_speech_timestamps", lambda *a, **k: calls.append(1) or original(*a, **k))
+    audio = audio_of(np.concatenate([silence(0.3), speak("the car is red"), silence(0.3)]))
+    first = speech.silero_segments(audio)
+    assert speech.silero_segments(audio) == first and len(calls) == 1  # the same samples: memoized
+    assert speech.silero_segments(audio_of(audio.samples.copy())) == first and len(calls) == 2  # other samples: run
+
+
 def test_failing_tool_gives_error_result():
     class Broken(BaseTool):
         name = "broken"

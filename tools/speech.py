@@ -18,14 +18,28 @@ def _silero():
     return load_silero_vad()
 
 
+# id(samples) -> (samples, min silence, segments): the executor hands every tool of a clip the same
+# decoded samples, and four tools (vad, voice, speakers, asr) ask for its segments in a row. Keyed by
+# the array itself, not the file hash: a clip built in memory has no hash of its own. Holding the
+# array keeps its id from being reused.
+_SILERO_SEGMENTS: dict[int, tuple[np.ndarray, int, list[tuple[float, float]]]] = {}
+
+
 def silero_segments(audio: Audio, min_silence_ms: int = 400) -> list[tuple[float, float]]:
-    """What silero-vad hears as speech, in seconds: babble behind a speaker included."""
+    """What silero-vad hears as speech, in seconds: babble behind a speaker included. Memoized for
+    the last few clips (see above)."""
     import torch
     from silero_vad import get_speech_timestamps
 
-    stamps = get_speech_timestamps(torch.from_numpy(audio.samples), _silero(), sampling_rate=audio.sample_rate,
-                                   min_silence_duration_ms=min_silence_ms, return_seconds=True)
-    return [(float(s["start"]), float(s["end"])) for s in stamps]
+    memo = _SILERO_SEGMENTS.get(id(audio.samples))
+    if memo is None or memo[0] is not audio.samples or memo[1] != int(min_silence_ms):
+        stamps = get_speech_timestamps(torch.from_numpy(audio.samples), _silero(), sampling_rate=audio.sample_rate,
+                                       min_silence_duration_ms=min_silence_ms, return_seconds=True)
+        while len(_SILERO_SEGMENTS) >= 4:
+            _SILERO_SEGMENTS.pop(next(iter(_SILERO_SEGMENTS)))
+        memo = _SILERO_SEGMENTS[id(audio.samples)] = (audio.samples, int(min_silence_ms),
+                                                      [(float(s["start"]), float(s["end"])) for s in stamps])
+    return list(memo[2])
 
 
 def speech_segments(audio: Audio, min_silence_ms: int = 400) -> list[tuple[float, float]]:
@@ -172,10 +186,30 @@ def _decode_scored(audio: Audio, jsgf: str | None = None, phone_loop: bool = Fal
     return (hyp.hypstr, float(hyp.score)) if hyp is not None else ("", None)
 
 
+def speech_spans(audio: Audio, pad: float = 0.25) -> list[Audio]:
+    """The clip's speech (silero-vad's segments, `pad` s either side, overlaps merged) as clips."""
+    spans: list[list[float]] = []
+    for start, end in silero_segments(audio):
+        start, end = max(0.0, start - pad), min(audio.duration, end + pad)
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    rate = audio.sample_rate
+    return [Audio(audio.samples[int(a * rate): int(b * rate)], rate, audio.path, f"{audio.sha256}@{a:.3f}-{b:.3f}")
+            for a, b in spans]
+
+
 class ASRTool(BaseTool):
+    """Free ASR over the clip's speech only. Decoding the whole clip cost ~2 s per probe clip, 89%
+    of all tools' time (docs/BENCHMARKS.md "Cold path"), and on clips without speech it made up
+    words from tones and noise ("mm", "do you"): now silero-vad's segments are decoded, and a clip
+    without any says it heard no words."""
+
     name = "asr"
     description = "Free speech recognition (pocketsphinx, weak on synthetic speech)."
     cost = 1.0
+    version = "2"  # speech segments only
 
     features = ("words",)
 
@@ -183,7 +217,7 @@ class ASRTool(BaseTool):
         return [min(len(data["transcript"].split()), 20) / 10]
 
     def analyze(self, audio: Audio, question, choices):
-        text = _decode(audio)
+        text = " ".join(t for t in (_decode(span) for span in speech_spans(audio)) if t)
         if not text:
             return {"transcript": ""}, "Speech recognition heard no words."
         return {"transcript": text}, f'Speech recognition transcript (may contain errors): "{text}".'
