@@ -71,19 +71,29 @@ def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm, attenti
     evidence, multi-token choices), and the same rows split over many small passes, score each
     choice as one ordinary forward over prompt + choice does (float32: 1e-4), with attention per
     item (the CPU default) or one masked attention over the pass (the GPU default)."""
-    from env.reasoners.smollm2 import SmolLMReasoner
+    from env.reasoners.smollm2 import SmolLMReasoner, _ScoreRow, prompt_tree
 
     reqs = [ReasonRequest(q, c, (e,)) for q, c, e, _ in CASES] + [ReasonRequest(q, c) for q, c, _, _ in CASES[:3]]
     reqs.append(ReasonRequest(CASES[1][0], CASES[1][1], (CASES[1][2], "The clip lasts 2.5 seconds.")))
     packed = SmolLMReasoner(threads=2, attention=attention)
     rows = [packed._score_row(r, bool(r.tool_texts)) for r in reqs]
+    # the contrast rule's question rows: the same lines but one, so they share tokens past the
+    # prefix (one token tree), and a row that is the start of another (its choices must not see the rest)
+    lines = ("The clip lasts 2.5 seconds.", "The pitch goes up.", "Two beeps.")
+    check = [packed._question_row(reqs[0], t) for t in
+             (lines, ("The clip lasts 4 seconds.",) + lines[1:], lines[:1] + ("The pitch goes down.",) + lines[2:])]
+    rows += check + [_ScoreRow(check[0].prompt[:-5], check[0].shared, check[0].continuations)]
     assert any(len(c) > 1 for row in rows for c in row.continuations)
     passes = []
     forward = packed.model.forward
     packed.model.forward = lambda *a, **k: passes.append(k["input_ids"].shape[1]) or forward(*a, **k)
     try:
         cold = packed._score_rows(rows)  # every prefix new
-        assert len(passes) == 1  # all 18 rows of 7 questions in one forward pass
+        assert len(passes) == 1  # all 22 rows of 8 prompts in one forward pass
+        shared_run = passes[0]
+        prefixes = {tuple(r.prompt[: packed._shared_tokens(r)]) for r in rows}
+        row_by_row = sum(packed._pass_tokens(r) for r in rows) + sum(len(p) for p in prefixes)
+        assert shared_run < row_by_row - 20  # the question rows' shared line ran once
         warm = packed._score_rows(rows)  # every prefix memoized: fewer tokens run
         assert len(passes) == 2 and passes[1] < passes[0]
         packed._prefix_kv.clear()
@@ -92,6 +102,8 @@ def test_packed_pass_scores_every_choice_as_a_plain_forward_does(smollm, attenti
         assert len(passes) > 6 and max(passes[2:]) <= 40 + max(len(r.prompt) for r in rows)
     finally:
         packed.model.forward = forward
+    tree, ends = prompt_tree([[1, 2, 3], [1, 2, 4], [1, 2], [5]])
+    assert tree == [([1, 2], -1, 0), ([3], 0, 2), ([4], 0, 2), ([5], -1, 0)] and ends == [1, 2, 0, 3]
     for row, *scores in zip(rows, cold, warm, split):
         for j, choice in enumerate(row.continuations):
             expected = _plain_choice_logprob(smollm.model, row.prompt, choice)

@@ -58,7 +58,7 @@ def attention_blocks_for(blocks, segments, parent, n_past: int, mode: str, dtype
     n_ids = len(segments)
     sees = torch.eye(len(parent), dtype=torch.bool)  # sees[a, b]: b is a or an ancestor of a
     for seg, up in enumerate(parent):
-        while up >= 0:  # depth <= 3
+        while up >= 0:  # prefix -> prompt tree segments -> choice branch
             sees[seg, up] = True
             up = parent[up]
     seg_of, index_of = torch.tensor(segments).T

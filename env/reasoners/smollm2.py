@@ -49,6 +49,39 @@ def _silence_gguf_progress_bar() -> None:
         gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
+def prompt_tree(rests: Sequence[Sequence[int]]) -> tuple[list[tuple[list[int], int, int]], list[int]]:
+    """The token sequences as a prefix tree cut into segments: ([(tokens, parent segment or -1,
+    depth of its first token)], the segment each sequence ends with). A segment ends where the
+    tree branches or a sequence ends, so a sequence is exactly the path to its end segment, and
+    whatever hangs below that segment (a choice's tokens) sees that path and nothing else. Parents
+    come before their children."""
+    children: list[dict[int, int]] = [{}]
+    token: list[int] = [-1]
+    ends: list[list[int]] = [[]]  # per node: the sequences ending there
+    for r, seq in enumerate(rests):
+        node = 0
+        for t in seq:
+            if t not in children[node]:
+                children[node][t] = len(token)
+                children.append({}), token.append(t), ends.append([])
+            node = children[node][t]
+        ends[node].append(r)
+    segments: list[tuple[list[int], int, int]] = []
+    row_end = [-1] * len(rests)
+    stack = [(child, -1, 0) for child in reversed(children[0].values())]
+    while stack:
+        node, parent, depth = stack.pop()
+        tokens = [token[node]]
+        while len(children[node]) == 1 and not ends[node]:
+            node = next(iter(children[node].values()))
+            tokens.append(token[node])
+        segments.append((tokens, parent, depth))
+        for r in ends[node]:
+            row_end[r] = len(segments) - 1
+        stack += [(child, len(segments) - 1, depth + len(tokens)) for child in reversed(children[node].values())]
+    return segments, row_end
+
+
 @dataclass
 class _ScoreRow:
     prompt: list[int]  # token ids up to where the reply starts
@@ -243,7 +276,8 @@ class SmolLMReasoner:
         Per item (the rows that share a prefix), the pass runs a tree of token segments, each
         seeing its parent in full:
           cached prefix (memoized keys/values)  or  new prefix (computed here, then memoized)
-            -> rest of row i's prompt  -> one branch per choice: its tokens but the last
+            -> the rows' rests as a token tree (`prompt_tree`: what rows share runs once)
+            -> per row, one branch per choice from its end: the choice's tokens but the last
         A token attends to its segment's earlier tokens and to every token of its ancestors,
         nothing else (`attention_blocks_for`), with position ids counting along its own path, so each
         choice is scored as if it ran alone after its own prompt (a test checks against a plain
@@ -292,10 +326,16 @@ class SmolLMReasoner:
                 prefix_seg = -2
             else:
                 prefix_seg, new_at[prefix] = segment(prefix, -1, 0)
-            for i in members:
-                row, s = rows[i], shared[i]
-                rest_seg, rest_at = segment(row.prompt[s:], prefix_seg, s)
-                last = rest_at + len(row.prompt) - s - 1
+            # the rows' rests as a token tree: tokens two rows share after the prefix run once
+            # (the contrast rule's rows differ in one evidence line; one item's tool sets share lines)
+            tree, row_ends = prompt_tree([rows[i].prompt[len(prefix):] for i in members])
+            placed: list[tuple[int, int]] = []  # per tree segment: (pass segment, its last pass token)
+            for tokens, up, depth in tree:
+                seg, at = segment(tokens, prefix_seg if up < 0 else placed[up][0], len(prefix) + depth)
+                placed.append((seg, at + len(tokens) - 1))
+            for i, end in zip(members, row_ends):
+                row = rows[i]
+                rest_seg, last = placed[end]
                 for j, choice in enumerate(row.continuations):
                     targets.append((last, choice[0], i, j))
                     if len(choice) > 1:
