@@ -75,8 +75,11 @@ class AudioToolEnv(gym.Env):
 
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
-                 shuffle: bool = True, result_features: bool = False):
+                 shuffle: bool = True, result_features: bool = False, score: bool = True):
         self.reward = build_reward(reward)
+        # score=False: an episode only routes (a trained router choosing tools for eval or serving):
+        # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
+        self.score = bool(score)
         if not items:
             raise ValueError("AudioToolEnv needs at least one item")
         self.items = list(items)
@@ -226,14 +229,18 @@ class AudioToolEnv(gym.Env):
                                                 "tools": [self.tool_names[k] for k in self.called]}
 
     def _finish(self, masked: bool):
+        tools = [self.tool_names[k] for k in self.called]
+        if not self.score:
+            cost = float(self.costs[self.called].sum()) if self.called else 0.0
+            return self._obs(), 0.0, True, False, {"tools": tools, "cost": cost, "masked_action": masked,
+                                                   "item_id": self.item.id}
         try:
             with_tools, without = self.reasoner.answer_batch(self.requests(self.results))
         except TimeoutError as exc:
             return self._fail("reasoner", exc)
         answer = with_tools.choice
         cost = float(self.costs[self.called].sum()) if self.called else 0.0
-        outcome = Outcome(self.item, with_tools, without, [self.tool_names[k] for k in self.called], cost,
-                          self.cost_weight)
+        outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight)
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}
         return self._obs(), float(self.reward(outcome)), True, False, info

@@ -204,7 +204,7 @@ class LearnedRouter(RoutingSystem):
 
         env = AudioToolEnv([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder,
                            max_calls=int(self.router.spec["max_calls"]), shuffle=False,
-                           result_features=self.router.reads_results)
+                           result_features=self.router.reads_results, score=False)
         return self.router.route(env)["tools"]
 
 

@@ -57,6 +57,20 @@ def test_mask_budget_and_relative_reward(probe, encoder, tmp_path):
     assert r == pytest.approx(expected) and info["correct"] is True
 
 
+def test_a_routing_only_episode_never_asks_the_reasoner(probe, encoder, tmp_path):
+    """score=False (a trained router choosing tools in eval or serving): the same tools and costs,
+    no reasoner call (no reward to compute: the caller asks the reasoner once, with the tools)."""
+    pitch_item = next(i for i in probe if i.task == "pitch_compare")
+    env = make_env([pitch_item], encoder, tmp_path, max_calls=2, score=False)
+    asked = []
+    env.reasoner.answer_batch = lambda requests: asked.append(requests)
+    env.reset(seed=0)
+    env.step(env.tool_names.index("pitch"))
+    obs, r, done, _, info = env.step(env.tool_names.index("duration"))
+    assert done and r == 0.0 and asked == [] and info["tools"] == ["pitch", "duration"] and "correct" not in info
+    assert info["cost"] == pytest.approx(env.costs[[env.tool_names.index(n) for n in info["tools"]]].sum())
+
+
 def test_outcome_reward_and_masked_action_ends_episode(probe, encoder, tmp_path):
     env = make_env(probe[:3], encoder, tmp_path, reward="outcome")
     env.reset(seed=1)
