@@ -11,6 +11,7 @@ from tqdm import tqdm
 def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
     runners = result.get("env_runners", {})
     learner = result.get("learners", {}).get("default_policy", {})
+    timers = result.get("timers", {})
     metrics = {"reward_mean": runners.get("episode_return_mean"),
                "episode_len_mean": runners.get("episode_len_mean"),  # tool calls + the ANSWER step
                "entropy": learner.get("entropy"), "kl": learner.get("mean_kl_loss"),
@@ -22,7 +23,12 @@ def _iteration_metrics(result: dict, seconds: float) -> dict[str, float]:
                "bad_items": runners.get("bad_items"), "failed_episodes": runners.get("failed_episodes"),
                # EpisodeOutcomeMetrics.on_sample_end: env-runner-side cache lookups this iteration
                **{k: runners.get(k) for k in ("tool_cache_hits", "tool_cache_misses", "reasoner_cache_hits",
-                                              "reasoner_cache_misses")}}
+                                              "reasoner_cache_misses")},
+               # where the iteration's time went: the reasoner's misses (exact, summed over runners),
+               # sampling and the learner update (RLlib's timers: smoothed over iterations)
+               "reasoner_seconds": runners.get("reasoner_seconds"),
+               "sampling_seconds": timers.get("env_runner_sampling_timer"),
+               "learner_seconds": timers.get("learner_update_timer")}
     return {k: float(v) for k, v in metrics.items() if v is not None}
 
 

@@ -97,12 +97,16 @@ def make_env(env_config: dict):
     return one_env()
 
 
-def cache_counters(env) -> dict[str, int]:
+def cache_counters(env) -> dict[str, float]:
     """Hits and misses of the tool and reasoner caches behind `env` (a plain or vectorized
-    AudioToolEnv, wrapped or not); caches shared by sub-envs count once."""
+    AudioToolEnv, wrapped or not), and the seconds its reasoner spent on the misses; caches shared
+    by sub-envs count once."""
     inner = getattr(env, "unwrapped", env)
     envs = [e.unwrapped for e in getattr(inner, "envs", [inner])]
-    counts = {"tool_cache_hits": 0, "tool_cache_misses": 0, "reasoner_cache_hits": 0, "reasoner_cache_misses": 0}
+    counts = {"tool_cache_hits": 0, "tool_cache_misses": 0, "reasoner_cache_hits": 0, "reasoner_cache_misses": 0,
+              "reasoner_seconds": 0.0}
+    reasoners = {id(e.reasoner): e.reasoner for e in envs if hasattr(e, "reasoner")}
+    counts["reasoner_seconds"] = sum(getattr(r, "compute_seconds", 0.0) for r in reasoners.values())
     seen = set()
     for e in envs:
         for prefix, cache in (("tool", getattr(getattr(e, "executor", None), "cache", None)),

@@ -35,7 +35,8 @@ class EpisodeOutcomeMetrics(RLlibCallback):
     def on_sample_end(self, *, env_runner=None, metrics_logger=None, **kwargs):
         """Cache lookups this runner made since its last sample, summed over runners by RLlib:
         `tool_cache_hits`, `tool_cache_misses`, `reasoner_cache_hits`, `reasoner_cache_misses`
-        (a miss is a call to the pool, or a computation without pools)."""
+        (a miss is a call to the pool, or a computation without pools), and `reasoner_seconds`
+        spent on the misses."""
         if metrics_logger is None or env_runner is None or getattr(env_runner, "env", None) is None:
             return
         now = cache_counters(env_runner.env)

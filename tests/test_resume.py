@@ -69,7 +69,9 @@ def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
     client = mlflow.MlflowClient(tracking_uri=db)
     runs = client.search_runs([client.get_experiment_by_name("resume").experiment_id], max_results=10)
     assert [r.info.run_id for r in runs] == [killed_at["mlflow_run_id"]]
-    for key in ("reward_mean", "seconds", "env_steps", "bad_items"):
+    # the iteration's time split (reasoner misses, sampling, learner) is logged every iteration too
+    for key in ("reward_mean", "seconds", "env_steps", "bad_items", "reasoner_seconds", "sampling_seconds",
+                "learner_seconds"):
         history = client.get_metric_history(killed_at["mlflow_run_id"], key)
         assert sorted(m.step for m in history) == list(range(ITERATIONS)), key  # none lost, none twice
     env_steps = [m.value for m in sorted(client.get_metric_history(killed_at["mlflow_run_id"], "env_steps"),

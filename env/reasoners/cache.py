@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import time
 from dataclasses import asdict
 from typing import Sequence
 
@@ -25,6 +26,7 @@ class CachedReasoner:
         self.cache = cache
         self.id = backend.id
         self.timed = TimedCalls(timeout_s)
+        self.compute_seconds = 0.0  # spent computing misses (or waiting on the pool for them): PPO's profile
 
     def key(self, request: ReasonRequest) -> str:
         fields = [self.backend.id, request.question, list(request.choices), list(request.tool_texts)]
@@ -46,7 +48,9 @@ class CachedReasoner:
         todo = [i for i, f in enumerate(found) if f is None]
 
         def compute() -> list[dict]:
+            start = time.perf_counter()
             fresh = [asdict(a) for a in self.backend.answer_batch([requests[i] for i in todo])]
+            self.compute_seconds += time.perf_counter() - start
             for i, answer in zip(todo, fresh):
                 self.cache.put(keys[i], answer)
             return fresh
