@@ -66,6 +66,7 @@ def test_router_learns_to_call_the_deciding_tool(ray_local, tmp_path):
             logits = module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS][0]
         firsts.append(int(torch.argmax(logits)))
         exported.append(router.act(obs))
+        assert router.act_torch(obs) == exported[-1]  # the numpy decision is the torch module's
     algo.stop()
     assert exported == firsts  # router.pt decides exactly as the RLlib module
     info = router.route(probe_env, seed=0)
