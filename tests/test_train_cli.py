@@ -54,6 +54,23 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     assert set(results["systems"]) == {"none", "learned"}  # the run's own router is labelled `learned`
     assert results["systems"]["learned"]["n_items"] == len(items)
 
+    # benchmarks/pipeline_cost.py on this router: both pipelines on the same items, cold, and the
+    # keys scripts read
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("pipeline_cost", os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "pipeline_cost.py"))
+    pipeline_cost = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pipeline_cost)
+    cost_file = tmp_path / "cost.json"
+    assert pipeline_cost.main(["--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
+                               "--data", str(tmp_path / "probe"), "--split", "test", "--items", "3",
+                               "--out", str(cost_file)]) == 0
+    cost = json.load(open(cost_file))
+    assert cost["items"] == 3 and cost["ratio"] == pytest.approx(cost["routed_seconds_per_item"] / cost["all_seconds_per_item"])
+    assert 0 < cost["decision_seconds_per_item"] < cost["route_seconds_per_item"] < cost["routed_seconds_per_item"]
+    assert 0 <= cost["routed_accuracy"] <= 1 and 0 <= cost["all_accuracy"] <= 1
+    assert cost["routed_calls_per_item"] <= 1 and set(cost["all_tool_seconds_per_call"]) == {"duration", "pitch"}
+
     import mlflow
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
     run = client.search_runs([client.get_experiment_by_name("train-test").experiment_id], max_results=5)[0]
