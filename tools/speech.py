@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 import numpy as np
 
@@ -23,6 +24,7 @@ def _silero():
 # the array itself, not the file hash: a clip built in memory has no hash of its own. Holding the
 # array keeps its id from being reused.
 _SILERO_SEGMENTS: dict[int, tuple[np.ndarray, int, list[tuple[float, float]]]] = {}
+_SILERO_LOCK = threading.Lock()  # a tool past its timeout may still be running in its own thread
 
 
 def silero_segments(audio: Audio, min_silence_ms: int = 400) -> list[tuple[float, float]]:
@@ -31,14 +33,16 @@ def silero_segments(audio: Audio, min_silence_ms: int = 400) -> list[tuple[float
     import torch
     from silero_vad import get_speech_timestamps
 
-    memo = _SILERO_SEGMENTS.get(id(audio.samples))
+    with _SILERO_LOCK:
+        memo = _SILERO_SEGMENTS.get(id(audio.samples))
     if memo is None or memo[0] is not audio.samples or memo[1] != int(min_silence_ms):
         stamps = get_speech_timestamps(torch.from_numpy(audio.samples), _silero(), sampling_rate=audio.sample_rate,
                                        min_silence_duration_ms=min_silence_ms, return_seconds=True)
-        while len(_SILERO_SEGMENTS) >= 4:
-            _SILERO_SEGMENTS.pop(next(iter(_SILERO_SEGMENTS)))
-        memo = _SILERO_SEGMENTS[id(audio.samples)] = (audio.samples, int(min_silence_ms),
-                                                      [(float(s["start"]), float(s["end"])) for s in stamps])
+        memo = (audio.samples, int(min_silence_ms), [(float(s["start"]), float(s["end"])) for s in stamps])
+        with _SILERO_LOCK:
+            while len(_SILERO_SEGMENTS) >= 4:
+                _SILERO_SEGMENTS.pop(next(iter(_SILERO_SEGMENTS)))
+            _SILERO_SEGMENTS[id(audio.samples)] = memo
     return list(memo[2])
 
 
