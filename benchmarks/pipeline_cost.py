@@ -94,10 +94,13 @@ def main(argv=None) -> int:
     items = items[: args.items]
     if not items:
         raise SystemExit(f"no {args.split} items in {data}")
-    # the warm-up clip: never measured
-    spare = next((found for split in ("validation", "train") if split != args.split
-                  for found in [load_items(data, split=split)[0]] if found), None)
-    if not spare:
+    warm_clip = None  # warms the models; from another split, so never measured
+    for split in ("validation", "train"):
+        others = load_items(data, split=split)[0] if split != args.split else []
+        if others:
+            warm_clip = others[0]
+            break
+    if warm_clip is None:
         raise SystemExit(f"{data} has no validation or train item to warm the models on")
 
     caches = tempfile.mkdtemp(prefix="pipeline_cost.")
@@ -107,7 +110,7 @@ def main(argv=None) -> int:
         stacks[name] = (tool_executor(local), cached_reasoner(local))
     router = Router(router_path)
     encoder = QuestionEncoder()
-    load_seconds = warm_models(cfg, spare[0], encoder, [r for _, r in stacks.values()], router)
+    load_seconds = warm_models(cfg, warm_clip, encoder, [r for _, r in stacks.values()], router)
 
     watch = {name: Stopwatch() for name in stacks}
     for name, (executor, reasoner) in stacks.items():
