@@ -155,6 +155,40 @@ def test_meaning_contrast_is_not_pulled_by_alternatives_about_something_else(smo
         assert max(contrast, key=contrast.get) in ("first", "the first"), contrast
 
 
+def test_meaning_contrast_compares_only_what_an_alternative_changes(smollm):
+    """A loudness line says a gap and a trend; its alternatives change one of them. Compared as whole
+    texts, the shared sentence dilutes the trend's difference and the gap alternative's cosine noise
+    moved "gets louder" / "fades out" as much as the trend did, so the choice that shares the
+    line's verb ("gets") won. Compared on the sentences each alternative changes, and only with the
+    alternatives that change a word a choice uses, the trend decides, both ways round."""
+    from env.reasoners.contrast import meaning_contrast
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    encode = SmolLMReasoner(threads=2, contrast="meaning").sentence_encoder.encode
+    whole = "The sound runs without a break."
+    quieter = "The level falls from -11 dB to -32 dB: the sound gets quieter."
+    louder = "The level rises from -32 dB to -11 dB: the sound gets louder."
+    gap = "The sound stops in the middle: a silent gap from 1.6 s to 2.4 s."
+    for choices in (("gets louder", "fades out"), ("fades out", "gets louder")):
+        for measured, other, right in ((quieter, louder, "fades out"), (louder, quieter, "gets louder")):
+            alternatives = (f"{whole} {other}", f"{gap} {measured}")
+            request = ReasonRequest("What happens to the loudness?", choices, (f"{whole} {measured}",), "", (alternatives,))
+            contrast = dict(zip(choices, meaning_contrast(encode, choices, request)))
+            assert max(contrast, key=contrast.get) == right, (measured, contrast)
+
+
+def test_differing_sentences_and_words():
+    from env.reasoners.contrast import differing_sentences, sentences, words
+
+    assert sentences("Number of events: 2. The first sound is longer: 0.7 s against 0.4 s.") == [
+        "Number of events: 2.", "The first sound is longer: 0.7 s against 0.4 s."]
+    assert differing_sentences(["Runs on. It gets louder."], ["Runs on. It gets quieter."]) == (
+        "It gets louder.", "It gets quieter.")
+    # one side adds a sentence only: the other side's whole text stands for it
+    assert differing_sentences(["Runs on."], ["Runs on. Then a gap."]) == ("Runs on.", "Then a gap.")
+    assert words("The tempo is 120 BPM: it gets faster.") == {"tempo", "120", "bpm", "gets", "faster"}
+
+
 def test_each_tool_contrasts_its_own_measurement():
     """The alternatives are the tool's own sentence with another outcome, never the measured one."""
     import numpy as np

@@ -9,6 +9,7 @@ outcome; the measured lines should explain the right answer better than any alte
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
@@ -23,7 +24,7 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 4  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 6  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -39,44 +40,75 @@ def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]
             for i, alts in enumerate(request.contrasts[: len(texts)]) for alt in alts]
 
 
+def kept_shifts(shifts: list[list[float]], keep: float) -> list[list[float]]:
+    """The shifts (measured minus alternative, per candidate) of the alternatives that matter: those
+    that move the scores at least `keep` as much as the one that moves them most. "Move" is, for one
+    candidate (a yes/no question's own score), the change in its score; for several (the choices),
+    the change in their scores relative to each other (an alternative that lowers every choice
+    alike says nothing about which one is right)."""
+    def effect(shift: list[float]) -> float:
+        if len(shift) == 1:
+            return abs(shift[0])
+        centre = sum(shift) / len(shift)
+        return max(abs(d - centre) for d in shift)
+
+    strongest = max(effect(s) for s in shifts)
+    return [s for s in shifts if effect(s) >= keep * strongest]
+
+
 def contrast_scores(measured: list[float], alternatives: list[list[float]], mean: bool,
                     keep: float = 0.5) -> list[float]:
     """Each candidate's measured score minus its score under the alternatives that matter (their
     best, or with `mean` their mean).
 
     An alternative matters when it moves the scores at least `keep` (half) as much as the one that
-    moves them most: a tool line often says two things (a gap and a trend; a tempo and its change) and
-    its alternatives change one of them, and with every tool called most lines are about
-    something else; those alternatives leave the answer where it was and must not outvote the
-    ones that change it. "Move" is, for one candidate (a yes/no question's own score), the change
-    in its score; for several (the choices), the change in their scores relative to each other
-    (an alternative that lowers every choice alike says nothing about which one is right)."""
-    def effect(alt: list[float]) -> float:
-        shift = [m - a for m, a in zip(measured, alt)]
-        if len(shift) == 1:
-            return abs(shift[0])
-        centre = sum(shift) / len(shift)
-        return max(abs(d - centre) for d in shift)
-
-    strongest = max(effect(a) for a in alternatives)
-    kept = [a for a in alternatives if effect(a) >= keep * strongest]
-    pick = (lambda v: sum(v) / len(v)) if mean else max
-    return [m - pick([alt[k] for alt in kept]) for k, m in enumerate(measured)]
+    moves them most (`kept_shifts`): a tool line often says two things (a gap and a trend; a tempo
+    and its change) and its alternatives change one of them, and with every tool called most lines
+    are about something else; those alternatives leave the answer where it was and must not
+    outvote the ones that change it."""
+    kept = kept_shifts([[m - a for m, a in zip(measured, alt)] for alt in alternatives], keep)
+    pick = (lambda v: sum(v) / len(v)) if mean else min  # min shift = measured - the best alternative
+    return [pick([s[k] for s in kept]) for k in range(len(measured))]
 
 
-def meaning_evidence(request: ReasonRequest) -> list[str]:
-    """The texts `meaning_contrast` encodes besides the choices: the measured lines, then each
-    alternative evidence (none when no tool has alternatives)."""
-    swaps = swapped_evidence(request)
-    return [" ".join(request.tool_texts)] + [" ".join(t) for _, t in swaps] if swaps else []
+def sentences(text: str) -> list[str]:
+    """A tool text's sentences (a full stop before a space and a capital; "0.7 s" stays whole)."""
+    return [t for t in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if t]
+
+
+STOPWORDS = frozenset("a an the it is are of to from in on at and or s by than".split())
+
+
+def words(text: str) -> set[str]:
+    """A text's words and numbers, lower case, without the few function words every line has."""
+    return set(re.findall(r"[a-z]+|\d+(?:\.\d+)?", text.lower())) - STOPWORDS
+
+
+def differing_sentences(measured: Sequence[str], alternative: Sequence[str]) -> tuple[str, str]:
+    """What an alternative evidence changes: the measured sentences it lacks and its own sentences
+    the measured lines lack (the whole texts where one side has none)."""
+    ours, theirs = sentences(" ".join(measured)), sentences(" ".join(alternative))
+    only_ours = [t for t in ours if t not in theirs]
+    only_theirs = [t for t in theirs if t not in ours]
+    return " ".join(only_ours) or " ".join(ours), " ".join(only_theirs) or " ".join(theirs)
+
+
+def meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:
+    """The text pairs `meaning_contrast` encodes besides the choices: per alternative evidence,
+    (the measured sentences it changes, what it says instead)."""
+    return [differing_sentences(request.tool_texts, texts) for _, texts in swapped_evidence(request)]
 
 
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
-    """Per choice, its cosine with the measured lines minus its mean cosine with the alternative
-    evidence that matters (`encode`: text -> unit vector, a sentence encoder), filtered as
-    `contrast_scores` filters: an alternative that only changes a line the question is not about
-    (the count, under a question about which sound is longer) moves the choices little, and left
-    in it adds its own pull ("second" sits near a measured "2") to the mean.
+    """Per choice, its cosine with what the measured lines say minus its cosine with what an
+    alternative says instead, averaged over the alternatives that matter (`encode`: text -> unit
+    vector, a sentence encoder). Only the sentences an alternative changes are compared: the rest
+    is the same on both sides, and inside a whole text it dilutes the difference ("gets quieter"
+    against "gets louder" under a shared "The sound runs without a break.") and adds its own
+    cosine noise, which let an alternative about something else (a gap, when the question is
+    about the trend) move the choices as much as the one that matters. Alternatives are filtered
+    as `contrast_scores` filters: an alternative that only changes a line the question is not
+    about (the count, under a question about which sound is longer) moves the choices little.
 
     A sentence encoder places "falls" nearer "the pitch goes down" than "the pitch goes up", and
     "accelerates" nearer "it gets faster", where the 135M reasoner's choice scores do not; its weak
@@ -84,10 +116,13 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     longer than the second"), which the reasoner's own score, added to this one, still tells apart."""
     import numpy as np
 
-    evidence = meaning_evidence(request)
-    if len(evidence) < 2:
+    pairs = meaning_evidence(request)
+    if not pairs:
         return [0.0] * len(choices)
-    sims = np.stack([encode(c) for c in choices]) @ np.stack([encode(t) for t in evidence]).T  # choice x evidence
-    return contrast_scores([float(v) for v in sims[:, 0]],
-                           [[float(v) for v in sims[:, k]] for k in range(1, sims.shape[1])], mean=True,
-                           keep=MEANING_KEEP)
+    named = set().union(*(words(c) for c in choices))
+    about_choices = [p for p in pairs if named & (words(p[0]) ^ words(p[1]))]
+    pairs = about_choices or pairs
+    vectors = np.stack([encode(c) for c in choices])
+    shifts = [[float(v) for v in vectors @ (encode(ours) - encode(theirs))] for ours, theirs in pairs]
+    kept = kept_shifts(shifts, MEANING_KEEP)
+    return [sum(s[k] for s in kept) / len(kept) for k in range(len(choices))]

@@ -450,7 +450,7 @@ class SmolLMReasoner:
         sums = self._score_rows(rows)
         meaning = [(req.choices, meaning_evidence(req)) for req, (rule, _, _) in zip(requests, contrast) if rule == "meaning"]
         if meaning:  # every text the batch's meaning contrasts need, encoded in one batched call
-            self.sentence_encoder.encode_many([t for choices, evidence in meaning for t in (*choices, *evidence)])
+            self.sentence_encoder.encode_many([t for choices, pairs in meaning for t in (*choices, *(x for p in pairs for x in p))])
         for key, prior in zip(priors, sums[len(requests): len(requests) + len(priors)]):
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
