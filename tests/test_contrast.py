@@ -186,7 +186,29 @@ def test_differing_sentences_and_words():
         "It gets louder.", "It gets quieter.")
     # one side adds a sentence only: the other side's whole text stands for it
     assert differing_sentences(["Runs on."], ["Runs on. Then a gap."]) == ("Runs on.", "Then a gap.")
-    assert words("The tempo is 120 BPM: it gets faster.") == {"tempo", "120", "bpm", "gets", "faster"}
+    assert words("The tempo is 120 BPM: it gets faster. The note A#4.") == {"tempo", "120", "bpm", "gets", "faste",
+                                                                            "note", "a#4"}
+    assert words("silence") == words("silent") and words("A4") != words("A#4")
+
+
+def test_only_alternatives_about_what_is_asked_are_scored():
+    """Of an events line's alternatives (the count one and two off, the lengths swapped), a question
+    about which sound is longer is about the swap only: the yes/no rule scores one alternative row,
+    not five, and the meaning contrast compares that one. A question that shares no word with any
+    alternative keeps them all."""
+    from env.reasoners.contrast import meaning_evidence, swaps_about, words
+
+    line = "Number of separate sound events (beeps, tones): {n}. The {which} sound is longer: 0.7 s against 0.4 s."
+    alternatives = tuple(line.format(n=n, which="first") for n in (1, 3, 4, 5)) + (line.format(n=2, which="second"),)
+    request = ReasonRequest("Is the first sound longer?", ("yes", "no"), (line.format(n=2, which="first"),), "",
+                            (alternatives,))
+    about = swaps_about(request, words(request.question))
+    assert [texts for (_, texts), _ in about] == [(alternatives[-1],)]
+    assert about[0][1] == ("The first sound is longer: 0.7 s against 0.4 s.",
+                           "The second sound is longer: 0.7 s against 0.4 s.")
+    assert len(swaps_about(request, words("Does it hum?"))) == 5
+    choices = ReasonRequest("Which sound is longer?", ("the first", "the second"), request.tool_texts, "", (alternatives,))
+    assert meaning_evidence(choices) == [about[0][1]]
 
 
 def test_each_tool_contrasts_its_own_measurement():

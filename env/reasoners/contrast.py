@@ -24,7 +24,7 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 6  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 8  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -80,8 +80,10 @@ STOPWORDS = frozenset("a an the it is are of to from in on at and or s by than".
 
 
 def words(text: str) -> set[str]:
-    """A text's words and numbers, lower case, without the few function words every line has."""
-    return set(re.findall(r"[a-z]+|\d+(?:\.\d+)?", text.lower())) - STOPWORDS
+    """A text's words and numbers ("a#4" one word), lower case, without the few function words every
+    line has, each cut to its first five letters: a crude stem that lets "silence" meet "silent"
+    and "increasing" meet "increases"."""
+    return {w[:5] if w.isalpha() else w for w in re.findall(r"[a-z0-9#]+(?:\.\d+)?", text.lower())} - STOPWORDS
 
 
 def differing_sentences(measured: Sequence[str], alternative: Sequence[str]) -> tuple[str, str]:
@@ -93,10 +95,26 @@ def differing_sentences(measured: Sequence[str], alternative: Sequence[str]) -> 
     return " ".join(only_ours) or " ".join(ours), " ".join(only_theirs) or " ".join(theirs)
 
 
+def swaps_about(request: ReasonRequest, named: set[str]) -> list[tuple[tuple[int, tuple[str, ...]], tuple[str, str]]]:
+    """The alternatives (`swapped_evidence`, each with its `differing_sentences`) that change the
+    most words of `named` (the words of the choices, or of a yes/no question), when any changes
+    one: those are about what is asked.
+    With every tool called, most alternatives change a line about something else, and an
+    alternative about something else can still move a score by chance (a sentence encoder puts
+    "second" near a count of "2"). Where none changes a named word (a paraphrase: "does it swell?"
+    against "gets louder"), all of them."""
+    swaps = swapped_evidence(request)
+    pairs = [differing_sentences(request.tool_texts, texts) for _, texts in swaps]
+    shared = [len(named & (words(ours) ^ words(theirs))) for ours, theirs in pairs]
+    most = max(shared, default=0)
+    return [(swap, pair) for swap, pair, n in zip(swaps, pairs, shared) if n == most]
+
+
 def meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:
-    """The text pairs `meaning_contrast` encodes besides the choices: per alternative evidence,
-    (the measured sentences it changes, what it says instead)."""
-    return [differing_sentences(request.tool_texts, texts) for _, texts in swapped_evidence(request)]
+    """The text pairs `meaning_contrast` encodes besides the choices: per alternative evidence about
+    the choices (`swaps_about`), (the measured sentences it changes, what it says instead)."""
+    named = set().union(*(words(c) for c in request.choices))
+    return [pair for _, pair in swaps_about(request, named)]
 
 
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
@@ -119,9 +137,6 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     pairs = meaning_evidence(request)
     if not pairs:
         return [0.0] * len(choices)
-    named = set().union(*(words(c) for c in choices))
-    about_choices = [p for p in pairs if named & (words(p[0]) ^ words(p[1]))]
-    pairs = about_choices or pairs
     vectors = np.stack([encode(c) for c in choices])
     shifts = [[float(v) for v in vectors @ (encode(ours) - encode(theirs))] for ours, theirs in pairs]
     kept = kept_shifts(shifts, MEANING_KEEP)
