@@ -127,13 +127,15 @@ class SingleBestTool(RoutingSystem):
         names = evaluator.tool_names
         costs = {n: t.cost for n, t in evaluator.executor.tools.items()}
         wins: dict[str, dict[str, int]] = {}
-        pairs = [(item, name) for items in by_task.values() for item in items for name in names]
-        for item, name in tqdm(pairs, desc="single-best fit", unit="run", disable=not evaluator.settings.progress):
+        items = [item for task_items in by_task.values() for item in task_items]
+        # an item's one-tool answers in one reasoner batch: its prompts share their prefix (2x faster)
+        for item in tqdm(items, desc="single-best fit", unit="item", disable=not evaluator.settings.progress):
             try:
-                row = evaluator.episode(item, [name])
-            except (AudioError, TimeoutError):  # a fit item gone bad only loses its vote
+                rows = evaluator.episodes(item, [[name] for name in names])
+            except (AudioError, TimeoutError):  # a fit item gone bad only loses its votes
                 continue
-            wins.setdefault(item.task, defaultdict(int))[name] += int(row["correct"])
+            for name, row in zip(names, rows):
+                wins.setdefault(item.task, defaultdict(int))[name] += int(row["correct"])
         self.table = {task: max(names, key=lambda n: (counts[n], -costs[n])) for task, counts in wins.items()}
         overall: dict[str, int] = defaultdict(int)
         for counts in wins.values():
