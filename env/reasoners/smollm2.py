@@ -413,12 +413,11 @@ class SmolLMReasoner:
         swaps = swapped_evidence(request) if self.contrast != "none" else []
         if not swaps:
             return "", [], []
-        lines = [line for line, _ in swaps]
-        if is_yes_no(request.choices):  # the alternatives about the question's words: fewer rows, none off-topic
+        if is_yes_no(request.choices):  # only the alternatives about the question's words: fewer rows, none off-topic
             swaps = [swap for swap, _ in swaps_about(request, words(request.question))]
-            lines = [line for line, _ in swaps]
             texts = [request.tool_texts] + [t for _, t in swaps]
-            return "yes_no", [self._question_row(request, t) for t in texts], lines
+            return "yes_no", [self._question_row(request, t) for t in texts], [line for line, _ in swaps]
+        lines = [line for line, _ in swaps]
         if self.contrast == "meaning":
             return "meaning", [], lines
         if self.contrast == "choices":
