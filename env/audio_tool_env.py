@@ -230,8 +230,8 @@ class AudioToolEnv(gym.Env):
 
     def _finish(self, masked: bool):
         tools = [self.tool_names[k] for k in self.called]
+        cost = float(self.costs[self.called].sum()) if self.called else 0.0
         if not self.score:
-            cost = float(self.costs[self.called].sum()) if self.called else 0.0
             return self._obs(), 0.0, True, False, {"tools": tools, "cost": cost, "masked_action": masked,
                                                    "item_id": self.item.id}
         try:
@@ -239,7 +239,6 @@ class AudioToolEnv(gym.Env):
         except TimeoutError as exc:
             return self._fail("reasoner", exc)
         answer = with_tools.choice
-        cost = float(self.costs[self.called].sum()) if self.called else 0.0
         outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight)
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}

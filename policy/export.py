@@ -90,7 +90,7 @@ class Router(torch.nn.Module):
             hidden = np.tanh(hidden @ weight + bias)
         logits = hidden @ self._pi[0] + self._pi[1]
         n = len(self.spec["tool_names"])
-        relevance = x[-(3 * n + 1): -(2 * n + 1)]  # RelevancePrior's columns
+        relevance = x[RelevancePrior.columns(n)]
         logits[:n] += self._gain * (relevance - relevance.mean())
         return int(np.argmax(np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)))
 

@@ -41,8 +41,13 @@ class RelevancePrior(nn.Module):
         self.n_tools = n_tools
         self.gain = nn.Parameter(torch.tensor(float(gain)))
 
+    @staticmethod
+    def columns(n_tools: int) -> slice:
+        """Where the relevance sits in an observation: the n_tools columns before the last 2n+1."""
+        return slice(-(3 * n_tools + 1), -(2 * n_tools + 1))
+
     def forward(self, logits: torch.Tensor, observations: torch.Tensor) -> torch.Tensor:
         n = self.n_tools
-        relevance = observations[..., -(3 * n + 1): -(2 * n + 1)]
+        relevance = observations[..., self.columns(n)]
         centred = relevance - relevance.mean(dim=-1, keepdim=True)
         return logits + torch.cat([self.gain * centred, torch.zeros_like(logits[..., n:])], dim=-1)
