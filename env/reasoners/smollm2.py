@@ -92,6 +92,25 @@ class _ScoreRow:
 _LOADED: dict[tuple, tuple] = {}
 
 
+def native_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU computes bfloat16 in hardware (AVX512_BF16 or AMX-BF16 units). Without
+    them torch converts bfloat16 in software and gains nothing over float32, so `dtype: auto`
+    keeps float32 there."""
+    try:
+        with open(cpuinfo) as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:  # not Linux: no cheap way to ask, stay with float32
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    """`auto` -> bfloat16 where the hardware has it (a GPU, or a CPU with bf16 units), else float32."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if str(device).startswith("cuda") or native_bfloat16() else "float32"
+
+
 class SmolLMReasoner:
     """Choice scoring with a small causal LM loaded from GGUF through transformers.
 
@@ -150,11 +169,12 @@ class SmolLMReasoner:
         self.score_end = bool(score_end)  # also score the end-of-turn token after the choice
         self.max_batch = max(1, int(max_batch))  # prompts (rows) per forward pass
         self.max_tokens = max(1, int(max_tokens))  # tokens per forward pass (packed, no padding)
-        if dtype not in ("float32", "bfloat16"):
-            raise ValueError(f"reasoner dtype {dtype!r}: float32 or bfloat16")
-        # bfloat16 runs on the CPU's AMX/AVX-512 bf16 units where it has them (~1.5x one row, ~2x
-        # batched here, docs/BENCHMARKS.md); it rounds scores differently, so it is part of the id
-        self.dtype = dtype
+        if dtype not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"reasoner dtype {dtype!r}: auto, float32 or bfloat16")
+        # bfloat16 runs on the CPU's AMX/AVX-512 bf16 units where it has them (~2.4x one request,
+        # ~2.6x batched here, docs/BENCHMARKS.md); it rounds scores differently, so the resolved
+        # dtype is part of the id and has its own answer cache
+        self.dtype = resolve_dtype(dtype, device)
         self.device = device  # "cuda" for a GPU (benchmarks/gpu_batching.py); answers keep one id
         if attention not in ("auto", "per_item", "one_mask"):
             raise ValueError(f"reasoner attention {attention!r}: auto, per_item or one_mask")
