@@ -119,7 +119,8 @@ def main(argv=None) -> int:
     router.act = watch["routed"].wrap("decision", router.act)
     executor, reasoner = stacks["routed"]
     env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(router.spec["max_calls"]), shuffle=False,
-                       result_features=router.reads_results, score=False)
+                       result_features=router.reads_results, score=False,
+                       question_embedding=router.reads_question)
     env.reset = watch["routed"].wrap("episode", env.reset)
     env.step = watch["routed"].wrap("episode", env.step)
 

@@ -43,6 +43,8 @@ class EnvConfig:
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
     result_features: bool = option(False, "the observation holds what each called tool found (its "
                                           "feature_vector); off: which tools were called and succeeded only")
+    question_embedding: bool = option(True, "the observation holds the question's MiniLM embedding; false: "
+                                             "only its relevance to each tool's description")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -86,7 +88,8 @@ def make_env(env_config: dict):
                            reward=cfg.get("reward", EnvConfig.reward),
                            cost_weight=float(cfg.get("cost_weight", EnvConfig.cost_weight)),
                            shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)),
-                           result_features=bool(cfg.get("result_features", EnvConfig.result_features)))
+                           result_features=bool(cfg.get("result_features", EnvConfig.result_features)),
+                           question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

@@ -206,7 +206,8 @@ class LearnedRouter(RoutingSystem):
 
         env = AudioToolEnv([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder,
                            max_calls=int(self.router.spec["max_calls"]), shuffle=False,
-                           result_features=self.router.reads_results, score=False)
+                           result_features=self.router.reads_results, score=False,
+                           question_embedding=self.router.reads_question)
         return self.router.route(env)["tools"]
 
 

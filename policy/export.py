@@ -31,7 +31,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
                 "max_calls": env.max_calls, "descriptors": list(DESCRIPTORS),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
-                "encoder": "sentence-transformers/all-MiniLM-L6-v2"}, path)
+                "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding}, path)
 
 
 class Router(torch.nn.Module):
@@ -78,6 +78,12 @@ class Router(torch.nn.Module):
     def reads_results(self) -> bool:
         """Trained with the tools' result features in its observation (`train.env.result_features`)."""
         return any(features for _, features in self.spec["tool_features"])
+
+    @property
+    def reads_question(self) -> bool:
+        """Trained with the question's embedding in its observation (`train.env.question_embedding`;
+        files written before the option had it)."""
+        return bool(self.spec.get("question_embedding", True))
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

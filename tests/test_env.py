@@ -237,3 +237,39 @@ def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp
     # a failed result shows zeros, never a stale or partial finding
     from tools.base import ToolResult
     assert not env.result_features(k, ToolResult("pitch", False, {}, "", "boom")).any()
+
+
+def test_without_the_question_embedding_the_router_sees_the_question_as_relevance_only(probe, encoder, tmp_path):
+    """question_embedding=False leaves the 384 MiniLM columns out; every other column is what the
+    default observation holds after them, and router.pt records the choice so eval builds the same env."""
+    import torch
+
+    from policy.export import Router, export_router
+    from policy.networks import build_trunk
+
+    full = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    short = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, question_embedding=False)
+    assert short.obs_dim == full.obs_dim - encoder.dim
+    a, _ = full.reset(seed=0)
+    b, _ = short.reset(seed=0)
+    assert full.item.id == short.item.id and np.allclose(a["observations"][encoder.dim:], b["observations"])
+    check_env(short, skip_render_check=True)
+
+    class Module(torch.nn.Module):  # the weights RouterModule exports, untrained
+        def __init__(self, n_in, n_out):
+            super().__init__()
+            from policy.networks import RelevancePrior
+            self.trunk, self.pi = build_trunk(n_in, [8]), torch.nn.Linear(8, n_out)
+            self.vf, self.prior = torch.nn.Linear(8, 1), RelevancePrior(n_out - 1)
+
+    export_router(Module(short.obs_dim, short.n_tools + 1), short, [8], str(tmp_path / "router.pt"))
+    router = Router(str(tmp_path / "router.pt"))
+    assert not router.reads_question and router.act(b) == router.act_torch(b)
+    from types import SimpleNamespace
+
+    from eval.systems import LearnedRouter
+    learned = LearnedRouter(str(tmp_path / "router.pt"))  # eval routes with the observation it was trained on
+    learned.prepare(SimpleNamespace(executor=short.executor, reasoner=short.reasoner, tool_names=short.tool_names), [])
+    assert set(learned.route(probe[0], None)) <= set(short.tool_names)
+    export_router(Module(full.obs_dim, full.n_tools + 1), full, [8], str(tmp_path / "full.pt"))
+    assert Router(str(tmp_path / "full.pt")).reads_question
