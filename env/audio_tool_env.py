@@ -18,7 +18,8 @@ Contract (what the router and RLlib rely on):
   only then, from the configured reward (env/rewards.py): `relative` = correct(with tools) -
   correct(without tools) (the no-tool answer is one cached reasoner call per item),
   `relative_prob` = the same in the reasoner's probability of the correct choice, or
-  `outcome` = correct(with tools); each minus `cost_weight * sum(costs of the tools called)`.
+  `outcome` = correct(with tools); each minus `cost_weight * sum(costs of the tools called)` and
+  `call_cost` per call.
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
   answer, and the reward, depend on which tools were called, not on their order.
 - info at the end: answer, correct, correct_without_tools, tools (in call order), cost.
@@ -75,7 +76,7 @@ class AudioToolEnv(gym.Env):
     metadata: dict[str, Any] = {"render_modes": []}
 
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
-                 max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
+                 max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0, call_cost: float = 0.0,
                  shuffle: bool = True, result_features: bool = False, score: bool = True,
                  question_embedding: bool = True):
         self.reward = build_reward(reward)
@@ -93,6 +94,7 @@ class AudioToolEnv(gym.Env):
         self.answer_action = self.n_tools
         self.max_calls = max(1, min(int(max_calls), self.n_tools))
         self.cost_weight = float(cost_weight)
+        self.call_cost = float(call_cost)
         self.shuffle = shuffle
         self.costs = np.array([executor.tools[n].cost for n in self.tool_names], dtype=np.float32)
         # False: the question reaches the router only as its relevance to each tool's description,
@@ -245,7 +247,7 @@ class AudioToolEnv(gym.Env):
         except TimeoutError as exc:
             return self._fail("reasoner", exc)
         answer = with_tools.choice
-        outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight)
+        outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight, self.call_cost)
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}
         return self._obs(), float(self.reward(outcome)), True, False, info

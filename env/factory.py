@@ -41,6 +41,7 @@ class EnvConfig:
                          "probability of the correct choice), outcome (with tools), or {class: pkg.mod.Reward, "
                          "...params}; minus cost_weight x cost (env/rewards.py)")
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
+    call_cost: float = option(0.0, "a flat price per tool call in the reward, whatever the tool costs")
     result_features: bool = option(False, "the observation holds what each called tool found (its "
                                           "feature_vector); off: which tools were called and succeeded only")
     question_embedding: bool = option(True, "the observation holds the question's MiniLM embedding; false: "
@@ -87,6 +88,7 @@ def make_env(env_config: dict):
         env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(cfg.get("max_calls", EnvConfig.max_calls)),
                            reward=cfg.get("reward", EnvConfig.reward),
                            cost_weight=float(cfg.get("cost_weight", EnvConfig.cost_weight)),
+                           call_cost=float(cfg.get("call_cost", EnvConfig.call_cost)),
                            shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)),
                            result_features=bool(cfg.get("result_features", EnvConfig.result_features)),
                            question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)))

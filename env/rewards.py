@@ -4,8 +4,8 @@
     reward: {class: mypkg.rewards.MyReward, k: 2}     # a plug-in: Reward(**params)
 
 A reward sees the episode's `Outcome` (the item, the reasoner's answers with and without the
-tools' evidence, the tools called, their summed cost and the config's `cost_weight`) and returns
-a float. Registered, each less `cost_weight x cost`:
+tools' evidence, the tools called, their summed cost, the config's `cost_weight` and `call_cost`)
+and returns a float. Registered, each less `outcome.penalty` (`cost_weight x cost + call_cost x calls`):
 
     relative       the seed paper's: correct with the tools - correct without (0/1 each): tool use
                    is rewarded only where it beats the reasoner's own answer
@@ -33,6 +33,15 @@ class Outcome:
     tools: list[str]
     cost: float
     cost_weight: float
+    call_cost: float = 0.0  # per call, whatever the tool costs: what makes "stop after one" the default
+
+    @property
+    def penalty(self) -> float:
+        """What the calls cost the router: their summed tool costs weighted, plus a flat price per
+        call. Tool costs are CPU seconds (0.05 for duration, 1.0 for phrase spotting), so with
+        `cost_weight` alone a second cheap tool is nearly free, and PPO makes it whether it helps or
+        not; `call_cost` makes a call pay for itself by what it adds."""
+        return self.cost_weight * self.cost + self.call_cost * len(self.tools)
 
     @property
     def correct(self) -> bool:
@@ -70,24 +79,24 @@ class Reward(Protocol):
 
 
 class RelativeReward:
-    """correct(with tools) - correct(without tools) - cost_weight x cost."""
+    """correct(with tools) - correct(without tools) - penalty."""
 
     def __call__(self, outcome: Outcome) -> float:
-        return float(outcome.correct) - float(outcome.correct_without_tools) - outcome.cost_weight * outcome.cost
+        return float(outcome.correct) - float(outcome.correct_without_tools) - outcome.penalty
 
 
 class RelativeProbReward:
-    """p(correct | tools' evidence) - p(correct | no tools) - cost_weight x cost."""
+    """p(correct | tools' evidence) - p(correct | no tools) - penalty."""
 
     def __call__(self, outcome: Outcome) -> float:
-        return outcome.p_correct - outcome.p_correct_without_tools - outcome.cost_weight * outcome.cost
+        return outcome.p_correct - outcome.p_correct_without_tools - outcome.penalty
 
 
 class OutcomeReward:
-    """correct(with tools) - cost_weight x cost."""
+    """correct(with tools) - penalty."""
 
     def __call__(self, outcome: Outcome) -> float:
-        return float(outcome.correct) - outcome.cost_weight * outcome.cost
+        return float(outcome.correct) - outcome.penalty
 
 
 REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward, "outcome": OutcomeReward}

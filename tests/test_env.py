@@ -55,6 +55,12 @@ def test_mask_budget_and_relative_reward(probe, encoder, tmp_path):
     # the stand-in answers from the pitch text; without tools it says the first choice
     expected = float(info["correct"]) - float(info["correct_without_tools"]) - 0.1 * cost
     assert r == pytest.approx(expected) and info["correct"] is True
+    # a flat price per call comes on top, whatever the tools cost: two calls, twice the price
+    flat = make_env([pitch_item], encoder, tmp_path, max_calls=2, cost_weight=0.1, call_cost=0.25)
+    flat.reset(seed=0)
+    flat.step(names.index("pitch"))
+    _, r_flat, done, _, _ = flat.step(names.index("duration"))
+    assert done and r_flat == pytest.approx(expected - 2 * 0.25)
 
 
 def test_a_routing_only_episode_never_asks_the_reasoner(probe, encoder, tmp_path):

@@ -8,4 +8,4 @@ class RightPlusRescue:
 
     def __call__(self, outcome):
         rescue = outcome.correct and not outcome.correct_without_tools
-        return float(outcome.correct) + self.bonus * rescue - outcome.cost_weight * outcome.cost
+        return float(outcome.correct) + self.bonus * rescue - outcome.penalty
