@@ -24,7 +24,7 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 8  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 10  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -108,6 +108,23 @@ def swaps_about(request: ReasonRequest, named: set[str]) -> list[tuple[tuple[int
     shared = [len(named & (words(ours) ^ words(theirs))) for ours, theirs in pairs]
     most = max(shared, default=0)
     return [(swap, pair) for swap, pair, n in zip(swaps, pairs, shared) if n == most]
+
+
+def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list[int]]:
+    """The evidence the yes/no rule scores the question after: the measured lines, then each
+    alternative about the question's words (`swaps_about`), and the line each alternative swaps.
+    When the alternatives change a word of the question, only the lines they swap are kept, on
+    both sides: a line about something else is the same on both sides, so it cannot tell them
+    apart, but as context it moves two long log-likelihoods by more than their difference (with
+    "Number of different speakers: 1." before it, "The speaker says 'the cat is sleeping'." lost
+    to its "does not say" alternative on a question about that phrase)."""
+    kept = swaps_about(request, words(request.question))
+    named = words(request.question)
+    about = any(named & (words(ours) ^ words(theirs)) for _, (ours, theirs) in kept)
+    lines = sorted({line for (line, _), _ in kept}) if about else list(range(len(request.tool_texts)))
+    pick = lambda texts: tuple(texts[i] for i in lines)  # noqa: E731
+    evidence = [pick(request.tool_texts)] + [pick(texts) for (_, texts), _ in kept]
+    return evidence, [line for (line, _), _ in kept]
 
 
 def meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:

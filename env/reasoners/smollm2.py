@@ -17,7 +17,7 @@ from typing import Sequence
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
-                                   meaning_contrast, meaning_evidence, swapped_evidence, swaps_about, words)
+                                   meaning_contrast, meaning_evidence, swapped_evidence, yes_no_evidence)
 from env.reasoners.hearing import HEARING_VERSION, CoarseHearing
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
@@ -433,10 +433,9 @@ class SmolLMReasoner:
         swaps = swapped_evidence(request) if self.contrast != "none" else []
         if not swaps:
             return "", [], []
-        if is_yes_no(request.choices):  # only the alternatives about the question's words: fewer rows, none off-topic
-            swaps = [swap for swap, _ in swaps_about(request, words(request.question))]
-            texts = [request.tool_texts] + [t for _, t in swaps]
-            return "yes_no", [self._question_row(request, t) for t in texts], [line for line, _ in swaps]
+        if is_yes_no(request.choices):  # only the alternatives about the question, and only their lines
+            texts, lines = yes_no_evidence(request)
+            return "yes_no", [self._question_row(request, t) for t in texts], lines
         lines = [line for line, _ in swaps]
         if self.contrast == "meaning":
             return "meaning", [], lines
