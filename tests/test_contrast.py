@@ -211,6 +211,26 @@ def test_only_alternatives_about_what_is_asked_are_scored():
     assert meaning_evidence(choices) == [about[0][1]]
 
 
+def test_the_yes_no_rule_reads_only_the_lines_its_alternatives_swap():
+    """A yes/no question about a phrase, with a speaker count called too: the rule scores the
+    question after the phrase line and after its alternative, without the count line (the same on
+    both sides, only noise in two long log-likelihoods). With no alternative about the question,
+    every line stays, as before."""
+    from env.reasoners.contrast import yes_no_evidence
+
+    phrase, count = 'The speaker says "the cat is sleeping".', "Number of different speakers: 1."
+    negated = 'The speaker does not say "the cat is sleeping".'
+    request = ReasonRequest('Do you hear someone say "the cat is sleeping"?', ("yes", "no"), (count, phrase), "",
+                            (("Number of different speakers: 2.",), (negated,)))
+    evidence, lines = yes_no_evidence(request)
+    assert evidence == [(phrase,), (negated,)] and lines == [1]
+    unrelated = ReasonRequest("Is it loud?", ("yes", "no"), (count, phrase), "",
+                              (("Number of different speakers: 2.",), (negated,)))
+    evidence, lines = yes_no_evidence(unrelated)
+    assert evidence == [(count, phrase), ("Number of different speakers: 2.", phrase), (count, negated)]
+    assert lines == [0, 1]
+
+
 def test_each_tool_contrasts_its_own_measurement():
     """The alternatives are the tool's own sentence with another outcome, never the measured one."""
     import numpy as np
