@@ -76,8 +76,8 @@ class AudioToolEnv(gym.Env):
     metadata: dict[str, Any] = {"render_modes": []}
 
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
-                 max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0, call_cost: float = 0.0,
-                 shuffle: bool = True, result_features: bool = False, score: bool = True,
+                 max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
+                 call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
                  question_embedding: bool = True):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):

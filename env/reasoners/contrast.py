@@ -118,8 +118,8 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     apart, but as context it moves two long log-likelihoods by more than their difference (with
     "Number of different speakers: 1." before it, "The speaker says 'the cat is sleeping'." lost
     to its "does not say" alternative on a question about that phrase)."""
-    kept = swaps_about(request, words(request.question))
     named = words(request.question)
+    kept = swaps_about(request, named)
     about = any(named & (words(ours) ^ words(theirs)) for _, (ours, theirs) in kept)
     lines = sorted({line for (line, _), _ in kept}) if about else list(range(len(request.tool_texts)))
     pick = lambda texts: tuple(texts[i] for i in lines)  # noqa: E731
