@@ -79,7 +79,6 @@ def main(argv=None) -> int:
     from tqdm import tqdm
 
     from cluster.config import load_config
-    from env.audio_tool_env import AudioToolEnv
     from env.features import QuestionEncoder
     from env.items import load_items
     from env.reasoners import ReasonRequest
@@ -118,9 +117,7 @@ def main(argv=None) -> int:
         reasoner.answer_batch = watch[name].wrap("reason", reasoner.answer_batch)
     router.act = watch["routed"].wrap("decision", router.act)
     executor, reasoner = stacks["routed"]
-    env = AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(router.spec["max_calls"]), shuffle=False,
-                       result_features=router.reads_results, score=False,
-                       question_embedding=router.reads_question)
+    env = router.routing_env(items, executor, reasoner, encoder)
     env.reset = watch["routed"].wrap("episode", env.reset)
     env.step = watch["routed"].wrap("episode", env.step)
 

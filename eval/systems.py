@@ -202,12 +202,7 @@ class LearnedRouter(RoutingSystem):
         self.evaluator = evaluator
 
     def route(self, item, tools):
-        from env.audio_tool_env import AudioToolEnv
-
-        env = AudioToolEnv([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder,
-                           max_calls=int(self.router.spec["max_calls"]), shuffle=False,
-                           result_features=self.router.reads_results, score=False,
-                           question_embedding=self.router.reads_question)
+        env = self.router.routing_env([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder)
         return self.router.route(env)["tools"]
 
 

@@ -85,6 +85,13 @@ class Router(torch.nn.Module):
         files written before the option had it)."""
         return bool(self.spec.get("question_embedding", True))
 
+    def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
+        """An env that only routes (no reward, score=False), observing what this router was
+        trained to observe: its call budget, and the question embedding and tool results if it read
+        them. Eval and the cost benchmark route through it."""
+        return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
+                            result_features=self.reads_results, score=False, question_embedding=self.reads_question)
+
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),
         computed in numpy. torch spends ~0.4 ms of call overhead on a network this small, numpy

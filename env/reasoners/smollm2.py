@@ -94,8 +94,8 @@ _LOADED: dict[tuple, tuple] = {}
 
 def native_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
     """Whether this CPU computes bfloat16 in hardware (AVX512_BF16 or AMX-BF16 units). Without
-    them torch converts bfloat16 in software and gains nothing over float32, so `dtype: auto`
-    keeps float32 there."""
+    them torch emulates bfloat16 (not measured here, and not expected to beat float32), so
+    `dtype: auto` keeps float32 there."""
     try:
         with open(cpuinfo) as f:
             flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
