@@ -267,3 +267,29 @@ def test_each_tool_contrasts_its_own_measurement():
     assert any("speeds up" in c for c in tempo.contrasts) and all(c != tempo.text for c in tempo.contrasts)
 
     assert DurationTool().run(clip(silence(3.0)), "", []).contrasts[0].startswith("The clip lasts 1.0 seconds")
+
+
+def test_changed_words_sees_words_that_moved():
+    """A swap of order keeps the word set: the in-order match still finds what changed."""
+    from env.reasoners.contrast import changed_words
+
+    assert changed_words("The speech comes before the tone.", "The tone comes before the speech.") == {"speec", "tone"}
+    assert changed_words("It gets louder.", "It gets quieter.") == {"loude", "quiet"}
+    assert changed_words("Runs on.", "Runs on.") == set()
+
+
+def test_an_added_sentence_names_only_its_own_line():
+    """An alternative that only adds a sentence ("It gets louder.") to one line is compared with
+    that line, not with every line of the prompt: as the whole prompt it changed every word the
+    question has, so the yes/no rule kept it and dropped the line that answers (rule v11)."""
+    from env.reasoners.contrast import yes_no_evidence
+
+    heard = "Heard directly: a clip of about 3 seconds, in which someone speaks."
+    order = "Number of separate speech segments: 1. Heard first: the speech. The speech comes before the tone."
+    request = ReasonRequest(
+        "Does the tone come before the speech?", ("yes", "no"), (heard, order), "",
+        ((heard + " It gets louder.", heard.replace("in which someone speaks", "of other sounds only")),
+         (order.replace("the speech. The speech comes before the tone", "the tone. The tone comes before the speech"),)))
+    evidence, lines = yes_no_evidence(request)
+    assert lines == [1]
+    assert evidence == [(order,), (request.contrasts[1][0],)]

@@ -9,6 +9,7 @@ outcome; the measured lines should explain the right answer better than any alte
 """
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Sequence
 
@@ -24,7 +25,7 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 10  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 11  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -79,11 +80,30 @@ def sentences(text: str) -> list[str]:
 STOPWORDS = frozenset("a an the it is are of to from in on at and or s by than".split())
 
 
+def word_sequence(text: str) -> list[str]:
+    """A text's words and numbers in order ("a#4" one word), lower case, without the few function
+    words every line has, each cut to its first five letters: a crude stem that lets "silence" meet
+    "silent" and "increasing" meet "increases"."""
+    return [w[:5] if w.isalpha() else w for w in re.findall(r"[a-z0-9#]+(?:\.\d+)?", text.lower())
+            if w not in STOPWORDS]
+
+
 def words(text: str) -> set[str]:
-    """A text's words and numbers ("a#4" one word), lower case, without the few function words every
-    line has, each cut to its first five letters: a crude stem that lets "silence" meet "silent"
-    and "increasing" meet "increases"."""
-    return {w[:5] if w.isalpha() else w for w in re.findall(r"[a-z0-9#]+(?:\.\d+)?", text.lower())} - STOPWORDS
+    """`word_sequence` as a set."""
+    return set(word_sequence(text))
+
+
+def changed_words(ours: str, theirs: str) -> set[str]:
+    """The words one text changes against the other: those outside the longest in-order match of
+    the two word sequences. Two statements with the same words in another order ("the speech comes
+    before the tone" / "the tone comes before the speech") change the words that moved, where a
+    set difference saw none."""
+    a, b = word_sequence(ours), word_sequence(theirs)
+    changed: set[str] = set()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed.update(a[i1:i2], b[j1:j2])
+    return changed
 
 
 def differing_sentences(measured: Sequence[str], alternative: Sequence[str]) -> tuple[str, str]:
@@ -104,8 +124,10 @@ def swaps_about(request: ReasonRequest, named: set[str]) -> list[tuple[tuple[int
     "second" near a count of "2"). Where none changes a named word (a paraphrase: "does it swell?"
     against "gets louder"), all of them."""
     swaps = swapped_evidence(request)
-    pairs = [differing_sentences(request.tool_texts, texts) for _, texts in swaps]
-    shared = [len(named & (words(ours) ^ words(theirs))) for ours, theirs in pairs]
+    # only the swapped line: where an alternative only adds a sentence ("It gets louder."), the
+    # measured side stands as that line, not as every line (which named every word of the prompt)
+    pairs = [differing_sentences((request.tool_texts[line],), (texts[line],)) for line, texts in swaps]
+    shared = [len(named & changed_words(ours, theirs)) for ours, theirs in pairs]
     most = max(shared, default=0)
     return [(swap, pair) for swap, pair, n in zip(swaps, pairs, shared) if n == most]
 
@@ -120,7 +142,7 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     to its "does not say" alternative on a question about that phrase)."""
     named = words(request.question)
     kept = swaps_about(request, named)
-    about = any(named & (words(ours) ^ words(theirs)) for _, (ours, theirs) in kept)
+    about = any(named & changed_words(ours, theirs) for _, (ours, theirs) in kept)
     lines = sorted({line for (line, _), _ in kept}) if about else list(range(len(request.tool_texts)))
     pick = lambda texts: tuple(texts[i] for i in lines)  # noqa: E731
     evidence = [pick(request.tool_texts)] + [pick(texts) for (_, texts), _ in kept]
