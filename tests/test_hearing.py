@@ -29,16 +29,21 @@ def test_hears_length_speech_and_only_a_large_trend(write_wav):
     assert "Heard directly: a clip of about 3 seconds, of other sounds only. It gets louder." in alternatives
 
 
-def test_the_clips_line_goes_first_and_every_tool_keeps_its_contrasts(write_wav):
+def test_the_clips_line_goes_first_and_a_measurement_outranks_it(write_wav):
+    """The heard line is first in every request with a clip; its contrasts only where no tool line
+    has any (the contrast rules then weigh the tools' alternatives alone)."""
     hearing = CoarseHearing()
     clip = write_wav("tone.wav", tone(500, 2.0))
     line, alternatives = hearing.hear(clip)
     tools = ReasonRequest("q?", ("a", "b"), ("tool one.", "tool two."), clip, (("one alt.",),))
-    heard = hearing.with_hearing([tools, ReasonRequest("q?", ("a", "b"), (), clip), ReasonRequest("q?", ("a", "b"))])
+    silent_tool = ReasonRequest("q?", ("a", "b"), ("tool one.",), clip, ((),))
+    heard = hearing.with_hearing([tools, ReasonRequest("q?", ("a", "b"), (), clip), silent_tool,
+                                  ReasonRequest("q?", ("a", "b"))])
     assert heard[0].tool_texts == (line, "tool one.", "tool two.")
-    assert heard[0].contrasts == (alternatives, ("one alt.",), ())
+    assert heard[0].contrasts == ((), ("one alt.",), ())
     assert heard[1].tool_texts == (line,) and heard[1].contrasts == (alternatives,)
-    assert heard[2] == ReasonRequest("q?", ("a", "b"))  # no clip, nothing heard
+    assert heard[2].tool_texts == (line, "tool one.") and heard[2].contrasts == (alternatives, ())
+    assert heard[3] == ReasonRequest("q?", ("a", "b"))  # no clip, nothing heard
 
 
 @pytest.mark.slow
@@ -50,7 +55,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v1")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v2")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])

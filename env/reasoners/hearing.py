@@ -28,7 +28,7 @@ from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
 from tools.signal import frame_db
 
-HEARING_VERSION = 1  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 2  # part of the reasoner id: bump when what it hears or how it says it changes
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 
@@ -80,8 +80,11 @@ class CoarseHearing:
         return describe(seconds, speech, trend), tuple(alternatives)
 
     def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
-        """Each request with the clip's line first in its evidence (and its contrasts first in
-        its contrasts, so every tool line keeps its own); a request without a clip is unchanged."""
+        """Each request with the clip's line first in its evidence; a request without a clip is
+        unchanged. A measurement outranks an impression: the line's own contrasts go first in the
+        request's contrasts only when no tool line has any, so the contrast rules weigh the tools'
+        alternatives alone when there are some (with both, "It gets louder" against "It gets
+        quieter" outvoted "the pitch goes up" on "does the melody rise or fall?")."""
         out = []
         for r in requests:
             if not r.audio:
@@ -89,6 +92,7 @@ class CoarseHearing:
                 continue
             line, alternatives = self.hear(r.audio)
             contrasts = tuple(r.contrasts) + ((),) * max(0, len(r.tool_texts) - len(r.contrasts))
+            own = () if any(contrasts) else alternatives
             out.append(ReasonRequest(r.question, r.choices, (line,) + tuple(r.tool_texts), r.audio,
-                                     (alternatives,) + contrasts))
+                                     (own,) + contrasts))
         return out
