@@ -3,7 +3,7 @@
 Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
   `observations` = question embedding (MiniLM, 384; left out with `question_embedding=False`) |
-  audio descriptors (8) | with
+  audio descriptors (8; left out with `audio_descriptors=False`) | with
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
@@ -78,7 +78,7 @@ class AudioToolEnv(gym.Env):
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
-                 question_embedding: bool = True):
+                 question_embedding: bool = True, audio_descriptors: bool = True):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -101,6 +101,9 @@ class AudioToolEnv(gym.Env):
         # which an unseen question type has too; its 384-d embedding lets the MLP key on wording
         self.question_embedding = bool(question_embedding)
         self.question_dim = encoder.dim if self.question_embedding else 0
+        # False: no clip descriptors; what a clip sounds like then cannot pull an unfamiliar
+        # question towards the tool of a trained family whose clips sound alike
+        self.descriptors = tuple(DESCRIPTORS) if audio_descriptors else ()
         # a tool without a description is described by its name
         self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
                                       for n in self.tool_names])
@@ -110,7 +113,7 @@ class AudioToolEnv(gym.Env):
         ends = np.cumsum([0] + [len(names) for _, names in self.feature_layout])
         self.feature_slots = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
         self.n_features = int(ends[-1])
-        self.obs_dim = self.question_dim + len(DESCRIPTORS) + self.n_features + 3 * self.n_tools + 1
+        self.obs_dim = self.question_dim + len(self.descriptors) + self.n_features + 3 * self.n_tools + 1
         self.observation_space = gym.spaces.Dict({
             "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
             "action_mask": gym.spaces.Box(0.0, 1.0, (self.n_tools + 1,), np.float32),
@@ -133,7 +136,8 @@ class AudioToolEnv(gym.Env):
         if item.id not in self._static:
             audio = self.executor.load_audio(item.audio)
             question = self.encoder.encode(item.question)
-            self._static[item.id] = np.concatenate([question[: self.question_dim], audio_descriptors(audio),
+            described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
+            self._static[item.id] = np.concatenate([question[: self.question_dim], described,
                                                     tool_relevance(question, self.tool_vectors)])
         return self._static[item.id]
 
@@ -160,7 +164,7 @@ class AudioToolEnv(gym.Env):
             called[k] = 1.0
             succeeded[k] = float(result.ok)
             found[self.feature_slots[k]] = self.result_features(k, result)
-        n_static = self.question_dim + len(DESCRIPTORS)  # then relevance (n_tools): the found block goes between
+        n_static = self.question_dim + len(self.descriptors)  # then relevance (n_tools): the found block goes between
         vec = np.concatenate([self.static[:n_static], found, self.static[n_static:], called, succeeded,
                               [len(self.called) / self.max_calls]])
         mask = np.ones(self.n_tools + 1, np.float32)

@@ -46,6 +46,9 @@ class EnvConfig:
                                           "feature_vector); off: which tools were called and succeeded only")
     question_embedding: bool = option(True, "the observation holds the question's MiniLM embedding; false: "
                                              "only its relevance to each tool's description")
+    audio_descriptors: bool = option(True, "the observation holds the clip's eight audio descriptors; false: left "
+                                           "out (on families never trained on they sent questions to the tool of a "
+                                           "trained family whose clips sound alike: docs/RESULTS.md)")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -91,7 +94,8 @@ def make_env(env_config: dict):
                            call_cost=float(cfg.get("call_cost", EnvConfig.call_cost)),
                            shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)),
                            result_features=bool(cfg.get("result_features", EnvConfig.result_features)),
-                           question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)))
+                           question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)),
+                           audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
-from env.features import DESCRIPTORS
 from policy.networks import RelevancePrior, build_trunk, masked_logits
 
 FORMAT = "audiorouter-router/3"  # 3: the called tools' result features in the observation
@@ -29,7 +28,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     torch.save({"format": FORMAT, "state_dict": state, "hidden": list(hidden), "obs_dim": env.obs_dim,
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
-                "max_calls": env.max_calls, "descriptors": list(DESCRIPTORS),
+                "max_calls": env.max_calls, "descriptors": list(env.descriptors),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
                 "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding}, path)
 
@@ -85,12 +84,18 @@ class Router(torch.nn.Module):
         files written before the option had it)."""
         return bool(self.spec.get("question_embedding", True))
 
+    @property
+    def reads_audio_descriptors(self) -> bool:
+        """Trained with the clip's audio descriptors in its observation (`train.env.audio_descriptors`)."""
+        return bool(self.spec.get("descriptors", True))
+
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
         trained to observe: its call budget, and the question embedding and tool results if it read
         them. Eval and the cost benchmark route through it."""
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
-                            result_features=self.reads_results, score=False, question_embedding=self.reads_question)
+                            result_features=self.reads_results, score=False, question_embedding=self.reads_question,
+                            audio_descriptors=self.reads_audio_descriptors)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

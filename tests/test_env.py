@@ -248,10 +248,7 @@ def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp
 def test_without_the_question_embedding_the_router_sees_the_question_as_relevance_only(probe, encoder, tmp_path):
     """question_embedding=False leaves the 384 MiniLM columns out; every other column is what the
     default observation holds after them, and router.pt records the choice so eval builds the same env."""
-    import torch
-
     from policy.export import Router, export_router
-    from policy.networks import build_trunk
 
     full = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
     short = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, question_embedding=False)
@@ -261,14 +258,7 @@ def test_without_the_question_embedding_the_router_sees_the_question_as_relevanc
     assert full.item.id == short.item.id and np.allclose(a["observations"][encoder.dim:], b["observations"])
     check_env(short, skip_render_check=True)
 
-    class Module(torch.nn.Module):  # the weights RouterModule exports, untrained
-        def __init__(self, n_in, n_out):
-            super().__init__()
-            from policy.networks import RelevancePrior
-            self.trunk, self.pi = build_trunk(n_in, [8]), torch.nn.Linear(8, n_out)
-            self.vf, self.prior = torch.nn.Linear(8, 1), RelevancePrior(n_out - 1)
-
-    export_router(Module(short.obs_dim, short.n_tools + 1), short, [8], str(tmp_path / "router.pt"))
+    export_router(untrained_module(short), short, [8], str(tmp_path / "router.pt"))
     router = Router(str(tmp_path / "router.pt"))
     assert not router.reads_question and router.act(b) == router.act_torch(b)
     from types import SimpleNamespace
@@ -277,5 +267,40 @@ def test_without_the_question_embedding_the_router_sees_the_question_as_relevanc
     learned = LearnedRouter(str(tmp_path / "router.pt"))  # eval routes with the observation it was trained on
     learned.prepare(SimpleNamespace(executor=short.executor, reasoner=short.reasoner, tool_names=short.tool_names), [])
     assert set(learned.route(probe[0], None)) <= set(short.tool_names)
-    export_router(Module(full.obs_dim, full.n_tools + 1), full, [8], str(tmp_path / "full.pt"))
+    export_router(untrained_module(full), full, [8], str(tmp_path / "full.pt"))
     assert Router(str(tmp_path / "full.pt")).reads_question
+
+
+def untrained_module(env):
+    """The weights RouterModule exports (trunk, pi, vf, prior), untrained, for an env's observation."""
+    import torch
+
+    from policy.networks import RelevancePrior, build_trunk
+
+    module = torch.nn.Module()
+    module.trunk, module.pi = build_trunk(env.obs_dim, [8]), torch.nn.Linear(8, env.n_tools + 1)
+    module.vf, module.prior = torch.nn.Linear(8, 1), RelevancePrior(env.n_tools)
+    return module
+
+
+def test_without_audio_descriptors_the_observation_leaves_them_out(probe, encoder, tmp_path):
+    """audio_descriptors=False leaves the eight descriptor columns out (after the question embedding);
+    every other column is as before, and router.pt records it so eval routes with the same env."""
+    from env.features import DESCRIPTORS
+    from policy.export import Router, export_router
+
+    full = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    bare = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, audio_descriptors=False)
+    assert bare.obs_dim == full.obs_dim - len(DESCRIPTORS) and bare.descriptors == ()
+    a, _ = full.reset(seed=0)
+    b, _ = bare.reset(seed=0)
+    d = encoder.dim
+    assert np.allclose(np.concatenate([a["observations"][:d], a["observations"][d + len(DESCRIPTORS):]]), b["observations"])
+    check_env(bare, skip_render_check=True)
+    export_router(untrained_module(bare), bare, [8], str(tmp_path / "bare.pt"))
+    router = Router(str(tmp_path / "bare.pt"))
+    assert not router.reads_audio_descriptors and router.act(b) == router.act_torch(b)
+    routed = router.routing_env(probe[:3], bare.executor, bare.reasoner, encoder)
+    assert routed.obs_dim == bare.obs_dim and routed.descriptors == ()
+    export_router(untrained_module(full), full, [8], str(tmp_path / "full.pt"))
+    assert Router(str(tmp_path / "full.pt")).reads_audio_descriptors
