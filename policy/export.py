@@ -91,8 +91,8 @@ class Router(torch.nn.Module):
 
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
-        trained to observe: its call budget, and the question embedding and tool results if it read
-        them. Eval and the cost benchmark route through it."""
+        trained to observe: its call budget, and the question embedding, audio descriptors and tool
+        results if it read them. Eval and the cost benchmark route through it."""
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
                             audio_descriptors=self.reads_audio_descriptors)
