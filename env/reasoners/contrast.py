@@ -142,7 +142,8 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     to its "does not say" alternative on a question about that phrase)."""
     named = words(request.question)
     kept = swaps_about(request, named)
-    about = any(named & changed_words(ours, theirs) for _, (ours, theirs) in kept)
+    # every kept alternative changes the same number of the question's words (`swaps_about`): one says it
+    about = bool(kept) and bool(named & changed_words(*kept[0][1]))
     lines = sorted({line for (line, _), _ in kept}) if about else list(range(len(request.tool_texts)))
     pick = lambda texts: tuple(texts[i] for i in lines)  # noqa: E731
     evidence = [pick(request.tool_texts)] + [pick(texts) for (_, texts), _ in kept]
