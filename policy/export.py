@@ -15,11 +15,12 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
-from policy.networks import RelevancePrior, build_trunk, masked_logits
+from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 
-FORMAT = "audiorouter-router/3"  # 3: the called tools' result features in the observation
+FORMAT = "audiorouter-router/4"  # 4: the trunk reads the relevance centred and scaled (networks.trunk_input)
 OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joined the observation",
-               "audiorouter-router/2": "it was trained before the tools' result features joined the observation"}
+               "audiorouter-router/2": "it was trained before the tools' result features joined the observation",
+               "audiorouter-router/3": "its trunk read the raw relevance, this version's reads it centred and scaled"}
 
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -> None:
@@ -103,11 +104,11 @@ class Router(torch.nn.Module):
         ~20 us, and a routed item takes two or three decisions (`act_torch` is the reference; a
         test checks both against the RLlib module)."""
         x = np.asarray(obs["observations"], np.float32)
-        hidden = x
+        n = len(self.spec["tool_names"])
+        hidden = trunk_input(x, n)
         for weight, bias in self._trunk:
             hidden = np.tanh(hidden @ weight + bias)
         logits = hidden @ self._pi[0] + self._pi[1]
-        n = len(self.spec["tool_names"])
         relevance = x[RelevancePrior.columns(n)]
         logits[:n] += self._gain * (relevance - relevance.mean())
         return int(np.argmax(np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)))
@@ -115,7 +116,7 @@ class Router(torch.nn.Module):
     def act_torch(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
             observations = torch.as_tensor(obs["observations"])[None]
-            logits = self.prior(self.pi(self.trunk(observations)), observations)
+            logits = self.prior(self.pi(self.trunk(trunk_input(observations, self.prior.n_tools))), observations)
             return int(torch.argmax(masked_logits(logits, torch.as_tensor(obs["action_mask"])[None]), dim=-1)[0])
 
     def route(self, env: AudioToolEnv, seed: int | None = None) -> dict:

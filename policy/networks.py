@@ -6,6 +6,7 @@ can run them on a machine without Ray).
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -23,6 +24,22 @@ def build_trunk(in_dim: int, hidden: list[int]) -> nn.Sequential:
 def masked_logits(logits: torch.Tensor, action_mask: torch.Tensor) -> torch.Tensor:
     """Masked actions pushed to FLOAT_MIN: never sampled, in exploration or inference."""
     return logits + torch.clamp(torch.log(action_mask), min=FLOAT_MIN)
+
+
+RELEVANCE_INPUT_SCALE = 10.0
+
+
+def trunk_input(observations, n_tools: int):
+    """The observation as the MLP trunk reads it: the relevance block centred per question and
+    scaled by RELEVANCE_INPUT_SCALE. Raw cosines of one question with the ten descriptions differ
+    by a few hundredths, too little for a tanh layer trained by PPO to resolve; centred and scaled,
+    they span about one unit, as the other inputs do. Works on torch tensors and numpy arrays."""
+    cols = RelevancePrior.columns(n_tools)
+    relevance = observations[..., cols]
+    centred = (relevance - relevance.mean(-1, keepdims=True) if isinstance(relevance, np.ndarray)
+               else relevance - relevance.mean(dim=-1, keepdim=True)) * RELEVANCE_INPUT_SCALE
+    join = np.concatenate if isinstance(relevance, np.ndarray) else torch.cat
+    return join([observations[..., :cols.start], centred, observations[..., cols.stop:]], -1)
 
 
 class RelevancePrior(nn.Module):

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from policy.config import DEFAULT_HIDDEN
-from policy.networks import RelevancePrior, build_trunk, masked_logits
+from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch import TorchRLModule
@@ -50,12 +50,12 @@ class RouterModule(TorchRLModule, ValueFunctionAPI):
 
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         obs = batch[Columns.OBS]
-        embeddings = self.trunk(obs["observations"])
+        embeddings = self.trunk(trunk_input(obs["observations"], self.prior.n_tools))
         logits = self.prior(self.pi(embeddings), obs["observations"])
         return {Columns.ACTION_DIST_INPUTS: masked_logits(logits, obs["action_mask"]),
                 Columns.EMBEDDINGS: embeddings}
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
         if embeddings is None:
-            embeddings = self.trunk(batch[Columns.OBS]["observations"])
+            embeddings = self.trunk(trunk_input(batch[Columns.OBS]["observations"], self.prior.n_tools))
         return self.vf(embeddings).squeeze(-1)

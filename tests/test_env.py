@@ -135,8 +135,12 @@ def test_tampered_router_file_is_refused(tmp_path):
     with pytest.raises(ValueError, match="router/2 file, which this version cannot run: it was trained before the "
                                          "tools' result features.*Train the router again"):
         Router(str(tmp_path / "v2.pt"))
+    torch.save({"format": "audiorouter-router/3", "state_dict": {}}, tmp_path / "v3.pt")
+    with pytest.raises(ValueError, match="router/3 file, which this version cannot run: its trunk read the raw "
+                                         "relevance.*Train the router again"):
+        Router(str(tmp_path / "v3.pt"))
     torch.save({"format": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a audiorouter-router/3 file"):
+    with pytest.raises(ValueError, match="not a audiorouter-router/4 file"):
         Router(str(tmp_path / "other.pt"))
 
 
