@@ -95,7 +95,7 @@ def test_config_show_prints_every_default_with_its_doc(capsys):
     assert shown == {**load_config(DEMO, ["train.iterations=4"]), **{k: shown[k] for k in shown if k.endswith(
         ("_s", "_seconds", "_fraction"))}}
     assert "  iterations: 4  # PPO iterations" in out
-    assert "    max_calls: 2  # tool calls per episode at most" in out
+    assert "    max_calls: 1  # tool calls per episode at most" in out
     bare = show_config(load_config(None)).splitlines()  # an empty config: every default, every line documented
     assert len(bare) == len(yaml.safe_load("\n".join(bare)) and bare) and all("  # " in line for line in bare)
     assert "  fit_split: train  # split single-best picks its tools on" in bare
