@@ -293,3 +293,19 @@ def test_an_added_sentence_names_only_its_own_line():
     evidence, lines = yes_no_evidence(request)
     assert lines == [1]
     assert evidence == [(order,), (request.contrasts[1][0],)]
+
+
+def test_a_count_worded_in_the_question_meets_the_digit_a_tool_writes():
+    """"Does the person speak two times?" against "Number of separate speech segments: 1.": the
+    alternative "...: 2." changes the question's "two" once number words read as digits, so the
+    yes/no rule keeps the count line and its alternative (rule v12). Before, no alternative changed
+    a word of the question and every line of the prompt stayed."""
+    from env.reasoners.contrast import word_sequence, yes_no_evidence
+
+    assert word_sequence("Does the person speak twice, or two times?") == ["does", "perso", "speak", "2", "2", "times"]
+    assert word_sequence("Number of speakers: 1.") == ["numbe", "speak", "1"]
+    count, pitch = "Number of separate speech segments: 1.", "The voice's median pitch is 120 Hz."
+    request = ReasonRequest("Does the person speak two times?", ("yes", "no"), (pitch, count), "",
+                            (("The voice's median pitch is 210 Hz.",), ("Number of separate speech segments: 2.",)))
+    evidence, lines = yes_no_evidence(request)
+    assert lines == [1] and evidence == [(count,), ("Number of separate speech segments: 2.",)]

@@ -25,7 +25,7 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 11  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 12  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -78,14 +78,17 @@ def sentences(text: str) -> list[str]:
 
 
 STOPWORDS = frozenset("a an the it is are of to from in on at and or s by than".split())
+# a count worded in the question ("two times", "twice") meets the digit a tool writes ("2")
+NUMBER_WORDS = {w: str(n) for n, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                                 "twelve".split())} | {"once": "1", "twice": "2", "thrice": "3"}
 
 
 def word_sequence(text: str) -> list[str]:
     """A text's words and numbers in order ("a#4" one word), lower case, without the few function
     words every line has, each cut to its first five letters: a crude stem that lets "silence" meet
-    "silent" and "increasing" meet "increases"."""
-    return [w[:5] if w.isalpha() else w for w in re.findall(r"[a-z0-9#]+(?:\.\d+)?", text.lower())
-            if w not in STOPWORDS]
+    "silent" and "increasing" meet "increases". Number words up to twelve read as digits."""
+    found = (NUMBER_WORDS.get(w, w) for w in re.findall(r"[a-z0-9#]+(?:\.\d+)?", text.lower()))
+    return [w[:5] if w.isalpha() else w for w in found if w not in STOPWORDS]
 
 
 def words(text: str) -> set[str]:
