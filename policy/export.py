@@ -109,8 +109,7 @@ class Router(torch.nn.Module):
         for weight, bias in self._trunk:
             hidden = np.tanh(hidden @ weight + bias)
         logits = hidden @ self._pi[0] + self._pi[1]
-        relevance = x[RelevancePrior.columns(n)]
-        logits[:n] += self._gain * (relevance - relevance.mean())
+        logits[:n] += self._gain * RelevancePrior.centred(x, n)
         return int(np.argmax(np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)))
 
     def act_torch(self, obs: dict[str, np.ndarray]) -> int:

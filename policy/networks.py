@@ -35,10 +35,8 @@ def trunk_input(observations, n_tools: int):
     by a few hundredths, too little for a tanh layer trained by PPO to resolve; centred and scaled,
     they span about one unit, as the other inputs do. Works on torch tensors and numpy arrays."""
     cols = RelevancePrior.columns(n_tools)
-    relevance = observations[..., cols]
-    centred = (relevance - relevance.mean(-1, keepdims=True) if isinstance(relevance, np.ndarray)
-               else relevance - relevance.mean(dim=-1, keepdim=True)) * RELEVANCE_INPUT_SCALE
-    join = np.concatenate if isinstance(relevance, np.ndarray) else torch.cat
+    centred = RelevancePrior.centred(observations, n_tools) * RELEVANCE_INPUT_SCALE
+    join = np.concatenate if isinstance(observations, np.ndarray) else torch.cat
     return join([observations[..., :cols.start], centred, observations[..., cols.stop:]], -1)
 
 
@@ -63,8 +61,15 @@ class RelevancePrior(nn.Module):
         """Where the relevance sits in an observation: the n_tools columns before the last 2n+1."""
         return slice(-(3 * n_tools + 1), -(2 * n_tools + 1))
 
+    @classmethod
+    def centred(cls, observations, n_tools: int):
+        """Each tool's relevance less their mean over the tools (torch tensors or numpy arrays):
+        what the prior adds to the logits, times its gain, and what the trunk reads, scaled."""
+        relevance = observations[..., cls.columns(n_tools)]
+        if isinstance(relevance, np.ndarray):
+            return relevance - relevance.mean(-1, keepdims=True)
+        return relevance - relevance.mean(dim=-1, keepdim=True)
+
     def forward(self, logits: torch.Tensor, observations: torch.Tensor) -> torch.Tensor:
-        n = self.n_tools
-        relevance = observations[..., self.columns(n)]
-        centred = relevance - relevance.mean(dim=-1, keepdim=True)
-        return logits + torch.cat([self.gain * centred, torch.zeros_like(logits[..., n:])], dim=-1)
+        centred = self.centred(observations, self.n_tools)
+        return logits + torch.cat([self.gain * centred, torch.zeros_like(logits[..., self.n_tools:])], dim=-1)
