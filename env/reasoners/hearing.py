@@ -5,7 +5,8 @@ calls a tool and the question the router exists for, whether a tool is needed at
 arises. A real LALM hears coarse properties of a clip (is there speech, roughly how long, does
 it get louder) and fails on fine ones (a pitch in Hz, a count of seven beeps, who said what).
 This front end gives SmolLM2 the coarse part: one line per clip, rendered as its own perception
-in front of any tool evidence, for every request of that clip, tools or none. It costs no tool
+in front of the tools' evidence, in every request of that clip except those where a tool measured
+something the contrast rules can weigh (a measurement outranks an impression). It costs no tool
 call and is the same under every routing policy, so it moves the `none` baseline and the reward's
 no-tool side alike; the router then has to learn where a tool adds nothing.
 
@@ -28,7 +29,7 @@ from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
 from tools.signal import frame_db
 
-HEARING_VERSION = 2  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 3  # part of the reasoner id: bump when what it hears or how it says it changes
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 
@@ -80,19 +81,20 @@ class CoarseHearing:
         return describe(seconds, speech, trend), tuple(alternatives)
 
     def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
-        """Each request with the clip's line first in its evidence; a request without a clip is
-        unchanged. A measurement outranks an impression: the line's own contrasts go first in the
-        request's contrasts only when no tool line has any, so the contrast rules weigh the tools'
-        alternatives alone when there are some (with both, "It gets louder" against "It gets
-        quieter" outvoted "the pitch goes up" on "does the melody rise or fall?")."""
+        """Each request with the clip's line first in its evidence, with its contrasts; a request
+        without a clip is unchanged. A measurement outranks an impression: a request where a tool's
+        line has alternatives (a measurement the contrast rules can weigh) is left as it is.
+        Hearing v2 kept the heard line there as context without its alternatives; it still moved
+        the answers the tool settled ("It gets quieter." heard and measured, and "Does it die away
+        over time?" went from yes to no), since a yes/no question about no word of either line
+        is scored after every line (docs/PROMPTS.md "Hearing v3")."""
         out = []
         for r in requests:
-            if not r.audio:
+            if not r.audio or any(r.contrasts):
                 out.append(r)
                 continue
             line, alternatives = self.hear(r.audio)
             contrasts = tuple(r.contrasts) + ((),) * max(0, len(r.tool_texts) - len(r.contrasts))
-            own = () if any(contrasts) else alternatives
             out.append(ReasonRequest(r.question, r.choices, (line,) + tuple(r.tool_texts), r.audio,
-                                     (own,) + contrasts))
+                                     (alternatives,) + contrasts))
         return out
