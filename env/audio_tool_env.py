@@ -7,7 +7,7 @@ Contract (what the router and RLlib rely on):
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
-  question's cosine with its description (n_tools) | tools called so far (one-hot, n_tools) |
+  question's (with `relevance_of: question_and_choices`, the question and its choices') cosine with its description (n_tools) | tools called so far (one-hot, n_tools) |
   which of those succeeded (n_tools) | calls used / budget. The router finds the relevance block
   by its place from the end (policy/networks.py RelevancePrior).
 - action: Discrete(n_tools + 1): k < n_tools calls tool k; n_tools is ANSWER.
@@ -39,7 +39,7 @@ from typing import Any, Sequence
 import gymnasium as gym
 import numpy as np
 
-from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors, tool_relevance
+from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors, relevance_text, tool_relevance
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
 from env.rewards import Outcome, Reward, build_reward
@@ -78,7 +78,7 @@ class AudioToolEnv(gym.Env):
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
-                 question_embedding: bool = True, audio_descriptors: bool = True):
+                 question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question"):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -104,6 +104,9 @@ class AudioToolEnv(gym.Env):
         # False: no clip descriptors; what a clip sounds like then cannot pull an unfamiliar
         # question towards the tool of a trained family whose clips sound alike
         self.descriptors = tuple(DESCRIPTORS) if audio_descriptors else ()
+        # what the relevance block is the relevance of (env/features.py relevance_text)
+        relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
+        self.relevance_of = relevance_of
         # a tool without a description is described by its name
         self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
                                       for n in self.tool_names])
@@ -136,9 +139,10 @@ class AudioToolEnv(gym.Env):
         if item.id not in self._static:
             audio = self.executor.load_audio(item.audio)
             question = self.encoder.encode(item.question)
+            asked = self.encoder.encode(relevance_text(item.question, item.choices, self.relevance_of))
             described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
             self._static[item.id] = np.concatenate([question[: self.question_dim], described,
-                                                    tool_relevance(question, self.tool_vectors)])
+                                                    tool_relevance(asked, self.tool_vectors)])
         return self._static[item.id]
 
     def _applicable(self, item: AudioQA) -> np.ndarray:

