@@ -3,7 +3,8 @@
 Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
   `observations` = question embedding (MiniLM, 384; left out with `question_embedding=False`) |
-  audio descriptors (8; left out with `audio_descriptors=False`) | with
+  audio descriptors (8; left out with `audio_descriptors=False`) | with `reasoner_confidence`, the
+  margin of the reasoner's no-tool answer (1; `no_tool_margin`) | with
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
@@ -78,7 +79,8 @@ class AudioToolEnv(gym.Env):
     def __init__(self, items: Sequence[AudioQA], executor: ToolExecutor, reasoner, encoder: QuestionEncoder,
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
-                 question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question"):
+                 question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question",
+                 reasoner_confidence: bool = False):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -104,6 +106,10 @@ class AudioToolEnv(gym.Env):
         # False: no clip descriptors; what a clip sounds like then cannot pull an unfamiliar
         # question towards the tool of a trained family whose clips sound alike
         self.descriptors = tuple(DESCRIPTORS) if audio_descriptors else ()
+        # True: how sure the reasoner is of its own no-tool answer (`no_tool_margin`), one number after
+        # the descriptors. An LALM that hears a clip's length answers a length question alone; the
+        # router can skip the tool only where it can tell the reasoner heard, not guessed
+        self.reasoner_confidence = bool(reasoner_confidence)
         # what the relevance block is the relevance of (env/features.py relevance_text)
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
@@ -116,7 +122,8 @@ class AudioToolEnv(gym.Env):
         ends = np.cumsum([0] + [len(names) for _, names in self.feature_layout])
         self.feature_slots = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:])]
         self.n_features = int(ends[-1])
-        self.obs_dim = self.question_dim + len(self.descriptors) + self.n_features + 3 * self.n_tools + 1
+        self.n_static = self.question_dim + len(self.descriptors) + int(self.reasoner_confidence)  # before the found block
+        self.obs_dim = self.n_static + self.n_features + 3 * self.n_tools + 1
         self.observation_space = gym.spaces.Dict({
             "observations": gym.spaces.Box(-OBS_LIMIT, OBS_LIMIT, (self.obs_dim,), np.float32),
             "action_mask": gym.spaces.Box(0.0, 1.0, (self.n_tools + 1,), np.float32),
@@ -141,9 +148,18 @@ class AudioToolEnv(gym.Env):
             question = self.encoder.encode(item.question)
             asked = self.encoder.encode(relevance_text(item.question, item.choices, self.relevance_of))
             described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
-            self._static[item.id] = np.concatenate([question[: self.question_dim], described,
-                                                    tool_relevance(asked, self.tool_vectors)])
+            sure = [self.no_tool_margin(item)] if self.reasoner_confidence else []
+            self._static[item.id] = np.concatenate([question[: self.question_dim], described, sure,
+                                                    tool_relevance(asked, self.tool_vectors)]).astype(np.float32)
         return self._static[item.id]
+
+    def no_tool_margin(self, item: AudioQA) -> float:
+        """The reasoner's probability of its no-tool answer minus that of the runner-up (0: a toss-up,
+        1: certain). One reasoner call per item, the no-tool request the reward needs anyway (cached;
+        when the router then answers without a tool, this is the answer)."""
+        answer = self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0]
+        top = sorted(answer.probabilities, reverse=True)
+        return float(top[0] - top[1]) if len(top) > 1 else 1.0
 
     def _applicable(self, item: AudioQA) -> np.ndarray:
         ok = set(applicable_tools(item, self.executor))
@@ -168,8 +184,8 @@ class AudioToolEnv(gym.Env):
             called[k] = 1.0
             succeeded[k] = float(result.ok)
             found[self.feature_slots[k]] = self.result_features(k, result)
-        n_static = self.question_dim + len(self.descriptors)  # then relevance (n_tools): the found block goes between
-        vec = np.concatenate([self.static[:n_static], found, self.static[n_static:], called, succeeded,
+        n = self.n_static  # then the relevance (n_tools): the found block goes between
+        vec = np.concatenate([self.static[:n], found, self.static[n:], called, succeeded,
                               [len(self.called) / self.max_calls]])
         mask = np.ones(self.n_tools + 1, np.float32)
         mask[: self.n_tools] = (self.applicable & (called == 0)).astype(np.float32)
@@ -192,6 +208,8 @@ class AudioToolEnv(gym.Env):
                 break
             except AudioError as exc:  # one bad file never ends a run: skip, count, go on
                 self.reject(item, "audio", str(exc))
+            except TimeoutError as exc:  # the no-tool answer `reasoner_confidence` reads timed out
+                self.reject(item, "reasoner", f"{type(exc).__name__}: {exc}")
         else:
             raise SetupError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
         self.item = item

@@ -51,6 +51,9 @@ class EnvConfig:
                                            "trained family whose clips sound alike: docs/RESULTS.md)")
     relevance_of: str = option("question", "the relevance block is each tool description's cosine with the "
                                            "question, or with question_and_choices (the question, then its choices)")
+    reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
+                                              "answer (top probability minus the runner-up's; one reasoner call "
+                                              "per item before routing): with reasoner.hearing, where it heard")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -99,7 +102,8 @@ def make_env(env_config: dict):
                            result_features=bool(cfg.get("result_features", EnvConfig.result_features)),
                            question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)),
                            audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)),
-                           relevance_of=str(cfg.get("relevance_of", EnvConfig.relevance_of)))
+                           relevance_of=str(cfg.get("relevance_of", EnvConfig.relevance_of)),
+                           reasoner_confidence=bool(cfg.get("reasoner_confidence", EnvConfig.reasoner_confidence)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

@@ -32,7 +32,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
                 "max_calls": env.max_calls, "descriptors": list(env.descriptors),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
                 "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
-                "relevance_of": env.relevance_of}, path)
+                "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence}, path)
 
 
 class Router(torch.nn.Module):
@@ -97,13 +97,19 @@ class Router(torch.nn.Module):
         before the option: the question)."""
         return str(self.spec.get("relevance_of", "question"))
 
+    @property
+    def reads_reasoner_confidence(self) -> bool:
+        """Trained with the reasoner's no-tool margin in its observation (`train.env.reasoner_confidence`)."""
+        return bool(self.spec.get("reasoner_confidence", False))
+
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
         trained to observe: its call budget, and the question embedding, audio descriptors and tool
         results if it read them. Eval and the cost benchmark route through it."""
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
-                            audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of)
+                            audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of,
+                            reasoner_confidence=self.reads_reasoner_confidence)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),
