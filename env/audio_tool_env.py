@@ -8,7 +8,8 @@ Contract (what the router and RLlib rely on):
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
-  question's (with `relevance_of: question_and_choices`, the question and its choices') cosine with its description (n_tools) | tools called so far (one-hot, n_tools) |
+  question's (with `relevance_of: question_and_choices`, the question and its choices') cosine with its description
+  (with `relevance_match: clauses`, averaged with its best cosine with one of the description's clauses; n_tools) | tools called so far (one-hot, n_tools) |
   which of those succeeded (n_tools) | calls used / budget. The router finds the relevance block
   by its place from the end (policy/networks.py RelevancePrior).
 - action: Discrete(n_tools + 1): k < n_tools calls tool k; n_tools is ANSWER.
@@ -40,7 +41,7 @@ from typing import Any, Sequence
 import gymnasium as gym
 import numpy as np
 
-from env.features import DESCRIPTORS, QuestionEncoder, audio_descriptors, relevance_text, tool_relevance
+from env.features import DESCRIPTORS, QuestionEncoder, ToolMatcher, audio_descriptors, relevance_text
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
 from env.rewards import Outcome, Reward, build_reward
@@ -80,7 +81,7 @@ class AudioToolEnv(gym.Env):
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
                  question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question",
-                 reasoner_confidence: bool = False):
+                 reasoner_confidence: bool = False, relevance_match: str = "description"):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -114,8 +115,11 @@ class AudioToolEnv(gym.Env):
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
         # a tool without a description is described by its name
-        self.tool_vectors = np.stack([encoder.encode(getattr(executor.tools[n], "description", "") or n)
-                                      for n in self.tool_names])
+        # how a question meets each tool's description (env/features.py ToolMatcher)
+        self.matcher = ToolMatcher(encoder, [getattr(executor.tools[n], "description", "") or n for n in self.tool_names],
+                                   relevance_match)
+        self.relevance_match = relevance_match
+        self.tool_vectors = self.matcher.vectors
         # each tool's result features, in config order: (name, feature names) and their slots
         self.feature_layout = [(n, list(getattr(executor.tools[n], "features", ()) if result_features else ()))
                                for n in self.tool_names]
@@ -150,7 +154,7 @@ class AudioToolEnv(gym.Env):
             described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
             sure = [self.no_tool_margin(item)] if self.reasoner_confidence else []
             self._static[item.id] = np.concatenate([question[: self.question_dim], described, sure,
-                                                    tool_relevance(asked, self.tool_vectors)]).astype(np.float32)
+                                                    self.matcher.relevance(asked)]).astype(np.float32)
         return self._static[item.id]
 
     def no_tool_margin(self, item: AudioQA) -> float:

@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from env.admission import admit_items
 from env.audio_tool_env import AudioToolEnv
-from env.features import QuestionEncoder, relevance_text
+from env.features import RELEVANCE_MATCH, QuestionEncoder, relevance_text
 from env.items import AudioPaths, load_items
 from env.rewards import build_reward
 from env.runtime import cached_reasoner, tool_executor
@@ -51,6 +51,9 @@ class EnvConfig:
                                            "trained family whose clips sound alike: docs/RESULTS.md)")
     relevance_of: str = option("question", "the relevance block is each tool description's cosine with the "
                                            "question, or with question_and_choices (the question, then its choices)")
+    relevance_match: str = option("description", "how the question meets each tool's description: the whole "
+                                                 "description, or clauses (the mean of that cosine and the best of "
+                                                 "its clauses')")
     reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
                                               "answer (top probability minus the runner-up's; one reasoner call "
                                               "per item before routing): with reasoner.hearing, where it heard")
@@ -59,6 +62,8 @@ class EnvConfig:
     def __post_init__(self):
         build_reward(self.reward)  # an unknown name or a bad plug-in is refused when the config loads
         relevance_text("", (), self.relevance_of)  # so is an unknown relevance_of
+        if self.relevance_match not in RELEVANCE_MATCH:
+            raise ValueError(f"relevance_match {self.relevance_match!r}: one of {', '.join(RELEVANCE_MATCH)}")
 
 
 def make_env(env_config: dict):
@@ -103,7 +108,8 @@ def make_env(env_config: dict):
                            question_embedding=bool(cfg.get("question_embedding", EnvConfig.question_embedding)),
                            audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)),
                            relevance_of=str(cfg.get("relevance_of", EnvConfig.relevance_of)),
-                           reasoner_confidence=bool(cfg.get("reasoner_confidence", EnvConfig.reasoner_confidence)))
+                           reasoner_confidence=bool(cfg.get("reasoner_confidence", EnvConfig.reasoner_confidence)),
+                           relevance_match=str(cfg.get("relevance_match", EnvConfig.relevance_match)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

@@ -5,6 +5,8 @@ of an episode, and an epoch revisits the same items.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from tools.base import Audio
@@ -36,6 +38,43 @@ def tool_relevance(question_vector: np.ndarray, tool_vectors: np.ndarray) -> np.
     to its logits (policy/networks.py RelevancePrior), so routing degrades towards tool retrieval,
     not towards noise, on unfamiliar question types."""
     return (tool_vectors @ question_vector).astype(np.float32)
+
+
+RELEVANCE_MATCH = ("description", "clauses")
+
+
+def description_clauses(description: str) -> list[str]:
+    """A tool description's clauses: split at full stops, commas, semicolons and " and ", without
+    what is in parentheses, each of at least two words (the whole description if none is)."""
+    plain = re.sub(r"\([^)]*\)", "", description)
+    parts = [p.strip() for p in re.split(r"[.;,]| and ", plain)]
+    return [p for p in parts if len(p.split()) >= 2] or [description]
+
+
+class ToolMatcher:
+    """Each tool's relevance to a question (`tool_relevance`), from its description.
+
+    match="description": the question's cosine with the whole description. match="clauses": the
+    mean of that and the best of the question's cosines with the description's clauses
+    (`description_clauses`). A description lists several things a tool does ("Finds the speech
+    segments, counts them and says whether speech or another sound comes first"); a question asks
+    about one, and against the whole text the others dilute it. The whole description's cosine
+    stays in the mean: a clause cut from its context ("counts them") can match too much."""
+
+    def __init__(self, encoder, descriptions: list[str], match: str = "description"):
+        if match not in RELEVANCE_MATCH:
+            raise ValueError(f"relevance_match {match!r}: one of {', '.join(RELEVANCE_MATCH)}")
+        self.match = match
+        self.vectors = np.stack([encoder.encode(d) for d in descriptions])
+        self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
+            if match == "clauses" else []
+
+    def relevance(self, question_vector: np.ndarray) -> np.ndarray:
+        whole = tool_relevance(question_vector, self.vectors)
+        if self.match == "description":
+            return whole
+        best = np.array([np.max(c @ question_vector) for c in self.clause_vectors], np.float32)
+        return (0.5 * (whole + best)).astype(np.float32)
 
 
 RELEVANCE_OF = ("question", "question_and_choices")

@@ -32,7 +32,8 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -
                 "max_calls": env.max_calls, "descriptors": list(env.descriptors),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
                 "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
-                "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence}, path)
+                "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence,
+                "relevance_match": env.relevance_match}, path)
 
 
 class Router(torch.nn.Module):
@@ -98,6 +99,12 @@ class Router(torch.nn.Module):
         return str(self.spec.get("relevance_of", "question"))
 
     @property
+    def relevance_match(self) -> str:
+        """How its relevance met each tool's description (`train.env.relevance_match`; files written
+        before the option: the whole description)."""
+        return str(self.spec.get("relevance_match", "description"))
+
+    @property
     def reads_reasoner_confidence(self) -> bool:
         """Trained with the reasoner's no-tool margin in its observation (`train.env.reasoner_confidence`)."""
         return bool(self.spec.get("reasoner_confidence", False))
@@ -109,7 +116,7 @@ class Router(torch.nn.Module):
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
                             audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of,
-                            reasoner_confidence=self.reads_reasoner_confidence)
+                            reasoner_confidence=self.reads_reasoner_confidence, relevance_match=self.relevance_match)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

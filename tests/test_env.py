@@ -364,3 +364,30 @@ def test_reasoner_confidence_puts_the_no_tool_margin_after_the_descriptors(probe
     assert router.routing_env(probe[:3], sure.executor, sure.reasoner, encoder).obs_dim == sure.obs_dim
     export_router(untrained_module(plain), plain, [8], str(tmp_path / "plain.pt"))
     assert not Router(str(tmp_path / "plain.pt")).reads_reasoner_confidence
+
+
+def test_relevance_by_clauses_averages_the_whole_description_and_its_best_clause(probe, encoder, tmp_path):
+    """relevance_match=clauses: per tool, the mean of the question's cosine with the whole
+    description and its best cosine with one of the description's clauses; router.pt records it."""
+    from env.features import description_clauses
+    from policy.export import Router, export_router
+
+    assert description_clauses("Finds the speech segments (silero-vad), counts them and says which comes first.") == \
+        ["Finds the speech segments", "counts them", "says which comes first"]
+    assert description_clauses("Speech.") == ["Speech."]  # no clause of two words: the whole text
+    plain = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    parts = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, relevance_match="clauses")
+    a, _ = plain.reset(seed=0)
+    b, _ = parts.reset(seed=0)
+    n = parts.n_tools
+    q = encoder.encode(parts.item.question)
+    expected = [0.5 * (float(parts.tool_vectors[k] @ q) + max(float(encoder.encode(c) @ q) for c in description_clauses(
+        parts.executor.tools[name].description or name))) for k, name in enumerate(parts.tool_names)]
+    assert np.allclose(b["observations"][-(3 * n + 1): -(2 * n + 1)], expected, atol=1e-5)
+    assert np.allclose(a["observations"][: -(3 * n + 1)], b["observations"][: -(3 * n + 1)])
+    export_router(untrained_module(parts), parts, [8], str(tmp_path / "parts.pt"))
+    router = Router(str(tmp_path / "parts.pt"))
+    assert router.relevance_match == "clauses"
+    assert router.routing_env(probe[:3], parts.executor, parts.reasoner, encoder).relevance_match == "clauses"
+    with pytest.raises(ValueError, match="relevance_match 'words'"):
+        make_env(probe[:3], encoder, tmp_path, relevance_match="words")
