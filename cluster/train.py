@@ -166,7 +166,8 @@ class TrainRecipe:
         from policy.export import export_router
 
         router_path = os.path.join(self.run_dir, "router.pt")
-        export_router(self.algo.get_module(), self.env, self.section.hidden, router_path)
+        export_router(self.algo.get_module(), self.env, self.section.hidden, router_path,
+                      novelty_threshold=self.section.novelty_threshold)
         self.algo.stop()
         self.env.close()
         for pool in (self.pools or {}).values():

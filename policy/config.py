@@ -31,6 +31,9 @@ class TrainConfig:
     num_epochs: int = option(6, "SGD passes over each batch")
     entropy_coeff: float = option(0.01, "entropy bonus")
     hidden: list[int] = option(list(DEFAULT_HIDDEN), "router MLP hidden layer widths")
+    novelty_threshold: float = option(0.0, "route a question whose highest cosine with the training questions is "
+                                           "below this by its relevance to the tools' descriptions, not by the "
+                                           "trained policy (0: never; router.pt keeps the training questions)")
     seed: int = option(0, "RLlib seed")
 
 

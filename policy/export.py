@@ -23,11 +23,16 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
                "audiorouter-router/3": "its trunk read the raw relevance, this version's reads it centred and scaled"}
 
 
-def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str) -> None:
-    """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on."""
+def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0) -> None:
+    """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
+    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`)."""
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
-    torch.save({"format": FORMAT, "state_dict": state, "hidden": list(hidden), "obs_dim": env.obs_dim,
+    questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
+    known = torch.as_tensor(np.stack([env.encoder.encode(q) for q in questions]) if questions
+                            else np.zeros((0, 0), np.float32))
+    torch.save({"format": FORMAT, "state_dict": state, "known_questions": known,
+                "novelty_threshold": float(novelty_threshold), "hidden": list(hidden), "obs_dim": env.obs_dim,
                 "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
                 "max_calls": env.max_calls, "descriptors": list(env.descriptors),
                 "tool_features": [[name, list(features)] for name, features in env.feature_layout],
@@ -54,7 +59,9 @@ class Router(torch.nn.Module):
                              f"{OLD_FORMATS[blob['format']]}. Train the router again (audiorouter train).")
         if not isinstance(blob, dict) or blob.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
-        self.spec = {k: v for k, v in blob.items() if k != "state_dict"}
+        self.spec = {k: v for k, v in blob.items() if k not in ("state_dict", "known_questions")}
+        # the training questions (unit vectors), for routing an unfamiliar one by relevance
+        self._known = np.asarray(blob.get("known_questions", torch.zeros(0, 0)).numpy(), np.float32)
         try:
             hidden = blob["hidden"]
             self.trunk = build_trunk(blob["obs_dim"], hidden)
@@ -132,6 +139,31 @@ class Router(torch.nn.Module):
         logits[:n] += self._gain * RelevancePrior.centred(x, n)
         return int(np.argmax(np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)))
 
+    @property
+    def novelty_threshold(self) -> float:
+        return float(self.spec.get("novelty_threshold", 0.0))
+
+    def familiar(self, question_vector: np.ndarray) -> bool:
+        """Whether a question lies near enough a training question (highest cosine at least
+        `novelty_threshold`) for the trained policy to route it. Measured on the leave-families-out
+        protocol: on families it never trained on, the policy maps "how many times does the person
+        speak?" to what it learned for "how many beeps?", where the tools' relevance names the
+        speech counter (docs/RESULTS.md "An unfamiliar question is routed by relevance")."""
+        if self.novelty_threshold <= 0 or self._known.size == 0:
+            return True
+        return float(np.max(self._known @ np.asarray(question_vector, np.float32))) >= self.novelty_threshold
+
+    def act_by_relevance(self, obs: dict[str, np.ndarray]) -> int:
+        """The most relevant applicable tool while none has been called, then ANSWER: routing by
+        the relevance block alone, for a question unlike any the policy was trained on."""
+        x = np.asarray(obs["observations"], np.float32)
+        n = len(self.spec["tool_names"])
+        relevance, called = x[-(3 * n + 1): -(2 * n + 1)], x[-(2 * n + 1): -(n + 1)]
+        allowed = np.asarray(obs["action_mask"][:n]) > 0
+        if called.any() or not allowed.any():
+            return n
+        return int(np.argmax(np.where(allowed, relevance, -np.inf)))
+
     def act_torch(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
             observations = torch.as_tensor(obs["observations"])[None]
@@ -147,7 +179,10 @@ class Router(torch.nn.Module):
             raise ValueError(f"router was trained with tool result features {self.spec['tool_features']}, "
                              f"the env's tools give {layout} (a tool's features changed: train again)")
         obs, _ = env.reset(seed=seed)
+        familiar = self.familiar(env.encoder.encode(env.item.question))
+        decide = self.act if familiar else self.act_by_relevance
         done, info = False, {}
         while not done:
-            obs, _, done, _, info = env.step(self.act(obs))
+            obs, _, done, _, info = env.step(decide(obs))
+        info["by_relevance"] = not familiar
         return info

@@ -391,3 +391,40 @@ def test_relevance_by_clauses_averages_the_whole_description_and_its_best_clause
     assert router.routing_env(probe[:3], parts.executor, parts.reasoner, encoder).relevance_match == "clauses"
     with pytest.raises(ValueError, match="relevance_match 'words'"):
         make_env(probe[:3], encoder, tmp_path, relevance_match="words")
+
+
+def test_an_unfamiliar_question_is_routed_by_relevance(probe, encoder, tmp_path):
+    """With a novelty_threshold, router.pt keeps its training questions; a question whose highest
+    cosine with them is below the threshold is routed to its most relevant applicable tool (then
+    ANSWER), a familiar one by the policy. Threshold 0 keeps nothing and never falls back."""
+    from dataclasses import replace
+
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    export_router(untrained_module(env), env, [8], str(tmp_path / "novel.pt"), novelty_threshold=0.9)
+    router = Router(str(tmp_path / "novel.pt"))
+    assert router.novelty_threshold == 0.9 and router._known.shape == (len({i.question for i in probe[:3]}), encoder.dim)
+    assert router.familiar(encoder.encode(probe[0].question))
+    odd = replace(probe[0], id="odd", question="Which of these colours is the sky painted in the picture?")
+    assert not router.familiar(encoder.encode(odd.question))
+
+    routed = router.routing_env([odd], env.executor, env.reasoner, encoder)
+    obs, _ = routed.reset(seed=0)
+    n = routed.n_tools
+    relevance = obs["observations"][-(3 * n + 1): -(2 * n + 1)]
+    allowed = obs["action_mask"][:n] > 0
+    expected = routed.tool_names[int(np.argmax(np.where(allowed, relevance, -np.inf)))]
+    info = router.route(router.routing_env([odd], env.executor, env.reasoner, encoder), seed=0)
+    assert info["by_relevance"] and info["tools"] == [expected]
+
+    familiar = router.routing_env(probe[:1], env.executor, env.reasoner, encoder)
+    obs, _ = familiar.reset(seed=0)
+    info = router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
+    assert not info["by_relevance"]
+    first = router.act(obs)
+    assert info["tools"][:1] == ([] if first == n else [routed.tool_names[first]])
+
+    export_router(untrained_module(env), env, [8], str(tmp_path / "plain.pt"))
+    plain = Router(str(tmp_path / "plain.pt"))
+    assert plain.novelty_threshold == 0 and plain._known.size == 0 and plain.familiar(encoder.encode(odd.question))
