@@ -21,7 +21,7 @@ from typing import Any, Optional
 
 from env.admission import admit_items
 from env.audio_tool_env import AudioToolEnv
-from env.features import RELEVANCE_MATCH, QuestionEncoder, relevance_text
+from env.features import QuestionEncoder, check_relevance_match, relevance_text
 from env.items import AudioPaths, load_items
 from env.rewards import build_reward
 from env.runtime import cached_reasoner, tool_executor
@@ -62,8 +62,7 @@ class EnvConfig:
     def __post_init__(self):
         build_reward(self.reward)  # an unknown name or a bad plug-in is refused when the config loads
         relevance_text("", (), self.relevance_of)  # so is an unknown relevance_of
-        if self.relevance_match not in RELEVANCE_MATCH:
-            raise ValueError(f"relevance_match {self.relevance_match!r}: one of {', '.join(RELEVANCE_MATCH)}")
+        check_relevance_match(self.relevance_match)  # and an unknown relevance_match
 
 
 def make_env(env_config: dict):

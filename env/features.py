@@ -51,6 +51,13 @@ def description_clauses(description: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= 2] or [description]
 
 
+def check_relevance_match(match: str) -> str:
+    """`match` if it is one of RELEVANCE_MATCH; else a ValueError naming them."""
+    if match not in RELEVANCE_MATCH:
+        raise ValueError(f"relevance_match {match!r}: one of {', '.join(RELEVANCE_MATCH)}")
+    return match
+
+
 class ToolMatcher:
     """Each tool's relevance to a question (`tool_relevance`), from its description.
 
@@ -62,9 +69,7 @@ class ToolMatcher:
     stays in the mean: a clause cut from its context ("counts them") can match too much."""
 
     def __init__(self, encoder, descriptions: list[str], match: str = "description"):
-        if match not in RELEVANCE_MATCH:
-            raise ValueError(f"relevance_match {match!r}: one of {', '.join(RELEVANCE_MATCH)}")
-        self.match = match
+        self.match = check_relevance_match(match)
         self.vectors = np.stack([encoder.encode(d) for d in descriptions])
         self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
             if match == "clauses" else []
