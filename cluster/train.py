@@ -167,7 +167,9 @@ class TrainRecipe:
 
         router_path = os.path.join(self.run_dir, "router.pt")
         export_router(self.algo.get_module(), self.env, self.section.hidden, router_path,
-                      novelty_threshold=self.section.novelty_threshold)
+                      novelty_threshold=self.section.novelty_threshold,
+                      neighbour_weight=self.section.novelty_neighbour_weight,
+                      neighbour_floor=self.section.novelty_neighbour_floor)
         self.algo.stop()
         self.env.close()
         for pool in (self.pools or {}).values():

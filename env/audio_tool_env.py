@@ -115,9 +115,9 @@ class AudioToolEnv(gym.Env):
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
         # a tool without a description is described by its name
+        self.descriptions = [getattr(executor.tools[n], "description", "") or n for n in self.tool_names]
         # how a question meets each tool's description (env/features.py ToolMatcher)
-        self.matcher = ToolMatcher(encoder, [getattr(executor.tools[n], "description", "") or n for n in self.tool_names],
-                                   relevance_match)
+        self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match)
         self.relevance_match = relevance_match
         self.tool_vectors = self.matcher.vectors
         # each tool's result features, in config order: (name, feature names) and their slots
@@ -208,7 +208,7 @@ class AudioToolEnv(gym.Env):
             if item.id in self.bad_ids:
                 continue
             try:
-                self.static = self._static_features(item)
+                obs = self.start(item)
                 break
             except AudioError as exc:  # one bad file never ends a run: skip, count, go on
                 self.reject(item, "audio", str(exc))
@@ -216,11 +216,17 @@ class AudioToolEnv(gym.Env):
                 self.reject(item, "reasoner", f"{type(exc).__name__}: {exc}")
         else:
             raise SetupError(f"no usable item: {len(self.rejected)} rejected, e.g. {self.rejected[:1]}")
+        return obs, {"item_id": item.id}
+
+    def start(self, item: AudioQA) -> dict[str, np.ndarray]:
+        """A new episode on `item`, its first observation (`reset` picks the item; export asks for
+        the training items' first decisions). Raises AudioError on an unreadable clip."""
+        self.static = self._static_features(item)
         self.item = item
         self.applicable = self._applicable(item)
         self.called: list[int] = []
         self.results: list[ToolResult] = []
-        return self._obs(), {"item_id": item.id}
+        return self._obs()
 
     def plan(self, action) -> tuple[int | None, bool, bool]:
         """What `step(action)` will do: (tool to call or None, episode ends, action was masked).

@@ -34,6 +34,10 @@ class TrainConfig:
     novelty_threshold: float = option(0.0, "route a question whose highest cosine with the training questions is "
                                            "below this by its relevance to the tools' descriptions, not by the "
                                            "trained policy (0: never; router.pt keeps the training questions)")
+    novelty_neighbour_weight: float = option(0.0, "such a question's score for a tool adds this times how far its "
+                                                  "highest cosine with a training question the policy routes to "
+                                                  "that tool lies above novelty_neighbour_floor (0: relevance only)")
+    novelty_neighbour_floor: float = option(0.6, "the cosine with a training question below which it lends no support")
     seed: int = option(0, "RLlib seed")
 
 

@@ -8,6 +8,7 @@ share one featurizer.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
+from tools.base import AudioError
 from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 
 FORMAT = "audiorouter-router/4"  # 4: the trunk reads the relevance centred and scaled (networks.trunk_input)
@@ -23,22 +25,45 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
                "audiorouter-router/3": "its trunk read the raw relevance, this version's reads it centred and scaled"}
 
 
-def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0) -> None:
+def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
+                  neighbour_weight: float = 0.0, neighbour_floor: float = 0.6) -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
-    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`)."""
+    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`) and
+    the tool the trained policy calls first on each (`Router.neighbour_support`)."""
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
     known = torch.as_tensor(np.stack([env.encoder.encode(q) for q in questions]) if questions
                             else np.zeros((0, 0), np.float32))
-    torch.save({"format": FORMAT, "state_dict": state, "known_questions": known,
-                "novelty_threshold": float(novelty_threshold), "hidden": list(hidden), "obs_dim": env.obs_dim,
-                "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
-                "max_calls": env.max_calls, "descriptors": list(env.descriptors),
-                "tool_features": [[name, list(features)] for name, features in env.feature_layout],
-                "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
-                "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence,
-                "relevance_match": env.relevance_match}, path)
+    blob = {"format": FORMAT, "state_dict": state, "known_questions": known,
+            "known_tools": torch.full((len(questions),), -1, dtype=torch.long),
+            "novelty_threshold": float(novelty_threshold), "neighbour_weight": float(neighbour_weight),
+            "neighbour_floor": float(neighbour_floor), "hidden": list(hidden), "obs_dim": env.obs_dim,
+            "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
+            "max_calls": env.max_calls, "descriptors": list(env.descriptors),
+            "tool_features": [[name, list(features)] for name, features in env.feature_layout],
+            "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
+            "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence,
+            "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions}
+    torch.save(blob, path)
+    if questions:  # the trained policy's first tool per training question, read back through Router
+        blob["known_tools"] = torch.as_tensor(first_tools(Router(path), env, questions), dtype=torch.long)
+        torch.save(blob, path)
+
+
+def first_tools(router: "Router", env: AudioToolEnv, questions: Sequence[str]) -> list[int]:
+    """Per question, the tool the router's policy calls first on most of the env's items that ask it
+    (-1: it answers without one). An unfamiliar question near one of these is routed like it."""
+    votes: dict[str, Counter] = {q: Counter() for q in questions}
+    for item in env.items:
+        if item.question not in votes or item.id in env.bad_ids:
+            continue
+        try:
+            votes[item.question][router.act(env.start(item))] += 1
+        except (AudioError, TimeoutError):  # as reset: an item that cannot start is skipped
+            continue
+    n = len(router.tool_names)
+    return [next((k for k, _ in votes[q].most_common() if k < n), -1) if votes[q] else -1 for q in questions]
 
 
 class Router(torch.nn.Module):
@@ -62,6 +87,8 @@ class Router(torch.nn.Module):
         self.spec = {k: v for k, v in blob.items() if k not in ("state_dict", "known_questions")}
         # the training questions (unit vectors), for routing an unfamiliar one by relevance
         self._known = np.asarray(blob.get("known_questions", torch.zeros(0, 0)).numpy(), np.float32)
+        # the tool its policy calls first on each of them (-1: none), for `neighbour_support`
+        self._known_tools = np.asarray(blob.get("known_tools", torch.full((len(self._known),), -1)).numpy(), np.int64)
         try:
             hidden = blob["hidden"]
             self.trunk = build_trunk(blob["obs_dim"], hidden)
@@ -153,16 +180,43 @@ class Router(torch.nn.Module):
             return True
         return float(np.max(self._known @ np.asarray(question_vector, np.float32))) >= self.novelty_threshold
 
-    def act_by_relevance(self, obs: dict[str, np.ndarray]) -> int:
+    def neighbour_support(self, question_vector: np.ndarray) -> np.ndarray:
+        """Per tool, how far past `neighbour_floor` the question's highest cosine with a training
+        question the policy routes to that tool lies (0 below it). A new wording of a trained
+        question type lies nearer that type's training questions than its relevance to the right
+        description says ("Beep count?" is far from "Counts separate sound events"); a question of a
+        new type lies near no training question, and its relevance decides."""
+        support = np.zeros(len(self.spec["tool_names"]), np.float32)
+        if self._known.size == 0:
+            return support
+        cosines = self._known @ np.asarray(question_vector, np.float32)
+        floor = float(self.spec.get("neighbour_floor", 0.6))
+        for k in range(len(support)):
+            routed = cosines[self._known_tools == k]
+            support[k] = max(0.0, float(routed.max()) - floor) if routed.size else 0.0
+        return support
+
+    def act_by_relevance(self, obs: dict[str, np.ndarray], question_vector: np.ndarray | None = None) -> int:
         """The most relevant applicable tool while none has been called, then ANSWER: routing by
-        the relevance block alone, for a question unlike any the policy was trained on."""
+        the relevance block, for a question unlike any the policy was trained on; with a
+        `neighbour_weight` and the question's vector, plus that weight times its `neighbour_support`."""
         x = np.asarray(obs["observations"], np.float32)
         n = len(self.spec["tool_names"])
         relevance, called = x[-(3 * n + 1): -(2 * n + 1)], x[-(2 * n + 1): -(n + 1)]
         allowed = np.asarray(obs["action_mask"][:n]) > 0
         if called.any() or not allowed.any():
             return n
-        return int(np.argmax(np.where(allowed, relevance, -np.inf)))
+        return self.pick_by_relevance(relevance, allowed, question_vector)
+
+    def pick_by_relevance(self, relevance: np.ndarray, allowed: np.ndarray,
+                          question_vector: np.ndarray | None = None) -> int:
+        """The allowed tool with the highest relevance, plus `neighbour_weight` times its
+        `neighbour_support` when the question's vector is given (benchmarks/wording_check.py scores
+        this without a clip)."""
+        weight = float(self.spec.get("neighbour_weight", 0.0))
+        if weight > 0 and question_vector is not None:
+            relevance = relevance + weight * self.neighbour_support(question_vector)
+        return int(np.argmax(np.where(np.asarray(allowed, bool), relevance, -np.inf)))
 
     def act_torch(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
@@ -178,9 +232,15 @@ class Router(torch.nn.Module):
         if layout != [[name, list(features)] for name, features in self.spec["tool_features"]]:
             raise ValueError(f"router was trained with tool result features {self.spec['tool_features']}, "
                              f"the env's tools give {layout} (a tool's features changed: train again)")
+        trained_with = self.spec.get("tool_descriptions")  # files from before the field: not checked
+        if trained_with is not None and list(trained_with) != env.descriptions:
+            changed = [n for n, a, b in zip(self.tool_names, trained_with, env.descriptions) if a != b]
+            raise ValueError(f"router was trained with other descriptions of tools {changed}: the relevance it "
+                             f"reads would differ (restore them, or train again)")
         obs, _ = env.reset(seed=seed)
-        familiar = self.familiar(env.encoder.encode(env.item.question))
-        decide = self.act if familiar else self.act_by_relevance
+        question = env.encoder.encode(env.item.question)
+        familiar = self.familiar(question)
+        decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question))
         done, info = False, {}
         while not done:
             obs, _, done, _, info = env.step(decide(obs))

@@ -428,3 +428,73 @@ def test_an_unfamiliar_question_is_routed_by_relevance(probe, encoder, tmp_path)
     export_router(untrained_module(env), env, [8], str(tmp_path / "plain.pt"))
     plain = Router(str(tmp_path / "plain.pt"))
     assert plain.novelty_threshold == 0 and plain._known.size == 0 and plain.familiar(encoder.encode(odd.question))
+
+
+def test_an_unfamiliar_question_leans_on_the_training_questions_routed_near_it(probe, encoder, tmp_path):
+    """With a neighbour_weight, router.pt also keeps the tool its policy calls first on each
+    training question; an unfamiliar question's score for a tool is its relevance plus the weight
+    times how far its highest cosine with a training question routed to that tool lies above the
+    floor. A new wording of a trained question then goes where that question went."""
+    from dataclasses import replace
+
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    export_router(untrained_module(env), env, [8], str(tmp_path / "near.pt"), novelty_threshold=0.99,
+                  neighbour_weight=2.0, neighbour_floor=0.6)
+    router = Router(str(tmp_path / "near.pt"))
+    questions = list(dict.fromkeys(i.question for i in probe[:3]))
+    n = env.n_tools
+    for question, tool in zip(questions, router._known_tools):  # the policy's own first decision
+        first = router.act(env.start(next(i for i in probe[:3] if i.question == question)))
+        assert tool == (first if first < n else -1)
+
+    reworded = replace(probe[0], id="reworded", question=probe[0].question + " Listen closely before you answer.")
+    vector = encoder.encode(reworded.question)
+    cosine = float(encoder.encode(probe[0].question) @ vector)
+    assert 0.6 < cosine < 0.99, cosine  # unfamiliar, yet near a training question
+    routed = router.routing_env([reworded], env.executor, env.reasoner, encoder)
+    obs, _ = routed.reset(seed=0)
+    relevance = obs["observations"][-(3 * n + 1): -(2 * n + 1)]
+    allowed = obs["action_mask"][:n] > 0
+    # pretend the policy sent every training question to the least relevant applicable tool
+    least = int(np.argmin(np.where(allowed, relevance, np.inf)))
+    router._known_tools[:] = least
+    support = router.neighbour_support(vector)
+    assert support[least] == pytest.approx(max(0.0, float(np.max(router._known @ vector)) - 0.6), abs=1e-6)
+    assert np.all(np.delete(support, least) == 0)
+    lifted = relevance + 2.0 * support
+    expected = int(np.argmax(np.where(allowed, lifted, -np.inf)))
+    assert expected == least, "the test needs the support to change the decision"
+    info = router.route(router.routing_env([reworded], env.executor, env.reasoner, encoder), seed=0)
+    assert info["by_relevance"] and info["tools"] == [routed.tool_names[least]]
+
+    router.spec["neighbour_weight"] = 0.0  # relevance alone, as before the option
+    info = router.route(router.routing_env([reworded], env.executor, env.reasoner, encoder), seed=0)
+    assert info["tools"] == [routed.tool_names[int(np.argmax(np.where(allowed, relevance, -np.inf)))]]
+
+
+def test_a_tool_description_set_in_config_is_recorded_and_a_router_refuses_another(probe, encoder, tmp_path):
+    """`tools: [{name, description}]` replaces a tool's description (what the relevance reads);
+    router.pt records the descriptions it was trained with, and routing with others is refused
+    rather than reading a relevance the policy never saw."""
+    from policy.export import Router, export_router
+    from tools.registry import build_tools
+
+    assert build_tools([{"name": "duration", "description": "How long it lasts."}])[0].description == "How long it lasts."
+    assert build_tools([{"name": "duration"}])[0].description == "Length of the clip in seconds."
+    with pytest.raises(ValueError, match="description"):
+        build_tools([{"name": "duration", "description": " "}])
+
+    env = make_env(probe[:2], encoder, tmp_path, max_calls=1, shuffle=False)
+    export_router(untrained_module(env), env, [8], str(tmp_path / "described.pt"))
+    router = Router(str(tmp_path / "described.pt"))
+    assert router.spec["tool_descriptions"] == env.descriptions
+    router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)  # the same: routes
+    tool = env.executor.tools[env.tool_names[0]]
+    tool.description = "Something else entirely."
+    try:
+        with pytest.raises(ValueError, match=f"other descriptions of tools \\['{env.tool_names[0]}'\\]"):
+            router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
+    finally:
+        del tool.description  # back to the class's
