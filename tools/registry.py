@@ -57,6 +57,12 @@ def build_tools(specs: list[dict[str, Any]] | None = None) -> list[Tool]:
         tool = cls(cost=spec.get("cost"), **(spec.get("params") or {}))
         if "class" in spec:
             tool.name = name
+        if spec.get("description") is not None:
+            # what the router's relevance reads: a deployment words it for the questions it gets
+            # (router.pt records the descriptions it was trained with and refuses others)
+            if not isinstance(spec["description"], str) or not spec["description"].strip():
+                raise ValueError(f"tool {name!r}: description must be a non-empty string")
+            tool.description = spec["description"]
         if not isinstance(tool, Tool):
             raise TypeError(f"{cls.__name__} does not implement the Tool protocol")
         tools.append(tool)

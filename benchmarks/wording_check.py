@@ -1,0 +1,78 @@
+"""Where a trained router sends questions worded unlike anything in the probe benchmark.
+
+`benchmarks/unseen_wordings.json` holds 168 questions, 12 for each of the probe's 14 families,
+written for this check by someone who had read neither the probe's templates nor the tools'
+descriptions (a third yes/no; varied vocabulary, structure and choice wording). There is no
+audio: the check scores routing only, the tool a question goes to against its family's expert
+tool. A question unlike the router's training questions (`Router.familiar` false) is routed by
+the fallback, which needs no clip (`Router.pick_by_relevance`): that is what is scored, with and
+without the training questions' support (`train.novelty_neighbour_weight`). A familiar one is
+routed by the policy, which reads the clip: it is counted, not scored.
+
+Run from the repository root after `make demo` (a few seconds):
+
+    python benchmarks/wording_check.py [--router runs/demo/router.pt] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+
+import numpy as np
+
+from cluster.config import load_config
+from env.features import QuestionEncoder, ToolMatcher, relevance_text
+from policy.export import Router
+from tools.registry import build_tools
+
+QUESTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen_wordings.json")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", default="configs/demo.yaml", help="its tools (the router's, in the same order)")
+    p.add_argument("--router", default="runs/demo/router.pt")
+    p.add_argument("--questions", default=QUESTIONS)
+    p.add_argument("--json", help="also write the per-family counts here")
+    args = p.parse_args()
+    router = Router(args.router)
+    tools = build_tools(load_config(args.config, []).get("tools"))
+    if [t.name for t in tools] != router.tool_names:
+        raise SystemExit(f"{args.config}'s tools {[t.name for t in tools]} are not the router's {router.tool_names}")
+    descriptions = [t.description or t.name for t in tools]
+    if router.spec.get("tool_descriptions") not in (None, descriptions):
+        raise SystemExit(f"{args.config}'s tool descriptions are not those the router was trained with")
+    encoder = QuestionEncoder()
+    matcher = ToolMatcher(encoder, descriptions, router.relevance_match)
+    questions = json.load(open(args.questions))
+    weight = float(router.spec.get("neighbour_weight", 0.0))
+    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for q in questions:
+        vector = encoder.encode(q["question"])
+        row = counts[q["family"]]
+        row["questions"] += 1
+        if router.familiar(vector):
+            row["familiar"] += 1
+            continue
+        relevance = matcher.relevance(encoder.encode(relevance_text(q["question"], q["choices"], router.relevance_of)))
+        allowed = np.array([t.applicable(q["question"], q["choices"]) for t in tools])
+        for label, w in (("relevance", 0.0), ("with neighbours", weight)):
+            router.spec["neighbour_weight"] = w
+            row[label] += router.tool_names[router.pick_by_relevance(relevance, allowed, vector)] == q["expert_tool"]
+    router.spec["neighbour_weight"] = weight
+    columns = ["questions", "familiar", "relevance", "with neighbours"]
+    total = sum(counts.values(), collections.Counter())
+    print(f"router {args.router} (novelty_threshold {router.novelty_threshold}, neighbour_weight {weight}, "
+          f"floor {router.spec.get('neighbour_floor', 0.6)}): right tool among the unfamiliar questions")
+    print("| family | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 1))
+    for family, row in list(counts.items()) + [("all", total)]:
+        print(f"| {family} | " + " | ".join(str(row[c]) for c in columns) + " |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"router": args.router, "neighbour_weight": weight, "families": counts}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
