@@ -44,8 +44,10 @@ def main() -> None:
     descriptions = [t.description or t.name for t in tools]
     if router.spec.get("tool_descriptions") not in (None, descriptions):
         raise SystemExit(f"{args.config}'s tool descriptions are not those the router was trained with")
+    if router.spec.get("tool_examples") not in (None, [list(t.examples) for t in tools]):
+        raise SystemExit(f"{args.config}'s tool example questions are not those the router was trained with")
     encoder = QuestionEncoder()
-    matcher = ToolMatcher(encoder, descriptions, router.relevance_match)
+    matcher = ToolMatcher(encoder, descriptions, router.relevance_match, [tuple(t.examples) for t in tools])
     questions = json.load(open(args.questions))
     weight = float(router.spec.get("neighbour_weight", 0.0))
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)

@@ -116,8 +116,9 @@ class AudioToolEnv(gym.Env):
         self.relevance_of = relevance_of
         # a tool without a description is described by its name
         self.descriptions = [getattr(executor.tools[n], "description", "") or n for n in self.tool_names]
-        # how a question meets each tool's description (env/features.py ToolMatcher)
-        self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match)
+        self.examples = [tuple(getattr(executor.tools[n], "examples", ())) for n in self.tool_names]
+        # how a question meets each tool's description and examples (env/features.py ToolMatcher)
+        self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match, self.examples)
         self.relevance_match = relevance_match
         self.tool_vectors = self.matcher.vectors
         # each tool's result features, in config order: (name, feature names) and their slots

@@ -52,8 +52,9 @@ class EnvConfig:
     relevance_of: str = option("question", "the relevance block is each tool description's cosine with the "
                                            "question, or with question_and_choices (the question, then its choices)")
     relevance_match: str = option("description", "how the question meets each tool's description: the whole "
-                                                 "description, or clauses (the mean of that cosine and the best of "
-                                                 "its clauses')")
+                                                 "description, clauses (the mean of that cosine and the best of "
+                                                 "its clauses'), or examples (the mean of those two and the best "
+                                                 "cosine with the tool's example questions)")
     reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
                                               "answer (top probability minus the runner-up's; one reasoner call "
                                               "per item before routing): with reasoner.hearing, where it heard")

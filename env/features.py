@@ -40,7 +40,7 @@ def tool_relevance(question_vector: np.ndarray, tool_vectors: np.ndarray) -> np.
     return (tool_vectors @ question_vector).astype(np.float32)
 
 
-RELEVANCE_MATCH = ("description", "clauses")
+RELEVANCE_MATCH = ("description", "clauses", "examples")
 
 
 def description_clauses(description: str) -> list[str]:
@@ -66,20 +66,33 @@ class ToolMatcher:
     (`description_clauses`). A description lists several things a tool does ("Finds the speech
     segments, counts them and says whether speech or another sound comes first"); a question asks
     about one, and against the whole text the others dilute it. The whole description's cosine
-    stays in the mean: a clause cut from its context ("counts them") can match too much."""
+    stays in the mean: a clause cut from its context ("counts them") can match too much.
+    match="examples": the mean of those two and the question's best cosine with the tool's
+    example questions (`Tool.examples`; a tool without examples keeps the clauses' mean). A
+    question worded unlike the description ("Beep count?", "What does the speaker say?") lies
+    near some question the tool answers, where one sentence of description names few words."""
 
-    def __init__(self, encoder, descriptions: list[str], match: str = "description"):
+    def __init__(self, encoder, descriptions: list[str], match: str = "description",
+                 examples: list[tuple[str, ...]] | None = None):
         self.match = check_relevance_match(match)
         self.vectors = np.stack([encoder.encode(d) for d in descriptions])
         self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
-            if match == "clauses" else []
+            if match in ("clauses", "examples") else []
+        examples = examples or [()] * len(descriptions)
+        if match == "examples":
+            encoder.encode_many([e for tool in examples for e in tool])
+        self.example_vectors = [np.stack([encoder.encode(e) for e in tool]) if tool else None for tool in examples] \
+            if match == "examples" else []
 
     def relevance(self, question_vector: np.ndarray) -> np.ndarray:
         whole = tool_relevance(question_vector, self.vectors)
         if self.match == "description":
             return whole
         best = np.array([np.max(c @ question_vector) for c in self.clause_vectors], np.float32)
-        return (0.5 * (whole + best)).astype(np.float32)
+        if self.match == "clauses":
+            return (0.5 * (whole + best)).astype(np.float32)
+        return np.array([(w + b + float(np.max(e @ question_vector))) / 3 if e is not None else 0.5 * (w + b)
+                         for w, b, e in zip(whole, best, self.example_vectors)], np.float32)
 
 
 RELEVANCE_OF = ("question", "question_and_choices")

@@ -44,7 +44,8 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "tool_features": [[name, list(features)] for name, features in env.feature_layout],
             "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
             "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence,
-            "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions}
+            "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
+            "tool_examples": [list(e) for e in env.examples]}
     torch.save(blob, path)
     if questions:  # the trained policy's first tool per training question, read back through Router
         blob["known_tools"] = torch.as_tensor(first_tools(Router(path), env, questions), dtype=torch.long)
@@ -237,6 +238,12 @@ class Router(torch.nn.Module):
             changed = [n for n, a, b in zip(self.tool_names, trained_with, env.descriptions) if a != b]
             raise ValueError(f"router was trained with other descriptions of tools {changed}: the relevance it "
                              f"reads would differ (restore them, or train again)")
+        examples = self.spec.get("tool_examples")  # files from before the field: not checked
+        if self.relevance_match == "examples" and examples is not None and \
+                [list(e) for e in examples] != [list(e) for e in env.examples]:
+            changed = [n for n, a, b in zip(self.tool_names, examples, env.examples) if list(a) != list(b)]
+            raise ValueError(f"router was trained with other example questions of tools {changed}: the relevance "
+                             f"it reads would differ (restore them, or train again)")
         obs, _ = env.reset(seed=seed)
         question = env.encoder.encode(env.item.question)
         familiar = self.familiar(question)

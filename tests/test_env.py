@@ -498,3 +498,43 @@ def test_a_tool_description_set_in_config_is_recorded_and_a_router_refuses_anoth
             router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
     finally:
         del tool.description  # back to the class's
+
+
+def test_relevance_by_examples_adds_the_nearest_example_question(probe, encoder, tmp_path):
+    """relevance_match=examples: per tool, the mean of the whole description's cosine, the best
+    clause's and the best of its example questions' (a tool without examples keeps the clauses'
+    mean); a config entry's `examples` replace a tool's; router.pt records them and refuses others."""
+    from env.features import description_clauses
+    from policy.export import Router, export_router
+
+    assert all(len(t.examples) >= 10 for t in build_tools())  # every built-in tool has example questions
+    assert build_tools([{"name": "duration", "examples": ["How long?"]}])[0].examples == ("How long?",)
+    with pytest.raises(ValueError, match="examples"):
+        build_tools([{"name": "duration", "examples": "How long?"}])  # a string, not a list
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples")
+    obs, _ = env.reset(seed=0)
+    n, q = env.n_tools, encoder.encode(env.item.question)
+    expected = []
+    for k, name in enumerate(env.tool_names):
+        tool = env.executor.tools[name]
+        whole = float(env.tool_vectors[k] @ q)
+        clause = max(float(encoder.encode(c) @ q) for c in description_clauses(tool.description or name))
+        example = max(float(encoder.encode(e) @ q) for e in tool.examples)
+        expected.append((whole + clause + example) / 3)
+    assert np.allclose(obs["observations"][-(3 * n + 1): -(2 * n + 1)], expected, atol=1e-5)
+    # a question worded like one of the count tool's examples is nearest that tool
+    beeps = next(e for e in env.executor.tools["events"].examples if "beep" in e)
+    assert env.tool_names[int(np.argmax(env.matcher.relevance(encoder.encode(beeps))))] == "events"
+
+    export_router(untrained_module(env), env, [8], str(tmp_path / "examples.pt"))
+    router = Router(str(tmp_path / "examples.pt"))
+    assert router.relevance_match == "examples" and router.spec["tool_examples"][0] == list(env.examples[0])
+    router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
+    tool = env.executor.tools[env.tool_names[0]]
+    tool.examples = ("A question nobody asked?",)
+    try:
+        with pytest.raises(ValueError, match="other example questions"):
+            router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
+    finally:
+        del tool.examples

@@ -124,6 +124,9 @@ class Tool(Protocol):
     run:           the result, or an error result; never raises
 
     Optional (BaseTool gives empty ones; the executor asks only tools that have them):
+    examples, questions the tool's result answers in varied words: with
+    `train.env.relevance_match: examples` a question's relevance to the tool counts its nearest
+    example beside the description (a new wording lies nearer some question than one sentence);
     contrast_texts(data) and question_contrasts(data, question, choices), the texts for other
     outcomes that the reasoner's contrast rule scores against;
     features and feature_vector(data): what the router sees of a result (`feature_vector` below).
@@ -151,6 +154,7 @@ class BaseTool:
 
     name = "base"
     description = ""
+    examples: tuple[str, ...] = ()  # questions the tool's result answers, in varied words (relevance)
     cost = 1.0
     version = "1"
     uses_choices = False

@@ -15,6 +15,16 @@ def _seconds(n: int) -> str:
 class DurationTool(BaseTool):
     name = "duration"
     description = "Length of the clip in seconds."
+    examples = (
+        "How long is this clip?", "What's the length of the recording in seconds?",
+        "Is this audio longer than ten seconds?", "How many seconds does the file run?",
+        "Tell me the total duration of the audio.", "Is the clip shorter than 5 seconds?",
+        "Roughly how long does this sound last from start to finish?", "Give me the runtime of this recording.",
+        "Does the audio go on for more than half a minute?", "What is the playback time of this file?",
+        "how long is it", "Could you tell me the exact length of this sample, please?",
+        "Measure the clip's duration.", "Is this recording under three seconds long?",
+        "About how many seconds of audio are there here?"
+    )
     cost = 0.05
     version = "2"  # contrasts
 
@@ -73,6 +83,16 @@ class LoudnessTool(BaseTool):
     name = "loudness"
     description = ("Loudness over time: level at start and end, whether it rises or falls, and any silent gap "
                    "inside the sound.")
+    examples = (
+        "Does the sound get louder or quieter over time?", "Is there a fade-out at the end?",
+        "Does the volume stay constant throughout?", "Is there a silent gap in the middle of the sound?",
+        "Where does the pause in the sound occur?", "Is the start louder than the ending?",
+        "Does this clip fade in?", "How loud is it at the beginning compared to the end?",
+        "Is there a moment of silence somewhere inside the tone?", "Describe how the level changes across the clip.",
+        "does it get softer toward the end", "Is the volume increasing, decreasing, or steady?",
+        "Tell me whether the signal's amplitude rises or falls.", "At what point does the sound drop out briefly?",
+        "Would you say the loudness is even from start to finish?"
+    )
     cost = 0.1
     version = "4"  # contrasts; gaps said by where they are
 

@@ -14,6 +14,15 @@ class EventCountTool(BaseTool):
     name = "events"
     description = ("Counts separate sound events (beeps, tones, bursts), lists when they happen and how long "
                    "each lasts, and says which of two sounds is longer.")
+    examples = (
+        "How many beeps are there?", "Count the clicks in this recording.", "When does the second tone start?",
+        "Which of the two sounds lasts longer, the first or the second?", "How long does each beep last?",
+        "How many separate bursts of noise can you hear?", "At what time does the first sound occur?",
+        "Is the first tone longer than the second one?", "List the timestamps of every sound event.",
+        "how many times does it beep", "Are there three tones or four?",
+        "Give me the start and end time of each sound.", "Is the second beep shorter than the first?",
+        "How many distinct sounds happen in this clip?", "Count the number of pulses you hear."
+    )
     cost = 0.2
     version = "6"  # which of two sounds is longer names that one only; count contrasts keep the lengths
     min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
@@ -183,6 +192,15 @@ class TempoTool(BaseTool):
 
     name = "tempo"
     description = "Tempo of a beat or click track in beats per minute, and whether it speeds up or slows down."
+    examples = (
+        "What's the tempo of this beat?", "How many BPM is this drum loop?", "Does the beat speed up over time?",
+        "Is the click track steady or does it slow down?", "Estimate the beats per minute.",
+        "Is this tempo faster than 120 BPM?", "Does the rhythm accelerate?", "How fast is the metronome ticking?",
+        "Tell me the BPM of the loop.", "is the drumming getting slower",
+        "Would you call this a slow or fast beat, and what's the BPM?",
+        "Does the pace of the beat remain constant throughout?", "What tempo is the percussion playing at?",
+        "Is the groove around 90 beats per minute?", "Determine whether the beat is decelerating."
+    )
     cost = 0.3
     version = "4"  # contrasts
     # a beat: the autocorrelation peak over its spread, of the clip or the windows' median. Measured:

@@ -20,6 +20,15 @@ def _pitch_track(audio: Audio, floor: float, ceiling: float, step: float = 0.01,
 class PitchTool(BaseTool):
     name = "pitch"
     description = "Pitch of each tone in Hz with its musical note, and whether the pitch goes up or down."
+    examples = (
+        "What's the pitch of this tone in Hz?", "Which musical note is being played?",
+        "Is the second tone higher or lower than the first?", "What frequency is this beep?", "Is this note an A4?",
+        "Does the pitch go up from the first tone to the second?", "Name the note of each tone.",
+        "How high is this sound in hertz?", "is the second beep lower", "Identify the frequency of the sine tone.",
+        "Is the tone closer to 440 Hz or 880 Hz?", "What note does the second tone correspond to?",
+        "Tell me whether the pitch rises or falls between the two tones.", "Is this tone a middle C?",
+        "Give the fundamental frequency of each tone you hear."
+    )
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too
 
@@ -105,6 +114,16 @@ class PitchTool(BaseTool):
 class VoicePitchTool(BaseTool):
     name = "voice"
     description = "The speaking voice's median pitch and whether it lies in the typical male or female range."
+    examples = (
+        "Is the speaker a man or a woman?", "Does this sound like a male or female voice?",
+        "What's the median pitch of the speaker's voice?", "Is the person talking female?",
+        "How high or low is the speaker's voice in Hz?", "Is it a guy speaking?",
+        "Estimate the speaker's vocal pitch.", "Would you say the voice falls in the typical male range?",
+        "what gender is the speaker", "Is the narrator's voice deep or high-pitched?",
+        "Tell me the average fundamental frequency of the speech.", "Is a woman doing the talking here?",
+        "Classify the voice as male or female.", "Does the speaker have a low, masculine voice?",
+        "Determine whether the talker's pitch is in the female range."
+    )
     cost = 0.3
     version = "3"  # speech segments split where a voice over babble pauses; contrasts
     male_below_hz = 165.0  # between typical adult male (~85-155 Hz) and female (~165-255 Hz) F0

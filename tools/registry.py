@@ -63,6 +63,11 @@ def build_tools(specs: list[dict[str, Any]] | None = None) -> list[Tool]:
             if not isinstance(spec["description"], str) or not spec["description"].strip():
                 raise ValueError(f"tool {name!r}: description must be a non-empty string")
             tool.description = spec["description"]
+        if spec.get("examples") is not None:
+            examples = spec["examples"]
+            if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
+                raise ValueError(f"tool {name!r}: examples must be a list of non-empty questions")
+            tool.examples = tuple(examples)
         if not isinstance(tool, Tool):
             raise TypeError(f"{cls.__name__} does not implement the Tool protocol")
         tools.append(tool)

@@ -31,6 +31,16 @@ class SpeakerCountTool(BaseTool):
 
     name = "speakers"
     description = "Counts the different speakers by grouping the speech segments by voice pitch."
+    examples = (
+        "How many different people are speaking?", "Is there more than one speaker?",
+        "Count the number of distinct voices.", "Is this a single person or a conversation between two?",
+        "How many speakers are in this recording?", "Are there two different voices or just one?",
+        "Do multiple people talk in this clip?", "how many people are talking",
+        "Is it the same person speaking throughout?", "Tell me how many unique talkers you hear.",
+        "Are three people involved in this dialogue?", "Determine the number of voices present.",
+        "Does a second person join the conversation?", "Is this a monologue?",
+        "How many individuals can be heard speaking?"
+    )
     cost = 0.4
     version = "2"  # contrasts
     max_semitones = 3.8  # within one voice: 99% of pairs under 3.1; across registers: 8 or more

@@ -97,6 +97,16 @@ def _is_tonal(audio: Audio, span: tuple[float, float]) -> bool:
 class SpeechSegmentsTool(BaseTool):
     name = "vad"
     description = "Finds the speech segments (silero-vad), counts them and says whether speech or another sound comes first."
+    examples = (
+        "How many times does someone speak in this clip?", "Does the speech come before or after the tone?",
+        "How many separate utterances are there?", "What comes first, the talking or the noise?",
+        "Count the speech segments.", "Is there speech at the start of the recording?",
+        "Does the voice start before the beep?", "When does the speaking begin?",
+        "how many times does the person talk", "Is the speech interrupted by pauses into several parts?",
+        "Find the parts of the clip where someone is speaking.", "Does the noise come before anyone says anything?",
+        "Is there one continuous utterance or multiple?", "Tell me whether speech or the tone is heard first.",
+        "How many distinct stretches of talking can you detect?"
+    )
     cost = 0.3
     version = "4"  # the order said as a comparison too
 
@@ -212,6 +222,15 @@ class ASRTool(BaseTool):
 
     name = "asr"
     description = "Free speech recognition (pocketsphinx, weak on synthetic speech)."
+    examples = (
+        "What does the speaker say?", "Transcribe this audio.", "Write down the words spoken in the clip.",
+        "What is being said here?", "Give me a transcript of the recording.", "what are they saying",
+        "Can you tell me exactly what the person said?", "Convert the speech to text.",
+        "What's the first word the speaker says?", "Type out everything you hear spoken.",
+        "What number does the speaker mention?", "Which city is named in the recording?",
+        "What's the message in this voice note?", "Please provide the spoken content word for word.",
+        "What question does the speaker ask?"
+    )
     cost = 1.0
     version = "2"  # speech segments only
 
@@ -272,6 +291,18 @@ class PhraseSpotTool(BaseTool):
 
     name = "phrase_spot"
     description = "Finds which of the answer choices (or a phrase the question quotes) is spoken, using a speech grammar."
+    examples = (
+        "Does the speaker say \"good morning\"?",
+        "Which of these phrases is spoken: \"turn left\", \"turn right\", or \"go straight\"?",
+        "Is the phrase \"thank you very much\" in the recording?", "Did they say \"yes\" or \"no\"?",
+        "Which option matches what's said: A) open the door, B) close the door?",
+        "Does the person mention \"the meeting is cancelled\"?", "Is the word spoken \"apple\" or \"orange\"?",
+        "Check whether the clip contains the words \"call me later\".", "did she say \"see you tomorrow\"",
+        "Which of the following numbers is spoken: seven, eleven, or seventeen?",
+        "Is \"please hold\" the phrase being said?", "Pick the answer choice that matches the spoken words.",
+        "Does the announcer say \"next stop\"?", "Was it \"I agree\" or \"I disagree\" that was said?",
+        "Verify whether the speaker uttered \"happy birthday\"."
+    )
     cost = 1.0
     version = "3"  # contrasts
     uses_choices = True
