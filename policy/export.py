@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
-from tools.base import AudioError
 from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
+from tools.base import AudioError
 
 FORMAT = "audiorouter-router/4"  # 4: the trunk reads the relevance centred and scaled (networks.trunk_input)
 OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joined the observation",
@@ -28,8 +28,8 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
                   neighbour_weight: float = 0.0, neighbour_floor: float = 0.6) -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
-    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`) and
-    the tool the trained policy calls first on each (`Router.neighbour_support`)."""
+    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`), and
+    with a `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
@@ -47,7 +47,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
             "tool_examples": [list(e) for e in env.examples]}
     torch.save(blob, path)
-    if questions:  # the trained policy's first tool per training question, read back through Router
+    if questions and neighbour_weight > 0:  # the policy's first tool per training question, read back through Router
         blob["known_tools"] = torch.as_tensor(first_tools(Router(path), env, questions), dtype=torch.long)
         torch.save(blob, path)
 
@@ -85,7 +85,7 @@ class Router(torch.nn.Module):
                              f"{OLD_FORMATS[blob['format']]}. Train the router again (audiorouter train).")
         if not isinstance(blob, dict) or blob.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
-        self.spec = {k: v for k, v in blob.items() if k not in ("state_dict", "known_questions")}
+        self.spec = {k: v for k, v in blob.items() if k not in ("state_dict", "known_questions", "known_tools")}
         # the training questions (unit vectors), for routing an unfamiliar one by relevance
         self._known = np.asarray(blob.get("known_questions", torch.zeros(0, 0)).numpy(), np.float32)
         # the tool its policy calls first on each of them (-1: none), for `neighbour_support`
