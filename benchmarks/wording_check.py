@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 from cluster.config import load_config
-from env.features import QuestionEncoder, ToolMatcher, relevance_text
+from env.features import QuestionEncoder, ToolMatcher, relevance_text, tool_texts
 from policy.export import Router
 from tools.registry import build_tools
 
@@ -41,13 +41,13 @@ def main() -> None:
     tools = build_tools(load_config(args.config, []).get("tools"))
     if [t.name for t in tools] != router.tool_names:
         raise SystemExit(f"{args.config}'s tools {[t.name for t in tools]} are not the router's {router.tool_names}")
-    descriptions = [t.description or t.name for t in tools]
-    if router.spec.get("tool_descriptions") not in (None, descriptions):
-        raise SystemExit(f"{args.config}'s tool descriptions are not those the router was trained with")
-    if router.spec.get("tool_examples") not in (None, [list(t.examples) for t in tools]):
-        raise SystemExit(f"{args.config}'s tool example questions are not those the router was trained with")
+    descriptions, examples = tool_texts(tools)
+    try:
+        router.check_tool_texts(descriptions, examples)
+    except ValueError as exc:
+        raise SystemExit(f"{args.config}: {exc}") from exc
     encoder = QuestionEncoder()
-    matcher = ToolMatcher(encoder, descriptions, router.relevance_match, [tuple(t.examples) for t in tools])
+    matcher = ToolMatcher(encoder, descriptions, router.relevance_match, examples)
     questions = json.load(open(args.questions))
     weight = float(router.spec.get("neighbour_weight", 0.0))
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -61,9 +61,7 @@ def main() -> None:
         relevance = matcher.relevance(encoder.encode(relevance_text(q["question"], q["choices"], router.relevance_of)))
         allowed = np.array([t.applicable(q["question"], q["choices"]) for t in tools])
         for label, w in (("relevance", 0.0), ("with neighbours", weight)):
-            router.spec["neighbour_weight"] = w
-            row[label] += router.tool_names[router.pick_by_relevance(relevance, allowed, vector)] == q["expert_tool"]
-    router.spec["neighbour_weight"] = weight
+            row[label] += router.tool_names[router.pick_by_relevance(relevance, allowed, vector, w)] == q["expert_tool"]
     columns = ["questions", "familiar", "relevance", "with neighbours"]
     total = sum(counts.values(), collections.Counter())
     print(f"router {args.router} (novelty_threshold {router.novelty_threshold}, neighbour_weight {weight}, "

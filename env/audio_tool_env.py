@@ -41,7 +41,7 @@ from typing import Any, Sequence
 import gymnasium as gym
 import numpy as np
 
-from env.features import DESCRIPTORS, QuestionEncoder, ToolMatcher, audio_descriptors, relevance_text
+from env.features import DESCRIPTORS, QuestionEncoder, ToolMatcher, audio_descriptors, relevance_text, tool_texts
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
 from env.rewards import Outcome, Reward, build_reward
@@ -114,9 +114,7 @@ class AudioToolEnv(gym.Env):
         # what the relevance block is the relevance of (env/features.py relevance_text)
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
-        # a tool without a description is described by its name
-        self.descriptions = [getattr(executor.tools[n], "description", "") or n for n in self.tool_names]
-        self.examples = [tuple(getattr(executor.tools[n], "examples", ())) for n in self.tool_names]
+        self.descriptions, self.examples = tool_texts([executor.tools[n] for n in self.tool_names])
         # how a question meets each tool's description and examples (env/features.py ToolMatcher)
         self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match, self.examples)
         self.relevance_match = relevance_match

@@ -95,6 +95,13 @@ class ToolMatcher:
                          for w, b, e in zip(whole, best, self.example_vectors)], np.float32)
 
 
+def tool_texts(tools) -> tuple[list[str], list[tuple[str, ...]]]:
+    """What the relevance reads of each tool: its description (its name when it has none) and its
+    example questions (none for a tool that declares no `examples`)."""
+    return ([getattr(t, "description", "") or t.name for t in tools],
+            [tuple(getattr(t, "examples", ())) for t in tools])
+
+
 RELEVANCE_OF = ("question", "question_and_choices")
 
 

@@ -210,14 +210,28 @@ class Router(torch.nn.Module):
         return self.pick_by_relevance(relevance, allowed, question_vector)
 
     def pick_by_relevance(self, relevance: np.ndarray, allowed: np.ndarray,
-                          question_vector: np.ndarray | None = None) -> int:
-        """The allowed tool with the highest relevance, plus `neighbour_weight` times its
-        `neighbour_support` when the question's vector is given (benchmarks/wording_check.py scores
-        this without a clip)."""
-        weight = float(self.spec.get("neighbour_weight", 0.0))
+                          question_vector: np.ndarray | None = None, weight: float | None = None) -> int:
+        """The allowed tool with the highest relevance, plus `weight` (default: its
+        `neighbour_weight`) times its `neighbour_support` when the question's vector is given
+        (benchmarks/wording_check.py scores this without a clip)."""
+        weight = float(self.spec.get("neighbour_weight", 0.0) if weight is None else weight)
         if weight > 0 and question_vector is not None:
             relevance = relevance + weight * self.neighbour_support(question_vector)
         return int(np.argmax(np.where(np.asarray(allowed, bool), relevance, -np.inf)))
+
+    def check_tool_texts(self, descriptions: Sequence[str], examples: Sequence[Sequence[str]]) -> None:
+        """A ValueError unless the tools' descriptions (and, where the relevance reads them, their
+        example questions) are those it was trained with: the relevance it reads comes from them.
+        Files from before these fields are not checked."""
+        for field, given, read in (("descriptions", descriptions, True),
+                                   ("example questions", examples, self.relevance_match == "examples")):
+            trained = self.spec.get("tool_descriptions" if field == "descriptions" else "tool_examples")
+            if not read or trained is None:
+                continue
+            changed = [n for n, a, b in zip(self.tool_names, trained, given) if _texts(a) != _texts(b)]
+            if changed or len(trained) != len(given):
+                raise ValueError(f"router was trained with other {field} of tools {changed}: the relevance it "
+                                 f"reads would differ (restore them, or train again)")
 
     def act_torch(self, obs: dict[str, np.ndarray]) -> int:
         with torch.no_grad():
@@ -233,17 +247,7 @@ class Router(torch.nn.Module):
         if layout != [[name, list(features)] for name, features in self.spec["tool_features"]]:
             raise ValueError(f"router was trained with tool result features {self.spec['tool_features']}, "
                              f"the env's tools give {layout} (a tool's features changed: train again)")
-        trained_with = self.spec.get("tool_descriptions")  # files from before the field: not checked
-        if trained_with is not None and list(trained_with) != env.descriptions:
-            changed = [n for n, a, b in zip(self.tool_names, trained_with, env.descriptions) if a != b]
-            raise ValueError(f"router was trained with other descriptions of tools {changed}: the relevance it "
-                             f"reads would differ (restore them, or train again)")
-        examples = self.spec.get("tool_examples")  # files from before the field: not checked
-        if self.relevance_match == "examples" and examples is not None and \
-                [list(e) for e in examples] != [list(e) for e in env.examples]:
-            changed = [n for n, a, b in zip(self.tool_names, examples, env.examples) if list(a) != list(b)]
-            raise ValueError(f"router was trained with other example questions of tools {changed}: the relevance "
-                             f"it reads would differ (restore them, or train again)")
+        self.check_tool_texts(env.descriptions, env.examples)
         obs, _ = env.reset(seed=seed)
         question = env.encoder.encode(env.item.question)
         familiar = self.familiar(question)
@@ -253,3 +257,8 @@ class Router(torch.nn.Module):
             obs, _, done, _, info = env.step(decide(obs))
         info["by_relevance"] = not familiar
         return info
+
+
+def _texts(value) -> list[str]:
+    """A description or a tool's examples as a list of strings, for comparison."""
+    return [value] if isinstance(value, str) else [str(v) for v in value]
