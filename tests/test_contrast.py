@@ -309,3 +309,33 @@ def test_a_count_worded_in_the_question_meets_the_digit_a_tool_writes():
                             (("The voice's median pitch is 210 Hz.",), ("Number of separate speech segments: 2.",)))
     evidence, lines = yes_no_evidence(request)
     assert lines == [1] and evidence == [(count,), ("Number of separate speech segments: 2.",)]
+
+
+def test_a_yes_no_question_the_model_only_guesses_at_is_read_by_its_meaning(smollm):
+    """Under "Number of different speakers: 2." and its alternative "1.", the 135M model's scores of
+    "Do two people take turns speaking?" differ by a twentieth of a nat (bfloat16's batch noise is
+    more), and it answered yes both ways. Inside the band (YES_NO_DOUBT) the question's cosine with
+    the measured sentence against the alternative's decides, both ways round, and the margin stays
+    inside the band; a clear margin is left to the model."""
+    from env.reasoners.contrast import YES_NO_DOUBT, yes_no_meaning
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
+    two, one = "Number of different speakers: 2.", "Number of different speakers: 1."
+    turns = "Do two people take turns speaking?"
+    requests = [ReasonRequest(turns, ("yes", "no"), (two,), "", ((one,),)),
+                ReasonRequest(turns, ("yes", "no"), (one,), "", ((two,),)),
+                ReasonRequest(YES_NO[4][0], ("yes", "no"), (YES_NO[4][1],), "", (tuple(YES_NO[4][2]),))]
+    answers = reasoner.answer_batch(requests)
+    assert [a.choice for a in answers] == ["yes", "no", "yes"]
+    assert all(abs(a.scores[0]) < YES_NO_DOUBT for a in answers[:2])  # close calls say so
+    assert abs(answers[2].scores[0]) >= YES_NO_DOUBT  # the model's own clear margin stands
+    encode = reasoner.sentence_encoder.encode
+    assert yes_no_meaning(encode, requests[0]) > 0 > yes_no_meaning(encode, requests[1])
+    # "Heard first: the speech" against its swap: the encoder reads the order the model misses
+    line = "Heard first: the {a}. The {a} comes before the {b}."
+    speech, tone = line.format(a="speech", b="tone"), line.format(a="tone", b="speech")
+    voice = "Is the voice heard first?"
+    assert yes_no_meaning(encode, ReasonRequest(voice, ("yes", "no"), (speech,), "", ((tone,),))) > 0
+    assert yes_no_meaning(encode, ReasonRequest(voice, ("yes", "no"), (tone,), "", ((speech,),))) < 0
+    assert yes_no_meaning(encode, ReasonRequest(turns, ("yes", "no"), (two,))) == 0.0  # no alternative

@@ -25,7 +25,17 @@ MEANING_WEIGHT = 200.0
 # 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
 # other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
 MEANING_KEEP = 0.75
-CONTRAST_VERSION = 12  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+# meaning, yes/no questions: where the 135M model's margin (question after the measured lines
+# against after the alternatives) is under this many nats, it is a guess ("Heard first: the speech"
+# against its swap moves "Is the voice heard first?" by 0.2 nats, inside bfloat16's batch noise),
+# and the sentence encoder's meaning decides instead (`yes_no_meaning`). Chosen on the yes/no items
+# of the demo's train and validation splits and of an independent draw's (seed 1), expert tool:
+# bands 0 / 0.5 / 1 / 2 nats right on 321 / 326 / 329 / 328 of 349 (docs/PROMPTS.md "Contrast rule v13")
+YES_NO_DOUBT = 1.0
+# ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
+# answer's probability says it was a close call
+YES_NO_MEANING_SCALE = 10.0
+CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -151,6 +161,26 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     pick = lambda texts: tuple(texts[i] for i in lines)  # noqa: E731
     evidence = [pick(request.tool_texts)] + [pick(texts) for (_, texts), _ in kept]
     return evidence, [line for (line, _), _ in kept]
+
+
+def yes_no_meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:
+    """The text pairs `yes_no_meaning` encodes besides the question: per alternative about the
+    question's words (`swaps_about`), (the measured sentences it changes, what it says instead)."""
+    return [pair for _, pair in swaps_about(request, words(request.question))]
+
+
+def yes_no_meaning(encode, request: ReasonRequest) -> float:
+    """A yes/no question's cosine with what the measured lines say minus its cosine with what an
+    alternative says instead, the least over the alternatives that matter (as the yes/no rule
+    takes its margin): positive reads "yes". Used only where the 135M model's own margin is a
+    guess (YES_NO_DOUBT): over every margin it lost to alternatives about something else under
+    all ten tools (docs/PROMPTS.md "Tried and not taken")."""
+    pairs = yes_no_meaning_evidence(request)
+    if not pairs:
+        return 0.0
+    question = encode(request.question)
+    shifts = [[float(question @ (encode(ours) - encode(theirs)))] for ours, theirs in pairs]
+    return min(s[0] for s in kept_shifts(shifts, 0.5))
 
 
 def meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:

@@ -16,8 +16,9 @@ from typing import Sequence
 
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
-from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, contrast_scores, is_yes_no,
-                                   meaning_contrast, meaning_evidence, swapped_evidence, yes_no_evidence)
+from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, YES_NO_DOUBT, YES_NO_MEANING_SCALE,
+                                   contrast_scores, is_yes_no, meaning_contrast, meaning_evidence, swapped_evidence,
+                                   yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
 from env.reasoners.hearing import HEARING_VERSION, CoarseHearing
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
@@ -136,8 +137,9 @@ class SmolLMReasoner:
                     alternatives: log p(choice | measured) - mean log p(choice | alternative)
       meaning       yes_no, and every other question's evidence-PMI scores plus MEANING_WEIGHT x
                     each choice's sentence-embedding contrast (contrast.py meaning_contrast: its
-                    cosine with the measured lines minus with the alternatives): no extra
-                    reasoner rows, so it costs what yes_no costs
+                    cosine with the measured lines minus with the alternatives); a yes/no margin
+                    under YES_NO_DOUBT nats is the question's own such contrast instead
+                    (contrast.py yes_no_meaning). No extra reasoner rows, so it costs what yes_no costs
 
     hearing: the reasoner's own coarse hearing of the clip (env/reasoners/hearing.py: roughly how
       long, speech or not, a large level trend) as the first evidence line of every request that
@@ -469,6 +471,9 @@ class SmolLMReasoner:
             rows += extra
         sums = self._score_rows(rows)
         meaning = [(req.choices, meaning_evidence(req)) for req, (rule, _, _) in zip(requests, contrast) if rule == "meaning"]
+        if self.contrast == "meaning":  # yes/no questions in doubt read the encoder too (YES_NO_DOUBT)
+            meaning += [((req.question,), yes_no_meaning_evidence(req))
+                        for req, (rule, _, _) in zip(requests, contrast) if rule == "yes_no"]
         if meaning:  # every text the batch's meaning contrasts need, encoded in one batched call
             self.sentence_encoder.encode_many([t for choices, pairs in meaning for t in (*choices, *(x for p in pairs for x in p))])
         for key, prior in zip(priors, sums[len(requests): len(requests) + len(priors)]):
@@ -478,6 +483,10 @@ class SmolLMReasoner:
         for req, row, scores, (rule, at, lines) in zip(requests, rows, sums, contrast):
             if rule == "yes_no":  # the question's score, measured vs each alternative line
                 margin = contrast_scores(sums[at], sums[at + 1: at + 1 + len(lines)], mean=False)[0]
+                # one tool's line about the question: the encoder compares single sentences and
+                # cannot weigh two tools' lines that both speak to it (docs/PROMPTS.md "Contrast rule v14")
+                if self.contrast == "meaning" and abs(margin) < YES_NO_DOUBT and len(set(lines)) == 1:
+                    margin = YES_NO_MEANING_SCALE * yes_no_meaning(self.sentence_encoder.encode, req)
                 yes = [c.strip().lower() for c in req.choices].index("yes")
                 scores = [margin if k == yes else -margin for k in range(len(req.choices))]
             elif rule == "choices":
