@@ -47,7 +47,7 @@ def main() -> None:
     except ValueError as exc:
         raise SystemExit(f"{args.config}: {exc}") from exc
     encoder = QuestionEncoder()
-    matcher = ToolMatcher(encoder, descriptions, router.relevance_match, examples)
+    matcher = ToolMatcher(encoder, descriptions, router.relevance_match, examples, router.relevance_of)
     questions = json.load(open(args.questions))
     weight = float(router.spec.get("neighbour_weight", 0.0))
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)

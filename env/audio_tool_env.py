@@ -116,7 +116,7 @@ class AudioToolEnv(gym.Env):
         self.relevance_of = relevance_of
         self.descriptions, self.examples = tool_texts([executor.tools[n] for n in self.tool_names])
         # how a question meets each tool's description and examples (env/features.py ToolMatcher)
-        self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match, self.examples)
+        self.matcher = ToolMatcher(encoder, self.descriptions, relevance_match, self.examples, relevance_of)
         self.relevance_match = relevance_match
         self.tool_vectors = self.matcher.vectors
         # each tool's result features, in config order: (name, feature names) and their slots

@@ -50,7 +50,9 @@ class EnvConfig:
                                            "out (on families never trained on they sent questions to the tool of a "
                                            "trained family whose clips sound alike: docs/RESULTS.md)")
     relevance_of: str = option("question", "the relevance block is each tool description's cosine with the "
-                                           "question, or with question_and_choices (the question, then its choices)")
+                                           "question, or with question_and_choices (the question, then its "
+                                           "choices), or with question_without_quotes (quoted spans masked, "
+                                           "in the question and the tools' example questions)")
     relevance_match: str = option("description", "how the question meets each tool's description: the whole "
                                                  "description, clauses (the mean of that cosine and the best of "
                                                  "its clauses'), or examples (the mean of those two and the best "

@@ -73,8 +73,10 @@ class ToolMatcher:
     near some question the tool answers, where one sentence of description names few words."""
 
     def __init__(self, encoder, descriptions: list[str], match: str = "description",
-                 examples: list[tuple[str, ...]] | None = None):
+                 examples: list[tuple[str, ...]] | None = None, relevance_of: str = "question"):
         self.match = check_relevance_match(match)
+        if relevance_of == "question_without_quotes":  # an example meets the question as the question is read
+            examples = [tuple(without_quotes(e) for e in tool) for tool in examples or []] or None
         self.vectors = np.stack([encoder.encode(d) for d in descriptions])
         self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
             if match in ("clauses", "examples") else []
@@ -102,12 +104,23 @@ def tool_texts(tools) -> tuple[list[str], list[tuple[str, ...]]]:
             [tuple(getattr(t, "examples", ())) for t in tools])
 
 
-RELEVANCE_OF = ("question", "question_and_choices")
+RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes")
+# a quoted span: "..." or “...”, or '...' not inside a word (so "What's" and "it's" stay)
+QUOTED = re.compile(r'"[^"]+"|\u201c[^\u201d]+\u201d|(?<!\w)\'[^\']+\'(?!\w)')
+
+
+def without_quotes(text: str) -> str:
+    """`text` with every quoted span replaced by "...": what is quoted says which words are asked
+    about, not what kind of question it is ("Do you hear someone say "my phone is ringing"?" lay
+    nearest the loudness tool)."""
+    return QUOTED.sub('"..."', text)
 
 
 def relevance_text(question: str, choices, of: str = "question") -> str:
     """The text whose cosine with each tool's description is the router's relevance block: the
-    question, or (`question_and_choices`) the question followed by its choices. The choices say
+    question, or (`question_and_choices`) the question followed by its choices, or
+    (`question_without_quotes`) the question with its quoted spans masked (`without_quotes`; the
+    tools' example questions are matched masked too: `ToolMatcher`). The choices say
     what kind of answer is wanted where the question's words mislead: "What is the number of short
     tones in this clip?" lies nearest the duration tool ("Length of the clip in seconds."), and
     with "three beeps / one beep / ..." after it nearest the counter of sound events."""
@@ -115,6 +128,8 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
         return question
     if of == "question_and_choices":
         return f"{question} {' / '.join(choices)}"
+    if of == "question_without_quotes":
+        return without_quotes(question)
     raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")
 
 

@@ -339,6 +339,27 @@ def test_relevance_of_the_question_and_its_choices(probe, encoder, tmp_path):
         make_env(probe[:3], encoder, tmp_path, relevance_of="words")
 
 
+def test_relevance_of_the_question_without_its_quotes(encoder):
+    """relevance_of=question_without_quotes: quoted spans ("...", “...”, '...' outside a word) are
+    masked in the question and in the tools' example questions alike, so the words asked about do
+    not decide the kind of question; an apostrophe inside a word stays."""
+    from env.features import ToolMatcher, relevance_text, tool_texts, without_quotes
+
+    assert without_quotes('Do you hear someone say "my phone is ringing"?') == 'Do you hear someone say "..."?'
+    assert without_quotes("Is the phrase 'the dog is barking' spoken?") == 'Is the phrase "..." spoken?'
+    assert without_quotes("Did I hear \u201cdinner is ready\u201d?") == 'Did I hear "..."?'
+    assert without_quotes("What's the sentence here? It's said twice.") == "What's the sentence here? It's said twice."
+    assert relevance_text('Did she say "hi"?', ("yes", "no"), "question_without_quotes") == 'Did she say "..."?'
+    tools = build_tools()
+    descriptions, examples = tool_texts(tools)
+    masked = ToolMatcher(encoder, descriptions, "examples", examples, "question_without_quotes")
+    plain = ToolMatcher(encoder, descriptions, "examples", examples)
+    spot = [t.name for t in tools].index("phrase_spot")
+    quoted = next(e for e in examples[spot] if '"' in e)
+    assert np.allclose(masked.example_vectors[spot][examples[spot].index(quoted)], encoder.encode(without_quotes(quoted)))
+    assert np.allclose(plain.example_vectors[spot][examples[spot].index(quoted)], encoder.encode(quoted))
+
+
 def test_reasoner_confidence_puts_the_no_tool_margin_after_the_descriptors(probe, encoder, tmp_path):
     """reasoner_confidence=True adds one column after the audio descriptors: the reasoner's
     probability of its no-tool answer minus the runner-up's. The other columns are as before, and
