@@ -169,7 +169,8 @@ class TrainRecipe:
         export_router(self.algo.get_module(), self.env, self.section.hidden, router_path,
                       novelty_threshold=self.section.novelty_threshold,
                       neighbour_weight=self.section.novelty_neighbour_weight,
-                      neighbour_floor=self.section.novelty_neighbour_floor)
+                      neighbour_floor=self.section.novelty_neighbour_floor,
+                      novelty_relevance_of=self.section.novelty_relevance_of)
         self.algo.stop()
         self.env.close()
         for pool in (self.pools or {}).values():

@@ -75,7 +75,7 @@ class ToolMatcher:
     def __init__(self, encoder, descriptions: list[str], match: str = "description",
                  examples: list[tuple[str, ...]] | None = None, relevance_of: str = "question"):
         self.match = check_relevance_match(match)
-        if relevance_of == "question_without_quotes":  # an example meets the question as the question is read
+        if relevance_of.startswith("question_without_quotes"):  # an example meets the question as the question is read
             examples = [tuple(without_quotes(e) for e in tool) for tool in examples or []] or None
         self.vectors = np.stack([encoder.encode(d) for d in descriptions])
         self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
@@ -104,7 +104,7 @@ def tool_texts(tools) -> tuple[list[str], list[tuple[str, ...]]]:
             [tuple(getattr(t, "examples", ())) for t in tools])
 
 
-RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes")
+RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes", "question_without_quotes_and_choices")
 # a quoted span: "..." or “...”, or '...' not inside a word (so "What's" and "it's" stay)
 QUOTED = re.compile(r'"[^"]+"|\u201c[^\u201d]+\u201d|(?<!\w)\'[^\']+\'(?!\w)')
 
@@ -120,7 +120,9 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
     """The text whose cosine with each tool's description is the router's relevance block: the
     question, or (`question_and_choices`) the question followed by its choices, or
     (`question_without_quotes`) the question with its quoted spans masked (`without_quotes`; the
-    tools' example questions are matched masked too: `ToolMatcher`). The choices say
+    tools' example questions are matched masked too: `ToolMatcher`), or
+    (`question_without_quotes_and_choices`) that followed by its choices unless they are yes/no
+    (the demo's fallback for unfamiliar questions, `train.novelty_relevance_of`). The choices say
     what kind of answer is wanted where the question's words mislead: "What is the number of short
     tones in this clip?" lies nearest the duration tool ("Length of the clip in seconds."), and
     with "three beeps / one beep / ..." after it nearest the counter of sound events."""
@@ -130,6 +132,9 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
         return f"{question} {' / '.join(choices)}"
     if of == "question_without_quotes":
         return without_quotes(question)
+    if of == "question_without_quotes_and_choices":  # yes/no options say nothing of the kind of question
+        options = [] if sorted(c.strip().lower() for c in choices) == ["no", "yes"] else list(choices)
+        return " ".join([without_quotes(question)] + ([" / ".join(options)] if options else []))
     raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")
 
 

@@ -38,6 +38,10 @@ class TrainConfig:
                                                   "highest cosine with a training question the policy routes to "
                                                   "that tool lies above novelty_neighbour_floor (0: relevance only)")
     novelty_neighbour_floor: float = option(0.6, "the cosine with a training question below which it lends no support")
+    novelty_relevance_of: str = option("", "what such a question's relevance is the relevance of (env.relevance_of's "
+                                           "values; empty: what the policy reads, env.relevance_of). The demo's "
+                                           "question_without_quotes_and_choices: a multiple-choice question's "
+                                           "options name the kind of answer wanted")
     seed: int = option(0, "RLlib seed")
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
+from env.features import relevance_text
 from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 from tools.base import AudioError
 
@@ -26,10 +27,13 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
 
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
-                  neighbour_weight: float = 0.0, neighbour_floor: float = 0.6) -> None:
+                  neighbour_weight: float = 0.0, neighbour_floor: float = 0.6, novelty_relevance_of: str = "") -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
     with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`), and
-    with a `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
+    what an unfamiliar question's relevance is read of (`novelty_relevance_of`, default the env's
+    relevance_of), and with a `neighbour_weight` the tool the trained policy calls first on each
+    (`Router.neighbour_support`)."""
+    relevance_text("", (), novelty_relevance_of or env.relevance_of)  # an unknown name is refused before training ends
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
@@ -43,7 +47,8 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "max_calls": env.max_calls, "descriptors": list(env.descriptors),
             "tool_features": [[name, list(features)] for name, features in env.feature_layout],
             "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
-            "relevance_of": env.relevance_of, "reasoner_confidence": env.reasoner_confidence,
+            "relevance_of": env.relevance_of, "novelty_relevance_of": novelty_relevance_of or env.relevance_of,
+            "reasoner_confidence": env.reasoner_confidence,
             "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
             "tool_examples": [list(e) for e in env.examples]}
     torch.save(blob, path)
@@ -134,6 +139,12 @@ class Router(torch.nn.Module):
         return str(self.spec.get("relevance_of", "question"))
 
     @property
+    def novelty_relevance_of(self) -> str:
+        """What an unfamiliar question's relevance (the fallback's) is the relevance of
+        (`train.novelty_relevance_of`; files written before it: the policy's `relevance_of`)."""
+        return str(self.spec.get("novelty_relevance_of", self.relevance_of))
+
+    @property
     def relevance_match(self) -> str:
         """How its relevance met each tool's description (`train.env.relevance_match`; files written
         before the option: the whole description)."""
@@ -197,13 +208,17 @@ class Router(torch.nn.Module):
             support[k] = max(0.0, float(routed.max()) - floor) if routed.size else 0.0
         return support
 
-    def act_by_relevance(self, obs: dict[str, np.ndarray], question_vector: np.ndarray | None = None) -> int:
+    def act_by_relevance(self, obs: dict[str, np.ndarray], question_vector: np.ndarray | None = None,
+                         relevance: np.ndarray | None = None) -> int:
         """The most relevant applicable tool while none has been called, then ANSWER: routing by
-        the relevance block, for a question unlike any the policy was trained on; with a
-        `neighbour_weight` and the question's vector, plus that weight times its `neighbour_support`."""
+        the relevance block (or the `relevance` given: the question's as `novelty_relevance_of`
+        reads it), for a question unlike any the policy was trained on; with a `neighbour_weight`
+        and the question's vector, plus that weight times its `neighbour_support`."""
         x = np.asarray(obs["observations"], np.float32)
         n = len(self.spec["tool_names"])
-        relevance, called = x[-(3 * n + 1): -(2 * n + 1)], x[-(2 * n + 1): -(n + 1)]
+        called = x[-(2 * n + 1): -(n + 1)]
+        if relevance is None:
+            relevance = x[-(3 * n + 1): -(2 * n + 1)]
         allowed = np.asarray(obs["action_mask"][:n]) > 0
         if called.any() or not allowed.any():
             return n
@@ -251,7 +266,11 @@ class Router(torch.nn.Module):
         obs, _ = env.reset(seed=seed)
         question = env.encoder.encode(env.item.question)
         familiar = self.familiar(question)
-        decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question))
+        relevance = None  # the fallback's own reading of the question, where it is not the policy's
+        if not familiar and self.novelty_relevance_of != self.relevance_of:
+            asked = relevance_text(env.item.question, env.item.choices, self.novelty_relevance_of)
+            relevance = env.matcher.relevance(env.encoder.encode(asked))
+        decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question, relevance))
         done, info = False, {}
         while not done:
             obs, _, done, _, info = env.step(decide(obs))

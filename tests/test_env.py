@@ -451,6 +451,40 @@ def test_an_unfamiliar_question_is_routed_by_relevance(probe, encoder, tmp_path)
     assert plain.novelty_threshold == 0 and plain._known.size == 0 and plain.familiar(encoder.encode(odd.question))
 
 
+def test_the_fallback_reads_the_question_as_novelty_relevance_of_says(probe, encoder, tmp_path):
+    """novelty_relevance_of: an unfamiliar question's relevance, for the fallback only, is read of
+    the masked question followed by its multiple-choice options (yes/no ones left out); router.pt
+    records it, a file without it reads the policy's relevance_of, and an unknown name is refused."""
+    from dataclasses import replace
+
+    from env.features import relevance_text
+    from policy.export import Router, export_router
+
+    assert relevance_text('Did she say "hi"?', ("yes", "no"), "question_without_quotes_and_choices") == 'Did she say "..."?'
+    assert relevance_text("How many tones?", ("two", "six"), "question_without_quotes_and_choices") == "How many tones? two / six"
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples",
+                   relevance_of="question_without_quotes")
+    export_router(untrained_module(env), env, [8], str(tmp_path / "choices.pt"), novelty_threshold=0.9,
+                  novelty_relevance_of="question_without_quotes_and_choices")
+    router = Router(str(tmp_path / "choices.pt"))
+    assert router.novelty_relevance_of == "question_without_quotes_and_choices"
+    odd = replace(probe[0], id="odd", question="Which of these is in the picture?",
+                  choices=("a count of sound events", "the clip's length in seconds"))
+    routed = router.routing_env([odd], env.executor, env.reasoner, encoder)
+    obs, _ = routed.reset(seed=0)
+    n = routed.n_tools
+    asked = routed.matcher.relevance(encoder.encode(relevance_text(odd.question, odd.choices,
+                                                                   "question_without_quotes_and_choices")))
+    assert not np.allclose(asked, obs["observations"][-(3 * n + 1): -(2 * n + 1)])  # the policy's block differs
+    expected = routed.tool_names[int(np.argmax(np.where(obs["action_mask"][:n] > 0, asked, -np.inf)))]
+    info = router.route(router.routing_env([odd], env.executor, env.reasoner, encoder), seed=0)
+    assert info["by_relevance"] and info["tools"] == [expected]
+    export_router(untrained_module(env), env, [8], str(tmp_path / "same.pt"), novelty_threshold=0.9)
+    assert Router(str(tmp_path / "same.pt")).novelty_relevance_of == "question_without_quotes"
+    with pytest.raises(ValueError, match="relevance_of 'words'"):
+        export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_relevance_of="words")
+
+
 def test_an_unfamiliar_question_leans_on_the_training_questions_routed_near_it(probe, encoder, tmp_path):
     """With a neighbour_weight, router.pt also keeps the tool its policy calls first on each
     training question; an unfamiliar question's score for a tool is its relevance plus the weight
