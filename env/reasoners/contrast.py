@@ -30,7 +30,7 @@ MEANING_KEEP = 0.75
 # against its swap moves "Is the voice heard first?" by 0.2 nats, inside bfloat16's batch noise),
 # and the sentence encoder's meaning decides instead (`yes_no_meaning`). Chosen on the yes/no items
 # of the demo's train and validation splits and of an independent draw's (seed 1), expert tool:
-# bands 0 / 0.5 / 1 / 2 nats right on 321 / 326 / 329 / 328 of 349 (docs/PROMPTS.md "Contrast rule v13")
+# bands 0 / 0.5 / 1 / 2 nats right on 321 / 326 / 329 / 328 of 349 (docs/PROMPTS.md "Contrast rule v14")
 YES_NO_DOUBT = 1.0
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
