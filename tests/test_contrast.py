@@ -339,3 +339,37 @@ def test_a_yes_no_question_the_model_only_guesses_at_is_read_by_its_meaning(smol
     assert yes_no_meaning(encode, ReasonRequest(voice, ("yes", "no"), (speech,), "", ((tone,),))) > 0
     assert yes_no_meaning(encode, ReasonRequest(voice, ("yes", "no"), (tone,), "", ((speech,),))) < 0
     assert yes_no_meaning(encode, ReasonRequest(turns, ("yes", "no"), (two,))) == 0.0  # no alternative
+
+
+def test_a_paraphrase_keeps_the_alternatives_of_the_line_it_is_about(smollm):
+    """Rule v15. "Does it die away over time?" names no word any alternative changes, so by words
+    every alternative is about it: the length's as much as the trend's. Under `contrast: meaning`
+    the sentence encoder picks the line the question is nearest (the trend), and only its
+    alternatives are weighed. With one line, or without the encoder, nothing changes."""
+    from env.reasoners.contrast import meaning_evidence, swaps_about, words, yes_no_evidence
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", temperature=5)
+    encode = reasoner.sentence_encoder.encode
+    length, trend = "The clip lasts about 3 seconds.", "The level falls, the sound gets quieter."
+    length_alts = ("The clip lasts about 2 seconds.", "The clip lasts about 4 seconds.")
+    trend_alts = ("The level rises, the sound gets louder.", "The level stays steady.")
+    request = ReasonRequest("Does it die away over time?", ("yes", "no"), (length, trend), "", (length_alts, trend_alts))
+    assert len(swaps_about(request, words(request.question))) == 4
+    assert {line for (line, _), _ in swaps_about(request, words(request.question), encode)} == {1}
+    # the yes/no rule scores the trend's alternatives only; with no word of the question among what
+    # they change, every line stays as context on both sides, as before
+    evidence, lines = yes_no_evidence(request, encode)
+    assert evidence == [(length, trend), *((length, alt) for alt in trend_alts)] and lines == [1, 1]
+    choices = ReasonRequest("What happens to the loudness?", ("it swells", "it fades away"), (length, trend), "",
+                            (length_alts, trend_alts))
+    assert meaning_evidence(choices, encode) == [(trend, alt) for alt in trend_alts]
+    one_line = ReasonRequest(choices.question, choices.choices, (length,), "", (length_alts,))
+    assert meaning_evidence(one_line, encode) == meaning_evidence(one_line)
+    # end to end, with the heard lines as hearing v4 writes them (a trend's alternative: the other way)
+    heard = ("Heard directly: " + length[0].lower() + length[1:], "Heard directly: " + trend[0].lower() + trend[1:])
+    alts = (tuple("Heard directly: " + a[0].lower() + a[1:] for a in length_alts),
+            ("Heard directly: the level rises, the sound gets louder.",))
+    answers = reasoner.answer_batch([ReasonRequest(choices.question, choices.choices, heard, "", alts),
+                                     ReasonRequest(choices.question, choices.choices[::-1], heard, "", alts)])
+    assert [a.choice for a in answers] == ["it fades away", "it fades away"]

@@ -35,7 +35,7 @@ YES_NO_DOUBT = 1.0
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
-CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 15  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -128,24 +128,57 @@ def differing_sentences(measured: Sequence[str], alternative: Sequence[str]) -> 
     return " ".join(only_ours) or " ".join(ours), " ".join(only_theirs) or " ".join(theirs)
 
 
-def swaps_about(request: ReasonRequest, named: set[str]) -> list[tuple[tuple[int, tuple[str, ...]], tuple[str, str]]]:
+def swaps_about(request: ReasonRequest, named: set[str],
+                encode=None) -> list[tuple[tuple[int, tuple[str, ...]], tuple[str, str]]]:
     """The alternatives (`swapped_evidence`, each with its `differing_sentences`) that change the
     most words of `named` (the words of the choices, or of a yes/no question), when any changes
     one: those are about what is asked.
     With every tool called, most alternatives change a line about something else, and an
     alternative about something else can still move a score by chance (a sentence encoder puts
     "second" near a count of "2"). Where none changes a named word (a paraphrase: "does it swell?"
-    against "gets louder"), all of them."""
+    against "gets louder"), all of them; or, given `encode` (text -> unit vector) and several lines
+    with alternatives, those of the line whose alternatives change what is nearest in meaning to
+    the question and its choices (`changed_text`): the paraphrase is still about one thing, and a
+    length's alternatives must not answer "what happens to the loudness?" (docs/PROMPTS.md
+    "Contrast rule v15")."""
     swaps = swapped_evidence(request)
     # only the swapped line: where an alternative only adds a sentence ("It gets louder."), the
     # measured side stands as that line, not as every line (which named every word of the prompt)
     pairs = [differing_sentences((request.tool_texts[line],), (texts[line],)) for line, texts in swaps]
     shared = [len(named & changed_words(ours, theirs)) for ours, theirs in pairs]
     most = max(shared, default=0)
+    lines = sorted({line for line, _ in swaps})
+    if most == 0 and encode is not None and len(lines) > 1:
+        asked = encode(asked_text(request))
+        topics = {i: " ".join(dict.fromkeys(w for (line, _), pair in zip(swaps, pairs) if line == i
+                                            for w in changed_text(*pair))) for i in lines}
+        nearest = max(lines, key=lambda i: float(asked @ encode(topics[i])))
+        return [(swap, pair) for swap, pair in zip(swaps, pairs) if swap[0] == nearest]
     return [(swap, pair) for swap, pair, n in zip(swaps, pairs, shared) if n == most]
 
 
-def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list[int]]:
+def changed_text(ours: str, theirs: str) -> list[str]:
+    """The words, as written, that one text changes against the other (`changed_words` without the
+    stemming): what a line's alternatives are about ("falls quieter rises louder"), for the encoder.
+    The whole line would not do: "the clip lasts about 3 seconds" is near "how does the volume
+    change over the clip?" by its "clip", and what that line's alternatives change is a number."""
+    a, b = ours.lower().split(), theirs.lower().split()
+    a, b = [w.strip(".,:;!?\"'") for w in a], [w.strip(".,:;!?\"'") for w in b]
+    changed = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed += a[i1:i2] + b[j1:j2]
+    return [w for w in changed if w]
+
+
+def asked_text(request: ReasonRequest) -> str:
+    """What a request asks, for the sentence encoder: the question, then its choices unless yes/no."""
+    if is_yes_no(request.choices):
+        return request.question
+    return f"{request.question} {' / '.join(request.choices)}"
+
+
+def yes_no_evidence(request: ReasonRequest, encode=None) -> tuple[list[tuple[str, ...]], list[int]]:
     """The evidence the yes/no rule scores the question after: the measured lines, then each
     alternative about the question's words (`swaps_about`), and the line each alternative swaps.
     When the alternatives change a word of the question, only the lines they swap are kept, on
@@ -154,7 +187,7 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     "Number of different speakers: 1." before it, "The speaker says 'the cat is sleeping'." lost
     to its "does not say" alternative on a question about that phrase)."""
     named = words(request.question)
-    kept = swaps_about(request, named)
+    kept = swaps_about(request, named, encode)
     # every kept alternative changes the same number of the question's words (`swaps_about`): one says it
     about = bool(kept) and bool(named & changed_words(*kept[0][1]))
     lines = sorted({line for (line, _), _ in kept}) if about else list(range(len(request.tool_texts)))
@@ -163,10 +196,10 @@ def yes_no_evidence(request: ReasonRequest) -> tuple[list[tuple[str, ...]], list
     return evidence, [line for (line, _), _ in kept]
 
 
-def yes_no_meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:
+def yes_no_meaning_evidence(request: ReasonRequest, encode=None) -> list[tuple[str, str]]:
     """The text pairs `yes_no_meaning` encodes besides the question: per alternative about the
     question's words (`swaps_about`), (the measured sentences it changes, what it says instead)."""
-    return [pair for _, pair in swaps_about(request, words(request.question))]
+    return [pair for _, pair in swaps_about(request, words(request.question), encode)]
 
 
 def yes_no_meaning(encode, request: ReasonRequest) -> float:
@@ -175,7 +208,7 @@ def yes_no_meaning(encode, request: ReasonRequest) -> float:
     takes its margin): positive reads "yes". Used only where the 135M model's own margin is a
     guess (YES_NO_DOUBT): over every margin it lost to alternatives about something else under
     all ten tools (docs/PROMPTS.md "Tried and not taken")."""
-    pairs = yes_no_meaning_evidence(request)
+    pairs = yes_no_meaning_evidence(request, encode)
     if not pairs:
         return 0.0
     question = encode(request.question)
@@ -183,11 +216,11 @@ def yes_no_meaning(encode, request: ReasonRequest) -> float:
     return min(s[0] for s in kept_shifts(shifts, 0.5))
 
 
-def meaning_evidence(request: ReasonRequest) -> list[tuple[str, str]]:
+def meaning_evidence(request: ReasonRequest, encode=None) -> list[tuple[str, str]]:
     """The text pairs `meaning_contrast` encodes besides the choices: per alternative evidence about
     the choices (`swaps_about`), (the measured sentences it changes, what it says instead)."""
     named = set().union(*(words(c) for c in request.choices))
-    return [pair for _, pair in swaps_about(request, named)]
+    return [pair for _, pair in swaps_about(request, named, encode)]
 
 
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
@@ -207,7 +240,7 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     longer than the second"), which the reasoner's own score, added to this one, still tells apart."""
     import numpy as np
 
-    pairs = meaning_evidence(request)
+    pairs = meaning_evidence(request, encode)
     if not pairs:
         return [0.0] * len(choices)
     vectors = np.stack([encode(c) for c in choices])

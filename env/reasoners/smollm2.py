@@ -238,6 +238,12 @@ class SmolLMReasoner:
         return QuestionEncoder()
 
     @property
+    def _line_encoder(self):
+        """Under `contrast: meaning`, what tells which of several lines a paraphrased question is
+        about (contrast.py swaps_about); the other rules go by words alone."""
+        return self.sentence_encoder.encode if self.contrast == "meaning" else None
+
+    @property
     def uses_contrasts(self) -> bool:
         return self.contrast != "none"
 
@@ -436,7 +442,7 @@ class SmolLMReasoner:
         if not swaps:
             return "", [], []
         if is_yes_no(request.choices):  # only the alternatives about the question, and only their lines
-            texts, lines = yes_no_evidence(request)
+            texts, lines = yes_no_evidence(request, self._line_encoder)
             return "yes_no", [self._question_row(request, t) for t in texts], lines
         lines = [line for line, _ in swaps]
         if self.contrast == "meaning":
@@ -470,9 +476,9 @@ class SmolLMReasoner:
             contrast.append((rule, len(rows), lines))
             rows += extra
         sums = self._score_rows(rows)
-        meaning = [(req.choices, meaning_evidence(req)) for req, (rule, _, _) in zip(requests, contrast) if rule == "meaning"]
+        meaning = [(req.choices, meaning_evidence(req, self._line_encoder)) for req, (rule, _, _) in zip(requests, contrast) if rule == "meaning"]
         if self.contrast == "meaning":  # yes/no questions in doubt read the encoder too (YES_NO_DOUBT)
-            meaning += [((req.question,), yes_no_meaning_evidence(req))
+            meaning += [((req.question,), yes_no_meaning_evidence(req, self._line_encoder))
                         for req, (rule, _, _) in zip(requests, contrast) if rule == "yes_no"]
         if meaning:  # every text the batch's meaning contrasts need, encoded in one batched call
             self.sentence_encoder.encode_many([t for choices, pairs in meaning for t in (*choices, *(x for p in pairs for x in p))])
