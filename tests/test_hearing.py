@@ -4,7 +4,7 @@ import pytest
 
 from conftest import SR, silence, speak, tone
 from env.reasoners import ReasonRequest
-from env.reasoners.hearing import CoarseHearing, coarse_seconds
+from env.reasoners.hearing import CoarseHearing, HeardClip, coarse_seconds, lengths_named
 
 
 def test_coarse_seconds_rounds_to_the_second_then_to_five():
@@ -18,32 +18,63 @@ def test_hears_length_speech_and_only_a_large_trend(write_wav):
     x = tone(500, 4.0)
     fade = write_wav("fade.wav", x * np.linspace(1.0, 0.05, len(x)).astype(np.float32))
     drift = write_wav("drift.wav", x * np.linspace(1.0, 0.8, len(x)).astype(np.float32))  # -2 dB: not heard
-    line, alternatives = hearing.hear(beep)
-    assert line == "Heard directly: a clip of about 3 seconds, of other sounds only."
-    assert hearing.hear(talk)[0].endswith("in which someone speaks.")
-    assert hearing.hear(fade)[0] == "Heard directly: a clip of about 4 seconds, of other sounds only. It gets quieter."
-    assert hearing.hear(drift)[0] == "Heard directly: a clip of about 4 seconds, of other sounds only."
-    # the other outcomes, one property at a time, never the measured line
-    assert line not in alternatives and "Heard directly: a clip of about 3 seconds, in which someone speaks." in alternatives
-    assert "Heard directly: a clip of about 4 seconds, of other sounds only." in alternatives
-    assert "Heard directly: a clip of about 3 seconds, of other sounds only. It gets louder." in alternatives
+    assert hearing.hear(beep) == HeardClip(3, False, "steady")
+    assert hearing.hear(talk).speech
+    assert hearing.hear(fade) == HeardClip(4, False, "quieter")
+    assert hearing.hear(drift) == HeardClip(4, False, "steady")
 
 
-def test_the_clips_line_goes_first_and_a_measurement_outranks_it(write_wav):
-    """The heard line, with its contrasts, is first in every request with a clip, except where a
+def test_each_property_is_a_line_with_the_other_outcomes_as_its_contrasts():
+    """One line per property heard, each with what it would have said for the other outcomes, so
+    the contrast rules swap one property at a time; a steady level goes unsaid."""
+    lines = dict(HeardClip(3, False, "steady").lines("What is this?", ("a", "b")))
+    assert list(lines) == ["Heard directly: the clip lasts about 3 seconds.", "Heard directly: nobody speaks in it."]
+    assert lines["Heard directly: the clip lasts about 3 seconds."] == tuple(
+        f"Heard directly: the clip lasts about {s} second{'s' if s > 1 else ''}." for s in (1, 2, 4, 5))
+    assert lines["Heard directly: nobody speaks in it."] == ("Heard directly: someone speaks in it.",)
+    fading = dict(HeardClip(20, True, "quieter").lines())
+    assert fading["Heard directly: someone speaks in it."] == ("Heard directly: nobody speaks in it.",)
+    # the other direction only: a steady level is never said, so it is no outcome of that line
+    assert fading["Heard directly: the level falls, the sound gets quieter."] == (
+        "Heard directly: the level rises, the sound gets louder.",)
+    # above FINE_SECONDS a length is heard to 5 s, and so are its alternatives
+    assert fading["Heard directly: the clip lasts about 20 seconds."] == tuple(
+        f"Heard directly: the clip lasts about {s} seconds." for s in (10, 15, 25, 30))
+
+
+def test_the_lengths_a_question_names_join_the_alternatives_at_the_hearings_resolution():
+    """As the duration tool's do: "Is the recording 9 s long?" over a clip heard as about 3 s is
+    weighed against "about 9 seconds". A length heard coarsely takes the named one at the same
+    resolution (a listener who heard "about 10 seconds" hears 9 s as that, and says nothing new),
+    and a count is not a length."""
+    assert lengths_named("Is the recording 9 s long?", ("yes", "no")) == [9.0]
+    assert lengths_named("How long is it?", ("two seconds", "27 sec", "1 min", "3 beeps")) == [2.0, 27.0, 60.0]
+    assert lengths_named("Are there exactly 8 beeps?", ("2 speakers", "4 s")) == [4.0]
+    short = dict(HeardClip(3, False, "steady").lines("Is the recording 6 s long?", ("yes", "no")))
+    assert "Heard directly: the clip lasts about 6 seconds." in short["Heard directly: the clip lasts about 3 seconds."]
+    long_ = dict(HeardClip(10, False, "steady").lines("Is the recording 9 s long?", ("yes", "no")))
+    assert long_["Heard directly: the clip lasts about 10 seconds."] == tuple(
+        f"Heard directly: the clip lasts about {s} seconds." for s in (5, 15, 20))
+    counted = dict(HeardClip(3, False, "steady").lines("Are there exactly 8 beeps?", ("yes", "no")))
+    assert "Heard directly: the clip lasts about 8 seconds." not in counted["Heard directly: the clip lasts about 3 seconds."]
+
+
+def test_the_clips_lines_go_first_and_a_measurement_outranks_them(write_wav):
+    """The heard lines, with their contrasts, are first in every request with a clip, except where a
     tool's line has alternatives: a measurement outranks an impression, and that request is left
     as it is."""
     hearing = CoarseHearing()
     clip = write_wav("tone.wav", tone(500, 2.0))
-    line, alternatives = hearing.hear(clip)
+    heard = hearing.hear(clip).lines("q?", ("a", "b"))
+    lines, alternatives = tuple(line for line, _ in heard), tuple(alts for _, alts in heard)
     tools = ReasonRequest("q?", ("a", "b"), ("tool one.", "tool two."), clip, (("one alt.",),))
     silent_tool = ReasonRequest("q?", ("a", "b"), ("tool one.",), clip, ((),))
-    heard = hearing.with_hearing([tools, ReasonRequest("q?", ("a", "b"), (), clip), silent_tool,
-                                  ReasonRequest("q?", ("a", "b"))])
-    assert heard[0] == tools
-    assert heard[1].tool_texts == (line,) and heard[1].contrasts == (alternatives,)
-    assert heard[2].tool_texts == (line, "tool one.") and heard[2].contrasts == (alternatives, ())
-    assert heard[3] == ReasonRequest("q?", ("a", "b"))  # no clip, nothing heard
+    out = hearing.with_hearing([tools, ReasonRequest("q?", ("a", "b"), (), clip), silent_tool,
+                                ReasonRequest("q?", ("a", "b"))])
+    assert out[0] == tools
+    assert out[1].tool_texts == lines and out[1].contrasts == alternatives
+    assert out[2].tool_texts == lines + ("tool one.",) and out[2].contrasts == alternatives + ((),)
+    assert out[3] == ReasonRequest("q?", ("a", "b"))  # no clip, nothing heard
 
 
 @pytest.mark.slow
@@ -55,7 +86,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v3")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v4")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])

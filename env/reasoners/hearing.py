@@ -4,11 +4,11 @@ SmolLM2 is text only: without tools it is at chance on every question, so the be
 calls a tool and the question the router exists for, whether a tool is needed at all, never
 arises. A real LALM hears coarse properties of a clip (is there speech, roughly how long, does
 it get louder) and fails on fine ones (a pitch in Hz, a count of seven beeps, who said what).
-This front end gives SmolLM2 the coarse part: one line per clip, rendered as its own perception
-in front of the tools' evidence, in every request of that clip except those where a tool measured
-something the contrast rules can weigh (a measurement outranks an impression). It costs no tool
-call and is the same under every routing policy, so it moves the `none` baseline and the reward's
-no-tool side alike; the router then has to learn where a tool adds nothing.
+This front end gives SmolLM2 the coarse part, rendered as its own perception in front of the
+tools' evidence, in every request of that clip except those where a tool measured something the
+contrast rules can weigh (a measurement outranks an impression). It costs no tool call and is the
+same under every routing policy, so it moves the `none` baseline and the reward's no-tool side
+alike; the router then has to learn where a tool adds nothing.
 
 What it hears (one clip decode, one level track, one silero-vad pass, ~0.1 s a clip):
 - how long, coarsely: the nearest whole second below FINE_SECONDS (7.5 s), the nearest 5 s above;
@@ -16,22 +16,30 @@ What it hears (one clip decode, one level track, one silero-vad pass, ~0.1 s a c
 - the level's trend, only when it is large (more than 6 dB between the first and last quarter
   of the sound): a coarse listener hears a fade, not a 3 dB drift.
 
-Each property also gets the line it would have been for the other outcomes (`contrasts`), so the
-contrast rules read it as they read a tool's line.
+Each property is its own line (hearing v4), with the lines it would have been for the other
+outcomes (its contrasts), as a tool's line has them: the contrast rules swap one line at a time,
+so a question about the length is weighed against other lengths only. The length line's
+alternatives also hold the lengths the question names, heard at the same resolution, as the
+duration tool's do (docs/PROMPTS.md "Hearing v4").
 """
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
+from tools.mentions import NUMBER_WORDS
 from tools.signal import frame_db
 
-HEARING_VERSION = 3  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 4  # part of the reasoner id: bump when what it hears or how it says it changes
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
+# a length the question or a choice names: a number with a unit of time ("4 s", "15 sec", "two seconds")
+_LENGTH = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")\s*(seconds?|secs?|s|minutes?|mins?)\b",
+                     re.IGNORECASE)
 
 
 def coarse_seconds(seconds: float) -> int:
@@ -39,62 +47,98 @@ def coarse_seconds(seconds: float) -> int:
     return max(1, int(round(seconds))) if seconds < FINE_SECONDS else int(5 * round(seconds / 5))
 
 
-def describe(seconds: int, speech: bool, trend: str) -> str:
-    """Said without negation ("only other sounds", not "no speech"): the contrast rules tell
-    which of two lines a question echoes, and "without speech" echoes a question about speech
-    as much as "with speech" does."""
-    text = f"Heard directly: a clip of about {seconds} second{'s' if seconds != 1 else ''}, "
-    text += "in which someone speaks." if speech else "of other sounds only."
-    if trend != "steady":
-        text += f" It gets {trend}."
-    return text
+def lengths_named(question: str, choices: Sequence[str] = ()) -> list[float]:
+    """The lengths in seconds the question and choices name with a unit ("Is it 4 s long?"): a
+    count ("Are there 8 beeps?") is not a length and must not become one of its alternatives."""
+    found = []
+    for text in (question, *choices):
+        for number, unit in _LENGTH.findall(text):
+            value = float(NUMBER_WORDS.get(number.lower(), number))
+            value *= 60 if unit.lower().startswith("m") else 1
+            if value not in found:
+                found.append(value)
+    return found
+
+
+def length_line(seconds: int) -> str:
+    return f"Heard directly: the clip lasts about {seconds} second{'s' if seconds != 1 else ''}."
+
+
+def content_line(speech: bool) -> str:
+    """"someone" against "nobody", the rest alike: the contrast rules see which words a line's
+    alternative changes, and "it holds other sounds only" changed "sounds", so every question
+    about "the sound" (does it fade out?) was read as a question about speech."""
+    return f"Heard directly: {'someone' if speech else 'nobody'} speaks in it."
+
+
+def trend_line(trend: str) -> str:
+    """Worded as the loudness tool words a trend: the level's direction, then the sound's."""
+    return {"louder": "Heard directly: the level rises, the sound gets louder.",
+            "quieter": "Heard directly: the level falls, the sound gets quieter."}[trend]
+
+
+class HeardClip(NamedTuple):
+    """What the coarse hearing took from one clip."""
+
+    seconds: int  # at the hearing's resolution (coarse_seconds)
+    speech: bool
+    trend: str  # louder, quieter or steady (a change under TREND_DB)
+
+    def lines(self, question: str = "", choices: Sequence[str] = ()) -> list[tuple[str, tuple[str, ...]]]:
+        """(line, its alternatives) per property heard: length, speech, and a trend only when there
+        is one (a steady level is not something a listener remarks on). The length's alternatives:
+        one and two steps of its resolution either way, and the lengths the question names, heard
+        at the same resolution (a coarse listener who heard "about 10 seconds" hears 9 s as that)."""
+        step = 1 if self.seconds < FINE_SECONDS else 5
+        lengths = [self.seconds + k * step for k in (-2, -1, 1, 2)]
+        lengths += [coarse_seconds(x) for x in lengths_named(question, choices) if 0.5 <= x <= 3600]
+        lengths = [s for s in dict.fromkeys(lengths) if s >= 1 and s != self.seconds]
+        out = [(length_line(self.seconds), tuple(length_line(s) for s in lengths)),
+               (content_line(self.speech), (content_line(not self.speech),))]
+        if self.trend != "steady":
+            # the other direction only: a steady level is never said, so it is no outcome of this line
+            out.append((trend_line(self.trend), (trend_line("quieter" if self.trend == "louder" else "louder"),)))
+        return out
 
 
 class CoarseHearing:
-    """(line, contrasts) for a clip's path, memoized per path: a clip is heard once per process."""
+    """What a clip sounds like (HeardClip) for its path, memoized per path: a clip is heard once per process."""
 
     def __init__(self):
-        self._heard: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._heard: dict[str, HeardClip] = {}
 
-    def hear(self, path: str) -> tuple[str, tuple[str, ...]]:
+    def hear(self, path: str) -> HeardClip:
         if path not in self._heard:
             self._heard[path] = self._listen(path)
         return self._heard[path]
 
     @staticmethod
-    def _listen(path: str) -> tuple[str, tuple[str, ...]]:
+    def _listen(path: str) -> HeardClip:
         from tools.speech import speech_segments
 
         audio = load_audio(path)
-        seconds = coarse_seconds(audio.duration)
-        speech = bool(speech_segments(audio))
         db = frame_db(audio.samples, audio.sample_rate)
         sound = db[db > np.max(db) - 30]  # the sound, not the silence around it
         quarter = max(1, len(sound) // 4)
         change = float(np.mean(sound[-quarter:]) - np.mean(sound[:quarter]))
         trend = "louder" if change > TREND_DB else "quieter" if change < -TREND_DB else "steady"
-        step = 1 if seconds < FINE_SECONDS else 5  # the alternatives at the resolution it hears
-        alternatives = [describe(s, speech, trend) for s in (seconds - 2 * step, seconds - step, seconds + step,
-                                                             seconds + 2 * step) if s >= 1]
-        alternatives.append(describe(seconds, not speech, trend))
-        alternatives += [describe(seconds, speech, t) for t in ("louder", "quieter", "steady") if t != trend]
-        return describe(seconds, speech, trend), tuple(alternatives)
+        return HeardClip(coarse_seconds(audio.duration), bool(speech_segments(audio)), trend)
 
     def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
-        """Each request with the clip's line first in its evidence, with its contrasts; a request
-        without a clip is unchanged. A measurement outranks an impression: a request where a tool's
-        line has alternatives (a measurement the contrast rules can weigh) is left as it is.
-        Hearing v2 kept the heard line there as context without its alternatives; it still moved
-        the answers the tool settled ("It gets quieter." heard and measured, and "Does it die away
-        over time?" went from yes to no), since a yes/no question about no word of either line
-        is scored after every line (docs/PROMPTS.md "Hearing v3")."""
+        """Each request with the clip's heard lines first in its evidence, with their contrasts; a
+        request without a clip is unchanged. A measurement outranks an impression: a request where
+        a tool's line has alternatives (a measurement the contrast rules can weigh) is left as it
+        is. Hearing v2 kept the heard line there as context without its alternatives; it still
+        moved the answers the tool settled ("It gets quieter." heard and measured, and "Does it
+        die away over time?" went from yes to no), since a yes/no question about no word of either
+        line is scored after every line (docs/PROMPTS.md "Hearing v3")."""
         out = []
         for r in requests:
             if not r.audio or any(r.contrasts):
                 out.append(r)
                 continue
-            line, alternatives = self.hear(r.audio)
+            heard = self.hear(r.audio).lines(r.question, r.choices)
             contrasts = tuple(r.contrasts) + ((),) * max(0, len(r.tool_texts) - len(r.contrasts))
-            out.append(ReasonRequest(r.question, r.choices, (line,) + tuple(r.tool_texts), r.audio,
-                                     (alternatives,) + contrasts))
+            out.append(ReasonRequest(r.question, r.choices, tuple(line for line, _ in heard) + tuple(r.tool_texts),
+                                     r.audio, tuple(alts for _, alts in heard) + contrasts))
         return out
