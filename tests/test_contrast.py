@@ -342,14 +342,18 @@ def test_a_yes_no_question_the_model_only_guesses_at_is_read_by_its_meaning(smol
 
 
 def test_a_paraphrase_keeps_the_alternatives_of_the_line_it_is_about(smollm):
-    """Rule v15. "Does it die away over time?" names no word any alternative changes, so by words
-    every alternative is about it: the length's as much as the trend's. Under `contrast: meaning`
-    the sentence encoder picks the line the question is nearest (the trend), and only its
-    alternatives are weighed. With one line, or without the encoder, nothing changes."""
+    """`paraphrase_line`. "Does it die away over time?" names no word any alternative changes, so
+    by words every alternative is about it: the length's as much as the trend's. With the option
+    the sentence encoder picks the line whose alternatives change what the question is nearest
+    (the trend), and only its alternatives are weighed. With one line, or without the option,
+    nothing changes; it needs `contrast: meaning` and has its own reasoner id."""
     from env.reasoners.contrast import meaning_evidence, swaps_about, words, yes_no_evidence
     from env.reasoners.smollm2 import SmolLMReasoner
 
-    reasoner = SmolLMReasoner(threads=2, contrast="meaning", temperature=5)
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", temperature=5, paraphrase_line=True)
+    assert reasoner.id != SmolLMReasoner(threads=2, contrast="meaning", temperature=5).id
+    with pytest.raises(ValueError, match="paraphrase_line needs contrast: meaning"):
+        SmolLMReasoner(threads=2, contrast="yes_no", paraphrase_line=True)
     encode = reasoner.sentence_encoder.encode
     length, trend = "The clip lasts about 3 seconds.", "The level falls, the sound gets quieter."
     length_alts = ("The clip lasts about 2 seconds.", "The clip lasts about 4 seconds.")

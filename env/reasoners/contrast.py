@@ -35,7 +35,7 @@ YES_NO_DOUBT = 1.0
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
-CONTRAST_VERSION = 15  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
 YES_NO = ("yes", "no")
 
 
@@ -139,8 +139,8 @@ def swaps_about(request: ReasonRequest, named: set[str],
     against "gets louder"), all of them; or, given `encode` (text -> unit vector) and several lines
     with alternatives, those of the line whose alternatives change what is nearest in meaning to
     the question and its choices (`changed_text`): the paraphrase is still about one thing, and a
-    length's alternatives must not answer "what happens to the loudness?" (docs/PROMPTS.md
-    "Contrast rule v15")."""
+    length's alternatives must not answer "what happens to the loudness?" (the reasoner's
+    `paraphrase_line`; docs/PROMPTS.md "Hearing v4 and `paraphrase_line`")."""
     swaps = swapped_evidence(request)
     # only the swapped line: where an alternative only adds a sentence ("It gets louder."), the
     # measured side stands as that line, not as every line (which named every word of the prompt)

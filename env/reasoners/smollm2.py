@@ -142,20 +142,27 @@ class SmolLMReasoner:
                     (contrast.py yes_no_meaning). No extra reasoner rows, so it costs what yes_no costs
 
     hearing: the reasoner's own coarse hearing of the clip (env/reasoners/hearing.py: roughly how
-      long, speech or not, a large level trend) as the first evidence line of every request that
+      long, speech or not, a large level trend) as the first evidence lines of every request that
       names a clip, tools or none; its answers are then cached per clip (`hears_audio`)
+    paraphrase_line (with `contrast: meaning`): a question that shares no word with what any
+      alternative changes is weighed against the alternatives of one line only, the one whose
+      alternatives change what is nearest it in meaning (contrast.py swaps_about); without it,
+      against every line's. For several lines side by side: the heard lines, or all ten tools
     """
 
     def __init__(self, gguf_path: str | None = None, prompt_style: str = "restate",
                  calibration: str = "evidence_pmi", score_end: bool = False, threads: int | None = None,
                  max_batch: int = 32, max_tokens: int = 1024, dtype: str = "float32", device: str = "cpu",
                  attention: str = "auto", contrast: str = "none", temperature: float = 1.0,
-                 hearing: bool = False):
+                 hearing: bool = False, paraphrase_line: bool = False):
         if calibration not in ("none", "mean", "evidence_pmi"):
             raise ValueError(f"unknown calibration {calibration!r} (none, mean, evidence_pmi)")
         if contrast not in CONTRASTS:
             raise ValueError(f"unknown contrast {contrast!r} ({', '.join(CONTRASTS)})")
         self.contrast = contrast
+        if paraphrase_line and contrast != "meaning":
+            raise ValueError("reasoner paraphrase_line needs contrast: meaning (it reads lines with the sentence encoder)")
+        self.paraphrase_line = bool(paraphrase_line)
         if float(temperature) <= 0:
             raise ValueError(f"reasoner temperature must be positive, got {temperature}")
         self.temperature = float(temperature)  # Answer.probabilities = softmax(scores / temperature)
@@ -239,9 +246,9 @@ class SmolLMReasoner:
 
     @property
     def _line_encoder(self):
-        """Under `contrast: meaning`, what tells which of several lines a paraphrased question is
-        about (contrast.py swaps_about); the other rules go by words alone."""
-        return self.sentence_encoder.encode if self.contrast == "meaning" else None
+        """With `paraphrase_line`, what tells which of several lines a paraphrased question is
+        about (contrast.py swaps_about); without it the rule goes by words alone."""
+        return self.sentence_encoder.encode if self.paraphrase_line else None
 
     @property
     def uses_contrasts(self) -> bool:
@@ -251,6 +258,7 @@ class SmolLMReasoner:
     def id(self) -> str:
         dtype = "" if self.dtype == "float32" else f":{self.dtype}"  # float32 ids predate the option
         contrast = "" if self.contrast == "none" else f":contrast={self.contrast}.v{CONTRAST_VERSION}"
+        contrast += ":paraphrase_line" if self.paraphrase_line else ""
         return (f"smollm2-135m-instruct:{self.model_file}:{self.prompt_style}:{self.calibration}"
                 f":end={int(self.score_end)}{dtype}{contrast}"
                 + (f":hearing.v{HEARING_VERSION}" if self.hearing else ""))
