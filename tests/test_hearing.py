@@ -1,4 +1,6 @@
 """The embedded reasoner's coarse hearing (env/reasoners/hearing.py): what it hears of a clip."""
+import os
+
 import numpy as np
 import pytest
 
@@ -96,3 +98,18 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     answers = reasoner.answer_batch([ReasonRequest(q, ("yes", "no"), (), talk), ReasonRequest(q, ("yes", "no"), (), short)])
     assert [a.choice for a in answers] == ["yes", "no"]
     assert SmolLMReasoner(threads=2).id != reasoner.id and not SmolLMReasoner(threads=2).hears_audio
+
+
+def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
+    """configs/demo_hearing.yaml is the demo (its base) with hearing and `paraphrase_line` on and a
+    reward under which skipping can pay; its reasoner section builds (weights load on first use)."""
+    from cluster.config import load_config
+    from env.reasoners.registry import build_reasoner
+
+    configs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
+    demo, hearing = (load_config(os.path.join(configs, name), []) for name in ("demo.yaml", "demo_hearing.yaml"))
+    assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
+    assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative"
+    reasoner = build_reasoner(hearing["reasoner"])
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v4")
+    assert not build_reasoner(demo["reasoner"]).hears_audio
