@@ -6,7 +6,8 @@ import pytest
 
 from conftest import SR, silence, speak, tone
 from env.reasoners import ReasonRequest
-from env.reasoners.hearing import CoarseHearing, HeardClip, coarse_seconds, lengths_named
+from env.reasoners.hearing import CoarseHearing, HeardClip, coarse_seconds
+from tools.mentions import lengths
 
 
 def test_coarse_seconds_rounds_to_the_second_then_to_five():
@@ -49,9 +50,9 @@ def test_the_lengths_a_question_names_join_the_alternatives_at_the_hearings_reso
     weighed against "about 9 seconds". A length heard coarsely takes the named one at the same
     resolution (a listener who heard "about 10 seconds" hears 9 s as that, and says nothing new),
     and a count is not a length."""
-    assert lengths_named("Is the recording 9 s long?", ("yes", "no")) == [9.0]
-    assert lengths_named("How long is it?", ("two seconds", "27 sec", "1 min", "3 beeps")) == [2.0, 27.0, 60.0]
-    assert lengths_named("Are there exactly 8 beeps?", ("2 speakers", "4 s")) == [4.0]
+    assert lengths("Is the recording 9 s long?", ("yes", "no")) == [9.0]
+    assert lengths("How long is it?", ("two seconds", "27 sec", "1 min", "3 beeps")) == [2.0, 27.0, 60.0]
+    assert lengths("Are there exactly 8 beeps?", ("2 speakers", "4 s")) == [4.0]
     short = dict(HeardClip(3, False, "steady").lines("Is the recording 6 s long?", ("yes", "no")))
     assert "Heard directly: the clip lasts about 6 seconds." in short["Heard directly: the clip lasts about 3 seconds."]
     long_ = dict(HeardClip(10, False, "steady").lines("Is the recording 9 s long?", ("yes", "no")))

@@ -47,6 +47,22 @@ def numbers(question: str, choices: Sequence[str] = ()) -> list[float]:
     return _distinct(found)
 
 
+# a number with a unit of time after it ("4 s", "15 sec", "two seconds", "1 min")
+_LENGTH = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")\s*(seconds?|secs?|s|minutes?|mins?)\b",
+                     re.IGNORECASE)
+
+
+def lengths(question: str, choices: Sequence[str] = ()) -> list[float]:
+    """The lengths in seconds they name with a unit of time ("Is it 4 s long?"), once each: a count
+    ("Are there 8 beeps?") is not a length."""
+    found = []
+    for text in _texts(question, choices):
+        for number, unit in _LENGTH.findall(text):
+            value = float(NUMBER_WORDS.get(number.lower(), number))
+            found.append(value * 60 if unit.lower().startswith("m") else value)
+    return _distinct(found)
+
+
 def counts(question: str, choices: Sequence[str] = (), most: int = 40) -> list[int]:
     """The whole numbers from 1 to `most` they name (candidate counts of events, speakers, ...)."""
     return [int(x) for x in numbers(question, choices) if x == int(x) and 1 <= x <= most]

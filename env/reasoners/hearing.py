@@ -24,40 +24,23 @@ duration tool's do (docs/PROMPTS.md "Hearing v4").
 """
 from __future__ import annotations
 
-import re
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
-from tools.mentions import NUMBER_WORDS
+from tools import mentions
 from tools.signal import frame_db
 
 HEARING_VERSION = 4  # part of the reasoner id: bump when what it hears or how it says it changes
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
-# a length the question or a choice names: a number with a unit of time ("4 s", "15 sec", "two seconds")
-_LENGTH = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")\s*(seconds?|secs?|s|minutes?|mins?)\b",
-                     re.IGNORECASE)
 
 
 def coarse_seconds(seconds: float) -> int:
     """The nearest whole second below FINE_SECONDS, the nearest 5 s above (at least 1)."""
     return max(1, int(round(seconds))) if seconds < FINE_SECONDS else int(5 * round(seconds / 5))
-
-
-def lengths_named(question: str, choices: Sequence[str] = ()) -> list[float]:
-    """The lengths in seconds the question and choices name with a unit ("Is it 4 s long?"): a
-    count ("Are there 8 beeps?") is not a length and must not become one of its alternatives."""
-    found = []
-    for text in (question, *choices):
-        for number, unit in _LENGTH.findall(text):
-            value = float(NUMBER_WORDS.get(number.lower(), number))
-            value *= 60 if unit.lower().startswith("m") else 1
-            if value not in found:
-                found.append(value)
-    return found
 
 
 def length_line(seconds: int) -> str:
@@ -91,7 +74,7 @@ class HeardClip(NamedTuple):
         at the same resolution (a coarse listener who heard "about 10 seconds" hears 9 s as that)."""
         step = 1 if self.seconds < FINE_SECONDS else 5
         lengths = [self.seconds + k * step for k in (-2, -1, 1, 2)]
-        lengths += [coarse_seconds(x) for x in lengths_named(question, choices) if 0.5 <= x <= 3600]
+        lengths += [coarse_seconds(x) for x in mentions.lengths(question, choices) if 0.5 <= x <= 3600]
         lengths = [s for s in dict.fromkeys(lengths) if s >= 1 and s != self.seconds]
         out = [(length_line(self.seconds), tuple(length_line(s) for s in lengths)),
                (content_line(self.speech), (content_line(not self.speech),))]
