@@ -20,7 +20,7 @@ Each property is its own line (hearing v4), with the lines it would have been fo
 outcomes (its contrasts), as a tool's line has them: the contrast rules swap one line at a time,
 so a question about the length is weighed against other lengths only. The length line's
 alternatives also hold the lengths the question names, heard at the same resolution, as the
-duration tool's do (docs/PROMPTS.md "Hearing v4").
+duration tool's do (docs/PROMPTS.md "Hearing v4 and `paraphrase_line`").
 """
 from __future__ import annotations
 
