@@ -111,11 +111,15 @@ def changed_words(ours: str, theirs: str) -> set[str]:
     the two word sequences. Two statements with the same words in another order ("the speech comes
     before the tone" / "the tone comes before the speech") change the words that moved, where a
     set difference saw none."""
-    a, b = word_sequence(ours), word_sequence(theirs)
-    changed: set[str] = set()
+    return set(_outside_match(word_sequence(ours), word_sequence(theirs)))
+
+
+def _outside_match(a: list[str], b: list[str]) -> list[str]:
+    """The items of two sequences outside their longest in-order match, in order."""
+    changed = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag != "equal":
-            changed.update(a[i1:i2], b[j1:j2])
+            changed += a[i1:i2] + b[j1:j2]
     return changed
 
 
@@ -162,13 +166,8 @@ def changed_text(ours: str, theirs: str) -> list[str]:
     stemming): what a line's alternatives are about ("falls quieter rises louder"), for the encoder.
     The whole line would not do: "the clip lasts about 3 seconds" is near "how does the volume
     change over the clip?" by its "clip", and what that line's alternatives change is a number."""
-    a, b = ours.lower().split(), theirs.lower().split()
-    a, b = [w.strip(".,:;!?\"'") for w in a], [w.strip(".,:;!?\"'") for w in b]
-    changed = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            changed += a[i1:i2] + b[j1:j2]
-    return [w for w in changed if w]
+    a, b = ([w.strip(".,:;!?\"'") for w in text.lower().split()] for text in (ours, theirs))
+    return [w for w in _outside_match(a, b) if w]
 
 
 def asked_text(request: ReasonRequest) -> str:
