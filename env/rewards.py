@@ -13,6 +13,10 @@ and returns a float. Registered, each less `outcome.penalty` (`cost_weight x cos
                    place of 0/1 (Answer.probabilities): on a two-choice item the no-tool answer is
                    right half the time by chance, so `relative` often pays the right tool 0; the
                    probability says how much the evidence moved the reasoner towards the truth
+    relative_mixed `relative` plus `prob_weight` (0.25) x `relative_prob`'s gain: the 0/1 term says
+                   *whether* a tool is worth its price (a heard answer that is already right earns a
+                   tool nothing but the small probability term), the probability term says *which*
+                   tool moved the reasoner towards the truth on items the coin flip paid 0 either way
     outcome        correct with the tools
 """
 from __future__ import annotations
@@ -92,6 +96,23 @@ class RelativeProbReward:
         return outcome.p_correct - outcome.p_correct_without_tools - outcome.penalty
 
 
+class RelativeMixedReward:
+    """correct(with) - correct(without) + prob_weight x (p(correct | with) - p(correct | without)) - penalty.
+
+    `relative` alone is a coin flip where the no-tool answer is right by chance: the right tool
+    and a wrong one both earn 0 there, so a few familiar questions go to the wrong tool.
+    `relative_prob` alone pays a tool for raising the probability of a right heard answer, so the
+    router never learns to skip where the reasoner already hears. With a weight below the price
+    of a call, the probability term ranks the tools without paying for a call that changes no answer."""
+
+    def __init__(self, prob_weight: float = 0.25):
+        self.prob_weight = float(prob_weight)
+
+    def __call__(self, outcome: Outcome) -> float:
+        gain = float(outcome.correct) - float(outcome.correct_without_tools)
+        return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
+
+
 class OutcomeReward:
     """correct(with tools) - penalty."""
 
@@ -99,7 +120,8 @@ class OutcomeReward:
         return float(outcome.correct) - outcome.penalty
 
 
-REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward, "outcome": OutcomeReward}
+REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward,
+                            "relative_mixed": RelativeMixedReward, "outcome": OutcomeReward}
 
 
 def build_reward(spec: Any) -> Reward:
