@@ -161,17 +161,18 @@ def test_weights_load_only_when_an_answer_is_not_cached(tmp_path):
     assert warm.backend._model is None  # a cache hit never loads the model
 
 
-def test_dtype_auto_takes_bfloat16_only_where_the_hardware_has_it(tmp_path):
-    from env.reasoners.smollm2 import SmolLMReasoner, native_bfloat16, resolve_dtype
+def test_dtype_auto_takes_bfloat16_only_where_the_hardware_makes_it_fast(tmp_path):
+    from env.reasoners.smollm2 import SmolLMReasoner, fast_bfloat16, resolve_dtype
 
-    with_units, without = tmp_path / "bf16", tmp_path / "plain"
-    with_units.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 amx_tile\n")
-    without.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
-    assert native_bfloat16(str(with_units)) and not native_bfloat16(str(without))
-    assert not native_bfloat16(str(tmp_path / "missing"))  # not Linux: float32
+    amx, avx512_bf16, plain = tmp_path / "amx", tmp_path / "avx512_bf16", tmp_path / "plain"
+    amx.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 amx_bf16 amx_tile\n")
+    avx512_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 avx512_vnni\n")  # float32 is faster
+    plain.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f\n")
+    assert fast_bfloat16(str(amx)) and not fast_bfloat16(str(avx512_bf16)) and not fast_bfloat16(str(plain))
+    assert not fast_bfloat16(str(tmp_path / "missing"))  # not Linux: float32
     assert resolve_dtype("float32", "cpu") == "float32" and resolve_dtype("bfloat16", "cpu") == "bfloat16"
     assert resolve_dtype("auto", "cuda") == "bfloat16"
-    assert resolve_dtype("auto", "cpu") == ("bfloat16" if native_bfloat16() else "float32")
+    assert resolve_dtype("auto", "cpu") == ("bfloat16" if fast_bfloat16() else "float32")
     reasoner = SmolLMReasoner(dtype="auto")
     assert reasoner.dtype in ("float32", "bfloat16")  # resolved, so the id names what ran
     assert (":bfloat16" in reasoner.id) == (reasoner.dtype == "bfloat16")
