@@ -17,6 +17,11 @@ and returns a float. Registered, each less `outcome.penalty` (`cost_weight x cos
                    *whether* a tool is worth its price (a heard answer that is already right earns a
                    tool nothing but the small probability term), the probability term says *which*
                    tool moved the reasoner towards the truth on items the coin flip paid 0 either way
+    relative_expected
+                   correct with the tools (0/1) - the reasoner's probability of the correct choice
+                   without them: the tools' answer against what the reasoner's own answer is worth
+                   on average. A coin-flip no-tool answer counts 0.5, not 0 or 1; a sure heard answer
+                   that is right leaves a tool nothing to earn, an unsure one leaves it the doubt
     outcome        correct with the tools
 """
 from __future__ import annotations
@@ -113,6 +118,19 @@ class RelativeMixedReward:
         return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
 
 
+class RelativeExpectedReward:
+    """correct(with tools) - p(correct | no tools) - penalty.
+
+    Between `relative` and `relative_prob`: the tools' side is the answer they produce (0/1: a
+    tool is worth what it gets right, not how far it nudges a probability; some tools' lines move
+    the correct choice's probability little and still make it the answer), the no-tool side is
+    its calibrated probability (less noisy than 0/1, and lower where the reasoner is unsure, so a
+    call pays where the heard answer is in doubt and not where it is sure)."""
+
+    def __call__(self, outcome: Outcome) -> float:
+        return float(outcome.correct) - outcome.p_correct_without_tools - outcome.penalty
+
+
 class OutcomeReward:
     """correct(with tools) - penalty."""
 
@@ -121,7 +139,8 @@ class OutcomeReward:
 
 
 REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward,
-                            "relative_mixed": RelativeMixedReward, "outcome": OutcomeReward}
+                            "relative_mixed": RelativeMixedReward, "relative_expected": RelativeExpectedReward,
+                            "outcome": OutcomeReward}
 
 
 def build_reward(spec: Any) -> Reward:

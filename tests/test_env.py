@@ -219,14 +219,16 @@ def test_relative_prob_reward_is_the_gain_in_the_correct_choices_probability(pro
     assert r == pytest.approx(p_with - p_without - 0.1 * cost, abs=1e-5)
 
 
-def test_relative_mixed_reward_adds_a_weighted_probability_gain_to_the_0_1_gain(probe, encoder, tmp_path):
-    """relative_mixed = relative's 0/1 gain + prob_weight x relative_prob's gain, less the same penalty:
-    the three rewards of one episode, read from the same outcome, agree to that identity."""
-    from env.rewards import RelativeMixedReward, build_reward
+def test_relative_mixed_and_expected_rewards_mix_the_0_1_and_probability_terms(probe, encoder, tmp_path):
+    """relative_mixed = relative's 0/1 gain + prob_weight x relative_prob's gain, and relative_expected
+    = correct with the tools - the no-tool probability of the correct choice, each less the same
+    penalty: the rewards of one episode, read from the same outcome, agree to those identities."""
+    from env.reasoners import ReasonRequest
+    from env.rewards import RelativeMixedReward, build_reward, correct_choice_probability
 
     pitch_item = next(i for i in probe if i.task == "pitch_compare")
     rewards = {}
-    for name in ("relative", "relative_prob", "relative_mixed"):
+    for name in ("relative", "relative_prob", "relative_mixed", "relative_expected"):
         env = make_env([pitch_item], encoder, tmp_path, max_calls=1, cost_weight=0.1, reward=name)
         env.reset(seed=0)
         _, rewards[name], done, _, info = env.step(env.tool_names.index("pitch"))
@@ -235,6 +237,10 @@ def test_relative_mixed_reward_adds_a_weighted_probability_gain_to_the_0_1_gain(
     gain_01, gain_p = rewards["relative"] + penalty, rewards["relative_prob"] + penalty
     assert gain_p > 0.1  # the evidence moved the reasoner: the probability term is not zero here
     assert rewards["relative_mixed"] == pytest.approx(gain_01 + 0.25 * gain_p - penalty, abs=1e-5)
+    no_tool = env.reasoner.answer_batch([ReasonRequest(pitch_item.question, pitch_item.choices, (), pitch_item.audio)])[0]
+    p_without = correct_choice_probability(no_tool, pitch_item)
+    assert 0.0 < p_without < 1.0
+    assert rewards["relative_expected"] == pytest.approx(1.0 - p_without - penalty, abs=1e-5)
     heavier = build_reward({"class": "env.rewards.RelativeMixedReward", "prob_weight": 1.0})
     assert isinstance(heavier, RelativeMixedReward) and heavier.prob_weight == 1.0
 
