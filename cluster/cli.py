@@ -319,8 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True, help="folder with items.json, or a manifest: MMAU's .json, "
                     "MMAR's .jsonl, the probe's items.json")
     ev.add_argument("--systems", default="none,all,random,expert,single-best,oracle")
-    ev.add_argument("--split", default="auto", help="split to score: train, validation, test, all, or auto "
-                    "(default: the file's only split when it has one, else test)")
+    ev.add_argument("--split", default="auto", help="split to score: train, validation, test, all, auto "
+                    "(default: the file's only split when it has one, else test), or unused (the training "
+                    "split's items after the config's train.env.max_items: in distribution, never trained on)")
     ev.add_argument("--audio-root", default="", help="folder the manifest's audio paths are relative to "
                     "(default: the manifest's folder; config data.audio_root)")
     ev.add_argument("--out", default="runs/eval/results.json")

@@ -19,8 +19,8 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
     every training clip anyway, and the workers run in parallel, so PPO iterations and the
     evaluation cost cache lookups and reasoner calls only."""
     from cluster.pools import ToolPool
-    from env.items import AudioPaths, load_items
-    from eval.benchmark import eval_section
+    from env.items import AudioPaths
+    from eval.benchmark import eval_section, split_items
     from policy.config import train_section
 
     if not cfg.get("cache_dir"):
@@ -29,7 +29,7 @@ def warm_tool_cache(cfg: dict, train_items: list, progress: bool, pool=None) -> 
     e = eval_section(cfg)
     if e.after_train:
         for split in e.splits:
-            items, _ = load_items(cfg["train"]["env"]["data"], split=split, paths=AudioPaths.from_config(cfg))
+            items, _ = split_items(cfg, cfg["train"]["env"]["data"], split, AudioPaths.from_config(cfg))
             clips |= {(i.audio, i.question, tuple(i.choices)) for i in items}
     if pool is not None:
         return pool.warm(sorted(clips), progress=progress)

@@ -20,7 +20,8 @@ from tools.sections import build_section, option
 class EvalConfig:
     """Config section `eval`: the systems compared and their settings (after `train`, in `demo`)."""
 
-    splits: list[str] = option(["validation", "test"], "splits train evaluates on (after_train)")
+    splits: list[str] = option(["validation", "test"], "splits train evaluates on (after_train); `unused`: the "
+                               "training split's items after train.env.max_items")
     systems: list[str] = option(["none", "all", "expert"], "fixed systems beside the learned router")
     fit_split: str = option("train", "split single-best picks its tools on")
     fit_items_per_task: int = option(10, "single-best: items per task used to pick the tool")
@@ -33,6 +34,30 @@ class EvalConfig:
 
 def eval_section(cfg: dict) -> EvalConfig:
     return build_section(EvalConfig, cfg.get("eval"), "eval")
+
+
+UNUSED_SPLIT = "unused"
+
+
+def split_items(cfg: dict, data: str, split: str | None, paths: AudioPaths) -> tuple[list, list]:
+    """`load_items`, plus one split the config defines: `unused`, the items of `train.env.split`
+    that training leaves out (those after the first `train.env.max_items` with an answer, as
+    env/factory.make_env takes them). They are in distribution and the router never saw them:
+    the demo trains on 200 of the probe's 330 training items, so `unused` adds 130 items to choose
+    settings on beside the validation split's 117 (docs/RESULTS.md "the 130 training items")."""
+    if split != UNUSED_SPLIT:
+        return load_items(data, split=split, paths=paths)
+    env = (cfg.get("train") or {}).get("env") or {}
+    if not env.get("max_items"):
+        raise ValueError(f"split {UNUSED_SPLIT!r} is the training items after train.env.max_items, and the "
+                         "config sets no max_items: training uses every item of its split")
+    items, rejected = load_items(data, split=env.get("split", "train"), paths=paths)
+    answered = [i for i in items if i.answer is not None]
+    unused = answered[int(env["max_items"]):]
+    if not unused:
+        raise ValueError(f"split {UNUSED_SPLIT!r}: {data} has {len(answered)} answered items in split "
+                         f"{env.get('split', 'train')!r}, none after the {env['max_items']} training uses")
+    return unused, rejected
 
 
 def build_evaluator(cfg: dict, progress: bool = True) -> Evaluator:
@@ -53,7 +78,7 @@ def run_benchmark(cfg: dict, data: str, systems: Sequence[str], out: str, split:
     start = time.perf_counter()
     paths = AudioPaths.from_config(cfg)
     split = resolve_split(data, split)
-    items, rejected = load_items(data, split=split, paths=paths)
+    items, rejected = split_items(cfg, data, split, paths)
     evaluator = evaluator or build_evaluator(cfg, progress)
     adapter = evaluator.adapter = dataset_adapter(data, build_section(DataConfig, cfg.get("data"), "data").adapter)
     # a fresh tally per benchmark (train's evaluation reuses one evaluator across splits)

@@ -150,6 +150,24 @@ def test_auto_split(tmp_path):
     assert resolve_split(folder, "all") is None and resolve_split(folder, "train") == "train"
 
 
+def test_unused_split_is_the_training_items_after_max_items(tmp_path):
+    """`unused`: the items of train.env.split that training leaves out, in file order, counted as
+    make_env counts them (answered items only); a config without max_items has none to give."""
+    from eval.benchmark import split_items
+
+    rows = [item(id=f"t{k}", split="train") for k in range(5)] + [item(id="v0", split="validation")]
+    rows[1]["answer"] = None  # answer withheld: training skips it, so it is not among the first two
+    folder = write_items(tmp_path, rows)
+    paths = AudioPaths()
+    cfg = {"train": {"env": {"max_items": 2}}}
+    assert [i.id for i in split_items(cfg, folder, "unused", paths)[0]] == ["t3", "t4"]
+    assert [i.id for i in split_items(cfg, folder, "validation", paths)[0]] == ["v0"]
+    with pytest.raises(ValueError, match="sets no max_items"):
+        split_items({"train": {"env": {}}}, folder, "unused", paths)
+    with pytest.raises(ValueError, match="none after the 4 training uses"):
+        split_items({"train": {"env": {"max_items": 4}}}, folder, "unused", paths)
+
+
 def test_malformed_json_is_a_clear_error(tmp_path):
     (tmp_path / "items.json").write_text("[{not json")
     with pytest.raises(ValueError, match="not valid UTF-8 JSON"):
