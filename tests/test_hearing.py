@@ -110,7 +110,7 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     configs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
     demo, hearing = (load_config(os.path.join(configs, name), []) for name in ("demo.yaml", "demo_hearing.yaml"))
     assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
-    assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative"
+    assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
     reasoner = build_reasoner(hearing["reasoner"])
     assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v4")
     assert not build_reasoner(demo["reasoner"]).hears_audio
