@@ -224,11 +224,12 @@ def cmd_cache_warm(args) -> int:
     from cluster.config import load_config
     from cluster.pools import ToolPool
     from cluster.warm import compact_caches, warm_reasoner_cache
-    from env.items import AudioPaths, load_items
+    from env.items import AudioPaths
+    from eval.benchmark import split_items
     from policy.config import train_section
 
     cfg = load_config(args.config, args.set)
-    items, rejected = load_items(args.data, split=args.split, paths=AudioPaths.from_config(cfg))
+    items, rejected = split_items(cfg, args.data, args.split, AudioPaths.from_config(cfg))
     if args.max_items:
         items = items[: args.max_items]
     specs = cfg.get("tools")
@@ -383,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     warm = cache.add_parser("warm", help="run every tool on every clip of a dataset (parallel) to fill the cache")
     common(warm)
     warm.add_argument("--data", required=True, help="folder with items.json, or a JSON file in MMAU's schema")
-    warm.add_argument("--split", default="all", help="train, validation, test or all (default)")
+    warm.add_argument("--split", default="all", help="train, validation, test, unused (the training "
+                      "items after train.env.max_items) or all (default)")
     warm.add_argument("--max-items", type=int, default=0, help="the first N items only")
     warm.add_argument("--tools", default="all", help="comma-separated tool names from the config (default all)")
     warm.add_argument("--workers", type=int, default=2, help="Ray tool workers, one CPU each (default 2)")

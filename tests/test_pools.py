@@ -69,6 +69,12 @@ def test_cache_warm_command(clips, tmp_path, capfd):
                  "--local", "--quiet"]) == 0
     assert f"{len(clips)} clips, 0 rejected" in capfd.readouterr().out
     assert len(cached_texts(str(tmp_path / "cache"))) == len(clips)
+    # `unused`: the training items after train.env.max_items, as train takes them
+    n_train = len(load_items(folder, split="train")[0])
+    cfg.write_text(json.dumps({"tools": SPECS, "cache_dir": str(tmp_path / "cache"), "train": {"env": {"max_items": 2}}}))
+    assert main(["cache", "warm", "--config", str(cfg), "--data", folder, "--tools", "duration", "--split", "unused",
+                 "--local", "--quiet"]) == 0
+    assert f"{n_train - 2} clips, 0 rejected" in capfd.readouterr().out
 
 
 @pytest.mark.slow
