@@ -70,6 +70,14 @@ class EnvConfig:
         check_relevance_match(self.relevance_match)  # and an unknown relevance_match
 
 
+def training_items(items: list, max_items: int | None) -> tuple[list, list]:
+    """(the items an env trains on, the answered items it leaves out): answered items in file order,
+    the first `max_items` of them (None or 0: all). The second part is eval's `unused` split."""
+    answered = [i for i in items if i.answer is not None]
+    n = int(max_items) if max_items else len(answered)
+    return answered[:n], answered[n:]
+
+
 def make_env(env_config: dict):
     cfg = dict(env_config)
     paths = AudioPaths(cfg.get("audio_root"), tuple(cfg.get("allowed_roots") or ()))
@@ -77,9 +85,7 @@ def make_env(env_config: dict):
     # the reward needs the answer: an item whose answer is withheld (MMAU test) cannot train a router
     rejected += [{"id": i.id, "stage": "manifest", "reason": f"{cfg['data']} item {i.id}: answer withheld, "
                   "nothing to train on"} for i in items if i.answer is None]
-    items = [i for i in items if i.answer is not None]
-    if cfg.get("max_items"):
-        items = items[: int(cfg["max_items"])]
+    items, _ = training_items(items, cfg.get("max_items"))
     pools = cfg.get("pools") or {}
     remote_tools = remote_reasoner = None  # a pool with no actors (replicas 0) is run here instead
     if (pools.get("tools") or {}).get("names"):
