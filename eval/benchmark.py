@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.admission import BadItems, run_limits
-from env.factory import training_items
+from env.factory import EnvConfig, training_items
 from env.items import DataConfig
 from env.runtime import cached_reasoner, tool_executor
 from eval.datasets import AUTO_SPLIT, AudioPaths, dataset_adapter, load_items, resolve_split, write_predictions
@@ -52,11 +52,12 @@ def split_items(cfg: dict, data: str, split: str | None, paths: AudioPaths) -> t
     if not env.get("max_items"):
         raise ValueError(f"split {UNUSED_SPLIT!r} is the training items after train.env.max_items, and the "
                          "config sets no max_items: training uses every item of its split")
-    items, rejected = load_items(data, split=env.get("split", "train"), paths=paths)
+    train_split = env.get("split", EnvConfig.split)  # as make_env reads it
+    items, rejected = load_items(data, split=train_split, paths=paths)
     used, unused = training_items(items, env["max_items"])
     if not unused:
         raise ValueError(f"split {UNUSED_SPLIT!r}: {data} has {len(used)} answered items in split "
-                         f"{env.get('split', 'train')!r}, none after the {env['max_items']} training uses")
+                         f"{train_split!r}, none after the {env['max_items']} training uses")
     return unused, rejected
 
 
