@@ -103,7 +103,8 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
 
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     """configs/demo_hearing.yaml is the demo (its base) with hearing and `paraphrase_line` on and a
-    reward under which skipping can pay; its reasoner section builds (weights load on first use)."""
+    reward under which skipping can pay, trained on every training item with the reasoner's no-tool
+    margin in view; its reasoner section builds (weights load on first use)."""
     from cluster.config import load_config
     from env.reasoners.registry import build_reasoner
 
@@ -111,6 +112,7 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     demo, hearing = (load_config(os.path.join(configs, name), []) for name in ("demo.yaml", "demo_hearing.yaml"))
     assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
     assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
+    assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
     reasoner = build_reasoner(hearing["reasoner"])
     assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v4")
     assert not build_reasoner(demo["reasoner"]).hears_audio
