@@ -1,4 +1,5 @@
 """The embedded reasoner's coarse hearing (env/reasoners/hearing.py): what it hears of a clip."""
+import math
 import os
 
 import numpy as np
@@ -6,12 +7,31 @@ import pytest
 
 from conftest import SR, silence, speak, tone
 from env.reasoners import ReasonRequest
-from env.reasoners.hearing import CoarseHearing, HeardClip, coarse_seconds
+from env.reasoners.hearing import CoarseHearing, HeardClip, alike_lengths, coarse_seconds, pool_alike
 from tools.mentions import lengths
 
 
 def test_coarse_seconds_rounds_to_the_second_then_to_five():
     assert [coarse_seconds(s) for s in (0.3, 1.4, 2.6, 7.4, 8.0, 12.4, 13.0, 28.0)] == [1, 1, 3, 7, 10, 10, 15, 30]
+
+
+def test_choices_the_ear_hears_as_one_length_share_one_probability():
+    """Above 7.5 s the ear hears to 5 s: 23, 25 and 27 s are all "about 25 seconds", so the heard
+    line cannot rank them and they get their mean probability; a choice heard apart keeps its own,
+    and choices that are not one length each are left alone."""
+    choices = ("4 sec", "23 sec", "27 sec", "25 sec")
+    assert alike_lengths(choices) == [[1, 2, 3]]
+    assert alike_lengths(("15 s", "14 s", "10 s", "4 s")) == [[0, 1]]
+    assert alike_lengths(("7 s", "6 s", "2 s")) == []  # heard to the second below 7.5 s
+    assert alike_lengths(("yes", "no")) == [] and alike_lengths(("3 beeps", "4 beeps")) == []
+    assert alike_lengths(("1 minute", "60 seconds", "2 s")) == [[0, 1]]
+    scores, temperature = [0.0, 1.0, 3.0, 5.0], 5.0
+    probabilities = lambda v: [math.exp(x / temperature) / sum(math.exp(y / temperature) for y in v) for x in v]  # noqa: E731
+    pooled = pool_alike(scores, choices, temperature)
+    before, after = probabilities(scores), probabilities(pooled)
+    assert pooled[1] == pooled[2] == pooled[3] and after[0] == pytest.approx(before[0])
+    assert after[1] == pytest.approx(sum(before[1:]) / 3)
+    assert pool_alike(scores, ("a", "b", "c", "d"), temperature) == scores
 
 
 def test_hears_length_speech_and_only_a_large_trend(write_wav):
@@ -89,7 +109,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v4")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v6")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])
@@ -99,6 +119,15 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     answers = reasoner.answer_batch([ReasonRequest(q, ("yes", "no"), (), talk), ReasonRequest(q, ("yes", "no"), (), short)])
     assert [a.choice for a in answers] == ["yes", "no"]
     assert SmolLMReasoner(threads=2).id != reasoner.id and not SmolLMReasoner(threads=2).hears_audio
+    # 23 and 27 s both sound like "about 25 seconds": heard alone, the reasoner cannot rank them;
+    # a tool's measured line (with its alternatives) can, and there the heard lines stay out
+    clip = write_wav("long27.wav", tone(400, 27.0))
+    q, choices = "How long is this audio clip?", ("23 seconds", "27 seconds", "5 seconds")
+    heard, measured = reasoner.answer_batch([
+        ReasonRequest(q, choices, (), clip),
+        ReasonRequest(q, choices, ("The clip lasts 27.0 seconds.",), clip, (("The clip lasts 23.0 seconds.",),))])
+    assert heard.probabilities[0] == heard.probabilities[1] and heard.choice != "27 seconds"  # a tie goes to the first
+    assert measured.probabilities[1] > measured.probabilities[0]
 
 
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
@@ -114,5 +143,5 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
     reasoner = build_reasoner(hearing["reasoner"])
-    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v4")
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v6")
     assert not build_reasoner(demo["reasoner"]).hears_audio

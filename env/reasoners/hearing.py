@@ -21,9 +21,17 @@ outcomes (its contrasts), as a tool's line has them: the contrast rules swap one
 so a question about the length is weighed against other lengths only. The length line's
 alternatives also hold the lengths the question names, heard at the same resolution, as the
 duration tool's do (docs/PROMPTS.md "Hearing v4 and `paraphrase_line`").
+
+Hearing v6: choices the ear hears alike are alike to the reasoner. "About 25 seconds" is what a 23,
+a 25 and a 27 s clip all sound like, so where the choices name 23, 25 and 27 s the heard line
+cannot rank them; the 135M model still copies the "25" it read and is sure (two long clips heard
+wrong at margins 0.86-0.87, where the no-tool margin in the router's observation then says
+nothing). The reasoner gives such choices their mean probability (`pool_alike`), so the heard
+answer among them is the guess it is, and its margin says so (docs/PROMPTS.md "Hearing v6").
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -33,7 +41,8 @@ from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 4  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 6  # part of the reasoner id: bump when what it hears or how it says it changes
+# (v5 was a patch tried and not landed: docs/RESULTS.md "A second CPU, hearing v5")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 
@@ -41,6 +50,30 @@ FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 def coarse_seconds(seconds: float) -> int:
     """The nearest whole second below FINE_SECONDS, the nearest 5 s above (at least 1)."""
     return max(1, int(round(seconds))) if seconds < FINE_SECONDS else int(5 * round(seconds / 5))
+
+
+def alike_lengths(choices: Sequence[str]) -> list[list[int]]:
+    """The groups (two or more choice indices) of choices that each name one length and are heard as
+    the same length (`coarse_seconds`): "23 s", "25 s" and "27 s" are all "about 25 seconds"."""
+    groups: dict[int, list[int]] = {}
+    for k, choice in enumerate(choices):
+        named = mentions.lengths(choice)
+        if len(named) == 1 and 0.5 <= named[0] <= 3600:
+            groups.setdefault(coarse_seconds(named[0]), []).append(k)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def pool_alike(scores: Sequence[float], choices: Sequence[str], temperature: float) -> list[float]:
+    """The scores with each group of `alike_lengths` given one score: the one whose probability
+    (softmax(scores / temperature)) is the group's mean, so the group keeps its share against the
+    other choices and no member outranks another."""
+    out = list(scores)
+    for group in alike_lengths(choices):
+        top = max(scores[k] for k in group)
+        mean = sum(math.exp((scores[k] - top) / temperature) for k in group) / len(group)
+        for k in group:
+            out[k] = top + temperature * math.log(mean)
+    return out
 
 
 def length_line(seconds: int) -> str:
@@ -107,6 +140,12 @@ class CoarseHearing:
         trend = "louder" if change > TREND_DB else "quieter" if change < -TREND_DB else "steady"
         return HeardClip(coarse_seconds(audio.duration), bool(speech_segments(audio)), trend)
 
+    @staticmethod
+    def hears_for(request: ReasonRequest) -> bool:
+        """Whether the clip's heard lines join this request's evidence: it names a clip, and no tool
+        line in it has alternatives (a measurement outranks an impression; `with_hearing`)."""
+        return bool(request.audio) and not any(request.contrasts)
+
     def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
         """Each request with the clip's heard lines first in its evidence, with their contrasts; a
         request without a clip is unchanged. A measurement outranks an impression: a request where
@@ -117,7 +156,7 @@ class CoarseHearing:
         line is scored after every line (docs/PROMPTS.md "Hearing v3")."""
         out = []
         for r in requests:
-            if not r.audio or any(r.contrasts):
+            if not self.hears_for(r):
                 out.append(r)
                 continue
             heard = self.hear(r.audio).lines(r.question, r.choices)

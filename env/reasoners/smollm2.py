@@ -19,7 +19,7 @@ from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, YES_NO_DOUBT, YES_NO_MEANING_SCALE,
                                    contrast_scores, is_yes_no, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
-from env.reasoners.hearing import HEARING_VERSION, CoarseHearing
+from env.reasoners.hearing import HEARING_VERSION, CoarseHearing, pool_alike
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools.errors import SetupError
 
@@ -145,7 +145,9 @@ class SmolLMReasoner:
 
     hearing: the reasoner's own coarse hearing of the clip (env/reasoners/hearing.py: roughly how
       long, speech or not, a large level trend) as the first evidence lines of every request that
-      names a clip, tools or none; its answers are then cached per clip (`hears_audio`)
+      names a clip, tools or none; its answers are then cached per clip (`hears_audio`). Where
+      the heard lines are the evidence, choices that name lengths it hears alike share one
+      probability (hearing.py `pool_alike`, hearing v6)
     paraphrase_line (with `contrast: meaning`): a question that shares no word with what any
       alternative changes is weighed against the alternatives of one line only, the one whose
       alternatives change what is nearest it in meaning (contrast.py swaps_about); without it,
@@ -470,6 +472,7 @@ class SmolLMReasoner:
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
         start = time.perf_counter()
+        heard = [self.hearing is not None and self.hearing.hears_for(req) for req in requests]
         if self.hearing is not None:
             requests = self.hearing.with_hearing(requests)
         rows = [self._score_row(req, with_evidence=True) for req in requests]
@@ -496,7 +499,7 @@ class SmolLMReasoner:
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
         answers = []
-        for req, row, scores, (rule, at, lines) in zip(requests, rows, sums, contrast):
+        for req, row, scores, (rule, at, lines), hears in zip(requests, rows, sums, contrast, heard):
             if rule == "yes_no":  # the question's score, measured vs each alternative line
                 margin = contrast_scores(sums[at], sums[at + 1: at + 1 + len(lines)], mean=False)[0]
                 # one tool's line about the question: the encoder compares single sentences and
@@ -515,6 +518,8 @@ class SmolLMReasoner:
                 if rule == "meaning":
                     meaning = meaning_contrast(self.sentence_encoder.encode, req.choices, req)
                     scores = [s + MEANING_WEIGHT * m for s, m in zip(scores, meaning)]
+            if hears and rule != "yes_no":  # lengths the ear hears alike: one probability (hearing v6)
+                scores = pool_alike(scores, req.choices, self.temperature)
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
             answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
