@@ -45,6 +45,7 @@ HEARING_VERSION = 6  # part of the reasoner id: bump when what it hears or how i
 # (v5 was a patch tried and not landed: docs/RESULTS.md "A second CPU, hearing v5")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
+SHORTEST, LONGEST = 0.5, 3600.0  # the lengths a question names that are taken as clip lengths
 
 
 def coarse_seconds(seconds: float) -> int:
@@ -58,7 +59,7 @@ def alike_lengths(choices: Sequence[str]) -> list[list[int]]:
     groups: dict[int, list[int]] = {}
     for k, choice in enumerate(choices):
         named = mentions.lengths(choice)
-        if len(named) == 1 and 0.5 <= named[0] <= 3600:
+        if len(named) == 1 and SHORTEST <= named[0] <= LONGEST:
             groups.setdefault(coarse_seconds(named[0]), []).append(k)
     return [g for g in groups.values() if len(g) > 1]
 
@@ -107,7 +108,7 @@ class HeardClip(NamedTuple):
         at the same resolution (a coarse listener who heard "about 10 seconds" hears 9 s as that)."""
         step = 1 if self.seconds < FINE_SECONDS else 5
         lengths = [self.seconds + k * step for k in (-2, -1, 1, 2)]
-        lengths += [coarse_seconds(x) for x in mentions.lengths(question, choices) if 0.5 <= x <= 3600]
+        lengths += [coarse_seconds(x) for x in mentions.lengths(question, choices) if SHORTEST <= x <= LONGEST]
         lengths = [s for s in dict.fromkeys(lengths) if s >= 1 and s != self.seconds]
         out = [(length_line(self.seconds), tuple(length_line(s) for s in lengths)),
                (content_line(self.speech), (content_line(not self.speech),))]
