@@ -7,8 +7,13 @@ import pytest
 
 from conftest import SR, silence, speak, tone
 from env.reasoners import ReasonRequest
-from env.reasoners.hearing import CoarseHearing, HeardClip, alike_lengths, coarse_seconds, pool_alike
+from env.reasoners.hearing import CoarseHearing, HeardClip, HeardLine, alike_lengths, coarse_seconds, pool_alike
 from tools.mentions import lengths
+
+
+def as_dict(heard: list[HeardLine]) -> dict[str, tuple[str, ...]]:
+    """A clip's heard lines as {line: its alternatives}."""
+    return {line.text: line.alternatives for line in heard}
 
 
 def test_coarse_seconds_rounds_to_the_second_then_to_five():
@@ -50,12 +55,12 @@ def test_hears_length_speech_and_only_a_large_trend(write_wav):
 def test_each_property_is_a_line_with_the_other_outcomes_as_its_contrasts():
     """One line per property heard, each with what it would have said for the other outcomes, so
     the contrast rules swap one property at a time; a steady level goes unsaid."""
-    lines = dict(HeardClip(3, False, "steady").lines("What is this?", ("a", "b")))
+    lines = as_dict(HeardClip(3, False, "steady").lines("What is this?", ("a", "b")))
     assert list(lines) == ["Heard directly: the clip lasts about 3 seconds.", "Heard directly: nobody speaks in it."]
     assert lines["Heard directly: the clip lasts about 3 seconds."] == tuple(
         f"Heard directly: the clip lasts about {s} second{'s' if s > 1 else ''}." for s in (1, 2, 4, 5))
     assert lines["Heard directly: nobody speaks in it."] == ("Heard directly: someone speaks in it.",)
-    fading = dict(HeardClip(20, True, "quieter").lines())
+    fading = as_dict(HeardClip(20, True, "quieter").lines())
     assert fading["Heard directly: someone speaks in it."] == ("Heard directly: nobody speaks in it.",)
     # the other direction only: a steady level is never said, so it is no outcome of that line
     assert fading["Heard directly: the level falls, the sound gets quieter."] == (
@@ -73,31 +78,57 @@ def test_the_lengths_a_question_names_join_the_alternatives_at_the_hearings_reso
     assert lengths("Is the recording 9 s long?", ("yes", "no")) == [9.0]
     assert lengths("How long is it?", ("two seconds", "27 sec", "1 min", "3 beeps")) == [2.0, 27.0, 60.0]
     assert lengths("Are there exactly 8 beeps?", ("2 speakers", "4 s")) == [4.0]
-    short = dict(HeardClip(3, False, "steady").lines("Is the recording 6 s long?", ("yes", "no")))
+    short = as_dict(HeardClip(3, False, "steady").lines("Is the recording 6 s long?", ("yes", "no")))
     assert "Heard directly: the clip lasts about 6 seconds." in short["Heard directly: the clip lasts about 3 seconds."]
-    long_ = dict(HeardClip(10, False, "steady").lines("Is the recording 9 s long?", ("yes", "no")))
+    long_ = as_dict(HeardClip(10, False, "steady").lines("Is the recording 9 s long?", ("yes", "no")))
     assert long_["Heard directly: the clip lasts about 10 seconds."] == tuple(
         f"Heard directly: the clip lasts about {s} seconds." for s in (5, 15, 20))
-    counted = dict(HeardClip(3, False, "steady").lines("Are there exactly 8 beeps?", ("yes", "no")))
+    counted = as_dict(HeardClip(3, False, "steady").lines("Are there exactly 8 beeps?", ("yes", "no")))
     assert "Heard directly: the clip lasts about 8 seconds." not in counted["Heard directly: the clip lasts about 3 seconds."]
 
 
 def test_the_clips_lines_go_first_and_a_measurement_outranks_them(write_wav):
-    """The heard lines, with their contrasts, are first in every request with a clip, except where a
-    tool's line has alternatives: a measurement outranks an impression, and that request is left
-    as it is."""
+    """The heard lines are first in every request with a clip, with their contrasts where the
+    question is about them (a length question: the length's), except where a tool's line has
+    alternatives: a measurement outranks an impression, and that request is left as it is."""
     hearing = CoarseHearing()
     clip = write_wav("tone.wav", tone(500, 2.0))
-    heard = hearing.hear(clip).lines("q?", ("a", "b"))
-    lines, alternatives = tuple(line for line, _ in heard), tuple(alts for _, alts in heard)
-    tools = ReasonRequest("q?", ("a", "b"), ("tool one.", "tool two."), clip, (("one alt.",),))
-    silent_tool = ReasonRequest("q?", ("a", "b"), ("tool one.",), clip, ((),))
-    out = hearing.with_hearing([tools, ReasonRequest("q?", ("a", "b"), (), clip), silent_tool,
-                                ReasonRequest("q?", ("a", "b"))])
+    q, choices = "How long is the recording?", ("2 seconds", "6 seconds")
+    length, speech = hearing.hear(clip).lines(q, choices)
+    lines = (length.text, speech.text)
+    tools = ReasonRequest(q, choices, ("tool one.", "tool two."), clip, (("one alt.",),))
+    silent_tool = ReasonRequest(q, choices, ("tool one.",), clip, ((),))
+    out = hearing.with_hearing([tools, ReasonRequest(q, choices, (), clip), silent_tool, ReasonRequest(q, choices)])
     assert out[0] == tools
-    assert out[1].tool_texts == lines and out[1].contrasts == alternatives
-    assert out[2].tool_texts == lines + ("tool one.",) and out[2].contrasts == alternatives + ((),)
-    assert out[3] == ReasonRequest("q?", ("a", "b"))  # no clip, nothing heard
+    assert out[1].tool_texts == lines and out[1].contrasts == (length.alternatives, ())
+    assert out[2].tool_texts == lines + ("tool one.",) and out[2].contrasts == (length.alternatives, (), ())
+    assert out[3] == ReasonRequest(q, choices)  # no clip, nothing heard
+
+
+def test_a_heard_line_is_weighed_only_for_a_question_about_it():
+    """Hearing v8: the length and trend lines by the kind of question (that of the duration and
+    loudness tools), the speech line by the words its alternatives change; a question about
+    something the ear does not hear (which sound comes first, how many beeps) weighs none of them,
+    and its answer is the reasoner's plain reading, not a sure pick between "louder" and "quieter"."""
+    hearing = CoarseHearing()
+    length, speech, trend = HeardClip(5, True, "louder").lines()
+    assert [line.measured_by for line in (length, speech, trend)] == ["duration", "", "loudness"]
+
+    def weighed(question, choices=("yes", "no")):
+        return [name for name, line in (("length", length), ("speech", speech), ("trend", trend))
+                if hearing.about(line, question, choices)]
+
+    assert weighed("How long is the recording?", ("3 seconds", "5 seconds", "9 seconds")) == ["length"]
+    assert weighed("Does the clip last about 12 seconds?") == ["length"]
+    assert weighed("Does the sound get quieter towards the end?") == ["trend"]
+    assert weighed("How does the volume change?", ("it rises", "it falls")) == ["trend"]
+    assert weighed("Is someone speaking in the recording?") == ["speech"]
+    assert weighed("What comes first, the speech or the tone?", ("the speech", "the tone")) == []
+    assert weighed("How many beeps do you hear?", ("3", "5", "7")) == []  # a count is not a length
+    assert weighed("Who is speaking?", ("a man", "a woman")) == []
+    # the choices must fall on both sides of "someone" / "nobody": one side says nothing of which comes first
+    assert weighed("Which is heard first?", ("someone talking", "a beep")) == []
+    assert hearing.about(speech, "What does the clip hold?", ("someone talking", "nobody, only a tone"))
 
 
 @pytest.mark.slow
@@ -109,7 +140,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v6")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v8")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])
@@ -143,5 +174,5 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
     reasoner = build_reasoner(hearing["reasoner"])
-    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v6")
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v8")
     assert not build_reasoner(demo["reasoner"]).hears_audio

@@ -28,6 +28,18 @@ cannot rank them; the 135M model still copies the "25" it read and is sure (two 
 wrong at margins 0.86-0.87, where the no-tool margin in the router's observation then says
 nothing). The reasoner gives such choices their mean probability (`pool_alike`), so the heard
 answer among them is the guess it is, and its margin says so (docs/PROMPTS.md "Hearing v6").
+
+Hearing v8: a heard line is weighed only for a question about what it heard (`CoarseHearing.about`).
+Before, a question no line's alternatives share a word with was weighed against the line nearest in
+meaning, and an order question ("what comes first, the speech or the tone?") then met the level
+trend at a MiniLM cosine of 0.13-0.28: the meaning contrast made "louder" against "quieter" a sure
+answer either way, so the no-tool margin the router reads said "sure" where the reasoner guessed
+(40 of the demo's 330 training items wrong at a margin above 0.5). Now the length and trend lines
+keep their alternatives only for a question of the kind the tool that measures the same thing
+answers (`QuestionKind`: duration, loudness), and the speech line, which no tool measures alone,
+only for a question that names a word its alternatives change ("someone", "nobody"). Elsewhere the
+heard lines stay as context and the answer is the reasoner's plain reading of them
+(docs/PROMPTS.md "Hearing v8").
 """
 from __future__ import annotations
 
@@ -36,13 +48,14 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from env.reasoners.contrast import changed_words, is_yes_no, words
 from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 6  # part of the reasoner id: bump when what it hears or how it says it changes
-# (v5 was a patch tried and not landed: docs/RESULTS.md "A second CPU, hearing v5")
+HEARING_VERSION = 8  # part of the reasoner id: bump when what it hears or how it says it changes
+# (v5 and v7 were tried and not landed: docs/RESULTS.md "A second CPU, hearing v5", "Hearing v8")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
 SHORTEST, LONGEST = 0.5, 3600.0  # the lengths a question names that are taken as clip lengths
@@ -94,6 +107,15 @@ def trend_line(trend: str) -> str:
             "quieter": "Heard directly: the level falls, the sound gets quieter."}[trend]
 
 
+class HeardLine(NamedTuple):
+    """One property heard: its line, the lines it would have been for the other outcomes (its
+    contrasts), and the built-in tool that measures the same thing ("": none does, alone)."""
+
+    text: str
+    alternatives: tuple[str, ...]
+    measured_by: str
+
+
 class HeardClip(NamedTuple):
     """What the coarse hearing took from one clip."""
 
@@ -101,8 +123,8 @@ class HeardClip(NamedTuple):
     speech: bool
     trend: str  # louder, quieter or steady (a change under TREND_DB)
 
-    def lines(self, question: str = "", choices: Sequence[str] = ()) -> list[tuple[str, tuple[str, ...]]]:
-        """(line, its alternatives) per property heard: length, speech, and a trend only when there
+    def lines(self, question: str = "", choices: Sequence[str] = ()) -> list[HeardLine]:
+        """A HeardLine per property heard: length, speech, and a trend only when there
         is one (a steady level is not something a listener remarks on). The length's alternatives:
         one and two steps of its resolution either way, and the lengths the question names, heard
         at the same resolution (a coarse listener who heard "about 10 seconds" hears 9 s as that)."""
@@ -110,19 +132,64 @@ class HeardClip(NamedTuple):
         lengths = [self.seconds + k * step for k in (-2, -1, 1, 2)]
         lengths += [coarse_seconds(x) for x in mentions.lengths(question, choices) if SHORTEST <= x <= LONGEST]
         lengths = [s for s in dict.fromkeys(lengths) if s >= 1 and s != self.seconds]
-        out = [(length_line(self.seconds), tuple(length_line(s) for s in lengths)),
-               (content_line(self.speech), (content_line(not self.speech),))]
+        out = [HeardLine(length_line(self.seconds), tuple(length_line(s) for s in lengths), "duration"),
+               HeardLine(content_line(self.speech), (content_line(not self.speech),), "")]
         if self.trend != "steady":
             # the other direction only: a steady level is never said, so it is no outcome of this line
-            out.append((trend_line(self.trend), (trend_line("quieter" if self.trend == "louder" else "louder"),)))
+            other = "quieter" if self.trend == "louder" else "louder"
+            out.append(HeardLine(trend_line(self.trend), (trend_line(other),), "loudness"))
         return out
+
+
+class QuestionKind:
+    """Which built-in tool's questions a question is one of: the tool most relevant to it (the
+    router's relevance, `env.features.ToolMatcher` with the tools' example questions) both as the
+    question reads (quoted spans masked) and with its options after it; None where the two readings
+    disagree. The built-in tools, not the configured ones: what kind a question is does not depend
+    on which tools a run may call. `encoder` is a QuestionEncoder (all-MiniLM-L6-v2)."""
+
+    READINGS = ("question_without_quotes", "question_without_quotes_and_choices")
+
+    def __init__(self, encoder):
+        from env.features import ToolMatcher, tool_texts
+        from tools.registry import BUILTIN
+
+        classes = list(BUILTIN.values())
+        self.names = [cls.name for cls in classes]
+        descriptions, examples = tool_texts(classes)
+        self.encoder = encoder
+        self.matcher = ToolMatcher(encoder, descriptions, "examples", examples, self.READINGS[0])
+        self._kinds: dict[tuple, str | None] = {}
+
+    def __call__(self, question: str, choices: Sequence[str]) -> str | None:
+        from env.features import relevance_text
+
+        key = (question, tuple(choices))
+        if key not in self._kinds:
+            tops = {self.names[int(np.argmax(self.matcher.relevance(self.encoder.encode(relevance_text(question, choices, of)))))]
+                    for of in self.READINGS}
+            self._kinds[key] = tops.pop() if len(tops) == 1 else None
+        return self._kinds[key]
+
+
+def separates(choices: Sequence[str], line: str, alternative: str) -> bool:
+    """Whether a line and its alternative tell the choices apart by their words: some choice names a
+    word only the line has and another a word only the alternative has (`contrast.word_sequence`
+    stems: "someone speaks" / "nobody speaks" separates "someone is talking" from "nobody is")."""
+    ours, theirs = words(line) - words(alternative), words(alternative) - words(line)
+    named = [words(c) for c in choices]
+    return any(a & ours and b & theirs for a in named for b in named if a is not b)
 
 
 class CoarseHearing:
     """What a clip sounds like (HeardClip) for its path, memoized per path: a clip is heard once per process."""
 
-    def __init__(self):
+    def __init__(self, encoder=None):
+        """`encoder`: a zero-argument callable giving the QuestionEncoder `about` reads questions
+        with (the reasoner's own sentence encoder); by default one is loaded on first use."""
         self._heard: dict[str, HeardClip] = {}
+        self._encoder = encoder
+        self._kind: QuestionKind | None = None
 
     def hear(self, path: str) -> HeardClip:
         if path not in self._heard:
@@ -141,6 +208,34 @@ class CoarseHearing:
         trend = "louder" if change > TREND_DB else "quieter" if change < -TREND_DB else "steady"
         return HeardClip(coarse_seconds(audio.duration), bool(speech_segments(audio)), trend)
 
+    def kind(self, question: str, choices: Sequence[str]) -> str | None:
+        """`QuestionKind` of a question, built on first use."""
+        if self._kind is None:
+            if self._encoder is None:
+                from env.features import QuestionEncoder
+
+                self._kind = QuestionKind(QuestionEncoder())
+            else:
+                self._kind = QuestionKind(self._encoder())
+        return self._kind(question, choices)
+
+    def about(self, line: HeardLine, question: str, choices: Sequence[str]) -> bool:
+        """Whether a question is about what a heard line says, so its alternatives may be weighed:
+        for a line a tool measures too (length, trend), the question is of that tool's kind
+        (`QuestionKind`); for the speech line, a yes/no question names a word its alternatives
+        change, or the choices fall on both sides of that change (`separates`: "someone talking" /
+        "a beep" names one side only, and an order question asked so was answered "someone talking"
+        from "someone speaks in it" at margins 0.37-0.52, wrong half the time). Not by words for a length: "about 3 seconds" against "about 5"
+        changes a number, and a count's choices ("3", "5") name it (9 of 25 `count` training items
+        were answered from the clip's length, wrong, at a sure margin). Nor by the speech line's
+        kind: the speech segmenter's questions are also about order and counts, which the ear does
+        not hear."""
+        if line.measured_by:
+            return self.kind(question, choices) == line.measured_by
+        if is_yes_no(choices):
+            return any(words(question) & changed_words(line.text, alt) for alt in line.alternatives)
+        return any(separates(choices, line.text, alt) for alt in line.alternatives)
+
     @staticmethod
     def hears_for(request: ReasonRequest) -> bool:
         """Whether the clip's heard lines join this request's evidence: it names a clip, and no tool
@@ -148,8 +243,9 @@ class CoarseHearing:
         return bool(request.audio) and not any(request.contrasts)
 
     def with_hearing(self, requests: Sequence[ReasonRequest]) -> list[ReasonRequest]:
-        """Each request with the clip's heard lines first in its evidence, with their contrasts; a
-        request without a clip is unchanged. A measurement outranks an impression: a request where
+        """Each request with the clip's heard lines first in its evidence, with their contrasts
+        where the question is about them (`about`; elsewhere none: hearing v8); a request without a
+        clip is unchanged. A measurement outranks an impression: a request where
         a tool's line has alternatives (a measurement the contrast rules can weigh) is left as it
         is. Hearing v2 kept the heard line there as context without its alternatives; it still
         moved the answers the tool settled ("It gets quieter." heard and measured, and "Does it
@@ -162,6 +258,7 @@ class CoarseHearing:
                 continue
             heard = self.hear(r.audio).lines(r.question, r.choices)
             contrasts = tuple(r.contrasts) + ((),) * max(0, len(r.tool_texts) - len(r.contrasts))
-            out.append(ReasonRequest(r.question, r.choices, tuple(line for line, _ in heard) + tuple(r.tool_texts),
-                                     r.audio, tuple(alts for _, alts in heard) + contrasts))
+            weighed = tuple(line.alternatives if self.about(line, r.question, r.choices) else () for line in heard)
+            out.append(ReasonRequest(r.question, r.choices, tuple(line.text for line in heard) + tuple(r.tool_texts),
+                                     r.audio, weighed + contrasts))
         return out

@@ -170,7 +170,7 @@ class SmolLMReasoner:
         if float(temperature) <= 0:
             raise ValueError(f"reasoner temperature must be positive, got {temperature}")
         self.temperature = float(temperature)  # Answer.probabilities = softmax(scores / temperature)
-        self.hearing = CoarseHearing() if hearing else None
+        self.hearing = CoarseHearing(lambda: self.sentence_encoder) if hearing else None
         self.hears_audio = bool(hearing)  # the clip's own line is part of the answer: cache per clip
         path = gguf_path or packaged_smollm2_gguf()
         if not os.path.exists(path):
