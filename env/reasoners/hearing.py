@@ -37,9 +37,9 @@ answer either way, so the no-tool margin the router reads said "sure" where the 
 (40 of the demo's 330 training items wrong at a margin above 0.5). Now the length and trend lines
 keep their alternatives only for a question of the kind the tool that measures the same thing
 answers (`QuestionKind`: duration, loudness), and the speech line, which no tool measures alone,
-only for a question that names a word its alternatives change ("someone", "nobody"). Elsewhere the
-heard lines stay as context and the answer is the reasoner's plain reading of them
-(docs/PROMPTS.md "Hearing v8").
+only for a yes/no question that names a word its alternatives change ("someone", "nobody") or
+choices that fall on both sides of it. Elsewhere the heard lines stay as context and the answer is
+the reasoner's plain reading of them (docs/PROMPTS.md "Hearing v8").
 """
 from __future__ import annotations
 
@@ -211,12 +211,9 @@ class CoarseHearing:
     def kind(self, question: str, choices: Sequence[str]) -> str | None:
         """`QuestionKind` of a question, built on first use."""
         if self._kind is None:
-            if self._encoder is None:
-                from env.features import QuestionEncoder
+            from env.features import QuestionEncoder
 
-                self._kind = QuestionKind(QuestionEncoder())
-            else:
-                self._kind = QuestionKind(self._encoder())
+            self._kind = QuestionKind(self._encoder() if self._encoder else QuestionEncoder())
         return self._kind(question, choices)
 
     def about(self, line: HeardLine, question: str, choices: Sequence[str]) -> bool:
@@ -224,12 +221,12 @@ class CoarseHearing:
         for a line a tool measures too (length, trend), the question is of that tool's kind
         (`QuestionKind`); for the speech line, a yes/no question names a word its alternatives
         change, or the choices fall on both sides of that change (`separates`: "someone talking" /
-        "a beep" names one side only, and an order question asked so was answered "someone talking"
-        from "someone speaks in it" at margins 0.37-0.52, wrong half the time). Not by words for a length: "about 3 seconds" against "about 5"
-        changes a number, and a count's choices ("3", "5") name it (9 of 25 `count` training items
-        were answered from the clip's length, wrong, at a sure margin). Nor by the speech line's
-        kind: the speech segmenter's questions are also about order and counts, which the ear does
-        not hear."""
+        "a beep" names one side only, and an order question asked so was answered "someone
+        talking" from "someone speaks in it" at margins 0.37-0.52, wrong half the time). Not by
+        words for a length: "about 3 seconds" against "about 5" changes a number, and a count's
+        choices ("3", "5") name it (9 of 25 `count` training items were answered from the clip's
+        length, wrong, at a sure margin). Nor by the speech line's kind: the speech segmenter's
+        questions are also about order and counts, which the ear does not hear."""
         if line.measured_by:
             return self.kind(question, choices) == line.measured_by
         if is_yes_no(choices):
