@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from env.reasoners.contrast import is_yes_no
+from tools import mentions
 from tools.base import Audio
 from tools.signal import frame_db
 
@@ -106,15 +107,13 @@ def tool_texts(tools) -> tuple[list[str], list[tuple[str, ...]]]:
 
 
 RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes", "question_without_quotes_and_choices")
-# a quoted span: "..." or “...”, or '...' not inside a word (so "What's" and "it's" stay)
-QUOTED = re.compile(r'"[^"]+"|\u201c[^\u201d]+\u201d|(?<!\w)\'[^\']+\'(?!\w)')
 
 
 def without_quotes(text: str) -> str:
     """`text` with every quoted span replaced by "...": what is quoted says which words are asked
     about, not what kind of question it is ("Do you hear someone say "my phone is ringing"?" lay
     nearest the loudness tool)."""
-    return QUOTED.sub('"..."', text)
+    return mentions.QUOTED.sub('"..."', text)
 
 
 def relevance_text(question: str, choices, of: str = "question") -> str:

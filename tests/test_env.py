@@ -366,7 +366,7 @@ def test_relevance_of_the_question_and_its_choices(probe, encoder, tmp_path):
 
 
 def test_relevance_of_the_question_without_its_quotes(encoder):
-    """relevance_of=question_without_quotes: quoted spans ("...", “...”, '...' outside a word) are
+    """relevance_of=question_without_quotes: quoted spans ("...", “...”, ‘...’, '...' outside a word) are
     masked in the question and in the tools' example questions alike, so the words asked about do
     not decide the kind of question; an apostrophe inside a word stays."""
     from env.features import ToolMatcher, relevance_text, tool_texts, without_quotes
@@ -375,6 +375,12 @@ def test_relevance_of_the_question_without_its_quotes(encoder):
     assert without_quotes("Is the phrase 'the dog is barking' spoken?") == 'Is the phrase "..." spoken?'
     assert without_quotes("Did I hear \u201cdinner is ready\u201d?") == 'Did I hear "..."?'
     assert without_quotes("What's the sentence here? It's said twice.") == "What's the sentence here? It's said twice."
+    assert without_quotes("Is \u2018open the door\u2019 said?") == 'Is "..." said?'
+    # the same pattern says what a question quotes (the phrase spotter's yes/no check)
+    from tools.mentions import quoted_phrase
+    assert quoted_phrase("Is the phrase 'the dog is barking' spoken?") == "the dog is barking"
+    assert quoted_phrase("Did I hear \u201cdinner is ready\u201d?") == "dinner is ready"
+    assert quoted_phrase("What's the sentence here? It's said twice.") is None
     assert relevance_text('Did she say "hi"?', ("yes", "no"), "question_without_quotes") == 'Did she say "..."?'
     tools = build_tools()
     descriptions, examples = tool_texts(tools)

@@ -1,4 +1,5 @@
-"""Values a question or its choices name: numbers (digits or words), frequencies, musical notes.
+"""Values a question or its choices name: numbers (digits or words), frequencies, musical notes;
+and the phrase a question quotes.
 
 The contrast rule (env/reasoners/contrast.py) asks whether the measured tool line explains a
 question better than what the tool would have said for another outcome. Its alternatives must
@@ -23,6 +24,18 @@ _HZ = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:hz|hertz)\b", re.IGNORECASE)
 # the article "A" alone is not a note
 _NOTE = re.compile(r"(?<![\w#])([A-G])(#|♯|b|♭)?(\d)?(?![\w#♯♭])")
 _NOTE_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+# a quoted span: "...", “...”, ‘...’, or '...' not inside a word (so "What's" and "it's" stay);
+# the group that matched holds what is quoted. One pattern for what a question quotes
+# (`quoted_phrase`) and for masking it (env/features.py `without_quotes`)
+QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|(?<!\w)\'([^\']+)\'(?!\w)|\u2018([^\u2019]+)\u2019')
+
+
+def quoted_phrase(question: str) -> str | None:
+    """The first phrase the question quotes, if any."""
+    match = QUOTED.search(question)
+    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _texts(question: str, choices: Sequence[str]) -> list[str]:

@@ -259,17 +259,10 @@ ASKS_WHAT_IS_SAID = re.compile(
 ASKS_SOMETHING_ELSE = re.compile(
     r"\b(how many|how often|how long|how fast|who|whose|language|accent|dialect|gender|male|female"
     r"|emotion\w*|feel\w*|mood|tone of voice)\b", re.IGNORECASE)
-QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|(?:^|\s)\'([^\']+)\'(?=[\s?.!,]|$)|\u2018([^\u2019]+)\u2019')
 
 
 def asks_what_is_said(question: str) -> bool:
     return bool(ASKS_WHAT_IS_SAID.search(question)) and not ASKS_SOMETHING_ELSE.search(question)
-
-
-def quoted_phrase(question: str) -> str | None:
-    """The first phrase the question quotes ("...", '...', or curly quotes), if any."""
-    match = QUOTED.search(question)
-    return next((g for g in match.groups() if g), None) if match else None
 
 
 def _is_yes_no(choices) -> bool:
@@ -328,7 +321,7 @@ class PhraseSpotTool(BaseTool):
         vocab = _pocketsphinx_dict()
         known = lambda text: bool(_normalize(text)) and all(w in vocab for w in _normalize(text))  # noqa: E731
         if _is_yes_no(choices):
-            phrase = quoted_phrase(question)
+            phrase = mentions.quoted_phrase(question)
             return phrase is not None and known(phrase)
         return any(known(c) for c in choices)
 
@@ -353,7 +346,7 @@ class PhraseSpotTool(BaseTool):
         return {"matched": matched, "heard": heard, "usable": list(usable.values())}, f'The speaker says "{matched}".'
 
     def _check_quoted(self, audio: Audio, question: str) -> tuple[dict, str]:
-        phrase = quoted_phrase(question)
+        phrase = mentions.quoted_phrase(question)
         vocab = _pocketsphinx_dict()
         words = _normalize(phrase or "")
         if not words or not all(w in vocab for w in words):
