@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 
-from env.reasoners.contrast import is_yes_no
 from tools import mentions
 from tools.base import Audio
 from tools.signal import frame_db
@@ -133,7 +132,7 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
     if of == "question_without_quotes":
         return without_quotes(question)
     if of == "question_without_quotes_and_choices":  # yes/no options say nothing of the kind of question
-        options = [] if is_yes_no(choices) else list(choices)
+        options = [] if mentions.is_yes_no(choices) else list(choices)
         return " ".join([without_quotes(question)] + ([" / ".join(options)] if options else []))
     raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")
 

@@ -3,10 +3,11 @@ import pytest
 
 from env.reasoners import ReasonRequest
 from env.reasoners.cache import CachedReasoner
-from env.reasoners.contrast import contrast_scores, is_yes_no, swapped_evidence
+from env.reasoners.contrast import contrast_scores, swapped_evidence
 from tools.base import BaseTool, ToolResult
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
+from tools.mentions import is_yes_no
 
 PITCH_UP, PITCH_DOWN = "The second tone is higher.", "The second tone is lower."
 QUIETER = "The level falls from -10 dB to -30 dB: the sound gets quieter."

@@ -265,10 +265,6 @@ def asks_what_is_said(question: str) -> bool:
     return bool(ASKS_WHAT_IS_SAID.search(question)) and not ASKS_SOMETHING_ELSE.search(question)
 
 
-def _is_yes_no(choices) -> bool:
-    return sorted(str(c).strip().lower() for c in choices) == ["no", "yes"]
-
-
 class PhraseSpotTool(BaseTool):
     """Which of the choices is spoken: pocketsphinx constrained to a JSGF grammar of the choices.
 
@@ -320,13 +316,13 @@ class PhraseSpotTool(BaseTool):
             return False
         vocab = _pocketsphinx_dict()
         known = lambda text: bool(_normalize(text)) and all(w in vocab for w in _normalize(text))  # noqa: E731
-        if _is_yes_no(choices):
+        if mentions.is_yes_no(choices):
             phrase = mentions.quoted_phrase(question)
             return phrase is not None and known(phrase)
         return any(known(c) for c in choices)
 
     def analyze(self, audio: Audio, question, choices):
-        if _is_yes_no(choices):
+        if mentions.is_yes_no(choices):
             return self._check_quoted(audio, question)
         vocab = _pocketsphinx_dict()
         usable = {}

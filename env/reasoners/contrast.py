@@ -14,6 +14,7 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
+from tools.mentions import is_yes_no
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -36,13 +37,6 @@ YES_NO_DOUBT = 1.0
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
 CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
-YES_NO = ("yes", "no")
-
-
-def is_yes_no(choices: Sequence[str]) -> bool:
-    return sorted(c.strip().lower() for c in choices) == sorted(YES_NO)
-
-
 def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]]:
     """(line, evidence) for every alternative of every tool line: that line replaced by one of
     its tool's contrasts, the others as measured."""

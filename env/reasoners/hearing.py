@@ -48,7 +48,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from env.reasoners.contrast import changed_words, is_yes_no, words
+from env.reasoners.contrast import changed_words, words
 from env.reasoners.types import ReasonRequest
 from tools.base import load_audio
 from tools import mentions
@@ -229,7 +229,7 @@ class CoarseHearing:
         questions are also about order and counts, which the ear does not hear."""
         if line.measured_by:
             return self.kind(question, choices) == line.measured_by
-        if is_yes_no(choices):
+        if mentions.is_yes_no(choices):
             return any(words(question) & changed_words(line.text, alt) for alt in line.alternatives)
         return any(separates(choices, line.text, alt) for alt in line.alternatives)
 

@@ -17,10 +17,11 @@ from typing import Sequence
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, YES_NO_DOUBT, YES_NO_MEANING_SCALE,
-                                   contrast_scores, is_yes_no, meaning_contrast, meaning_evidence, swapped_evidence,
+                                   contrast_scores, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
 from env.reasoners.hearing import HEARING_VERSION, CoarseHearing, pool_alike
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
+from tools import mentions
 from tools.errors import SetupError
 
 
@@ -453,7 +454,7 @@ class SmolLMReasoner:
         swaps = swapped_evidence(request) if self.contrast != "none" else []
         if not swaps:
             return "", [], []
-        if is_yes_no(request.choices):  # only the alternatives about the question, and only their lines
+        if mentions.is_yes_no(request.choices):  # only the alternatives about the question, and only their lines
             texts, lines = yes_no_evidence(request, self._line_encoder)
             return "yes_no", [self._question_row(request, t) for t in texts], lines
         lines = [line for line, _ in swaps]
