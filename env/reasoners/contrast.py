@@ -37,6 +37,8 @@ YES_NO_DOUBT = 1.0
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
 CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+
+
 def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]]:
     """(line, evidence) for every alternative of every tool line: that line replaced by one of
     its tool's contrasts, the others as measured."""
