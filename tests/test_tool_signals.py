@@ -125,7 +125,8 @@ PHRASE_CHOICES = ["open the door", "call my mother", "play some music", "the car
     "What does the speaker say?", "Which phrase is spoken?", "Which of these sentences is said?",
     "What words are spoken in the recording?", "Which sentence do you hear?", "What is being said?",
     "What does the woman say after the beep?", "Which command is given?", "What is the man talking about?",
-    "Transcribe the speech.", "Which word does the speaker utter?"])
+    "Transcribe the speech.", "Which word does the speaker utter?", "Which phrase was uttered?",
+    "Would you say the speaker says 'open the door' or 'call my mother'?"])
 def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
     assert PhraseSpotTool().applicable(question, PHRASE_CHOICES)
 
@@ -139,7 +140,11 @@ def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
     ("In what language is the sentence spoken?", ["english", "french"]),
     ("Does the sound get louder or quieter?", ["louder", "quieter"]),
     ("What does the speaker say?", ["xqzt", "vvkr"]),  # no choice the recognizer knows
-    ("Is the speaker a woman?", ["yes", "no"]), ("Does the speaker say something?", ["yes", "no"])])
+    ("Is the speaker a woman?", ["yes", "no"]), ("Does the speaker say something?", ["yes", "no"]),
+    # the listener's judgement, and utterances as units of speech
+    ("Would you say this is a monologue or a conversation?", ["monologue", "conversation"]),
+    ("Are the utterances all from one speaker, or from different people?", ["one speaker", "different people"]),
+    ("What is the total number of distinct utterances in this recording?", ["two", "three"])])
 def test_phrase_spot_does_not_apply_otherwise(question, choices):
     assert not PhraseSpotTool().applicable(question, choices)
 

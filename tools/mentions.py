@@ -1,5 +1,5 @@
 """Values a question or its choices name: numbers (digits or words), frequencies, musical notes;
-and the phrase a question quotes.
+the phrase a question quotes, and whether a question asks what is said.
 
 The contrast rule (env/reasoners/contrast.py) asks whether the measured tool line explains a
 question better than what the tool would have said for another outcome. Its alternatives must
@@ -112,3 +112,25 @@ def note_hz(pitch_class: int, octave: int | None, near_hz: float) -> float:
     if octave is not None:
         return hz(octave)
     return min((hz(o) for o in range(0, 9)), key=lambda f: abs(f - near_hz) / f)
+
+
+# The question must ask what is said, not only offer choices that happen to be words: "Which comes
+# first, the speech or the tone?" and "Is the speaker male or female?" have dictionary-word choices.
+ASKS_WHAT_IS_SAID = re.compile(
+    r"\b(say|says|said|saying|spoken|utter|utters|uttered|uttering|phrases?|sentences?|words?|mention\w*|pronounc\w*"
+    r"|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*)\b", re.IGNORECASE)
+# ... and not how many, who, in what language or manner it is said
+ASKS_SOMETHING_ELSE = re.compile(
+    r"\b(how many|how often|how long|how fast|who|whose|language|accent|dialect|gender|male|female"
+    r"|emotion\w*|feel\w*|mood|tone of voice)\b", re.IGNORECASE)
+
+# ... and "would you say" asks for the listener's judgement ("Would you say the tone gets louder?"),
+# not for words: that "say" does not count (other words of saying in the question still do)
+LISTENERS_JUDGEMENT = re.compile(r"\b(?:would|could) you say\b|\byou'd say\b", re.IGNORECASE)
+
+
+def asks_what_is_said(question: str) -> bool:
+    """Whether the question asks which words are spoken (the phrase spotter's questions). The noun
+    "utterance" is not a word of saying here: utterances are what speech-count questions count."""
+    asked = LISTENERS_JUDGEMENT.sub(" ", question)
+    return bool(ASKS_WHAT_IS_SAID.search(asked)) and not ASKS_SOMETHING_ELSE.search(asked)

@@ -250,21 +250,6 @@ def _normalize(phrase: str) -> list[str]:
     return re.findall(r"[a-z']+", phrase.lower())
 
 
-# The question must ask what is said, not only offer choices that happen to be words: "Which comes
-# first, the speech or the tone?" and "Is the speaker male or female?" have dictionary-word choices.
-ASKS_WHAT_IS_SAID = re.compile(
-    r"\b(say|says|said|saying|spoken|utter\w*|phrases?|sentences?|words?|mention\w*|pronounc\w*"
-    r"|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*)\b", re.IGNORECASE)
-# ... and not how many, who, in what language or manner it is said
-ASKS_SOMETHING_ELSE = re.compile(
-    r"\b(how many|how often|how long|how fast|who|whose|language|accent|dialect|gender|male|female"
-    r"|emotion\w*|feel\w*|mood|tone of voice)\b", re.IGNORECASE)
-
-
-def asks_what_is_said(question: str) -> bool:
-    return bool(ASKS_WHAT_IS_SAID.search(question)) and not ASKS_SOMETHING_ELSE.search(question)
-
-
 class PhraseSpotTool(BaseTool):
     """Which of the choices is spoken: pocketsphinx constrained to a JSGF grammar of the choices.
 
@@ -312,7 +297,7 @@ class PhraseSpotTool(BaseTool):
     def applicable(self, question: str, choices) -> bool:
         """When the question asks what is said, and some choice (or, for yes/no, the quoted phrase)
         is made of words the recognizer's dictionary knows."""
-        if not asks_what_is_said(question):
+        if not mentions.asks_what_is_said(question):
             return False
         vocab = _pocketsphinx_dict()
         known = lambda text: bool(_normalize(text)) and all(w in vocab for w in _normalize(text))  # noqa: E731
