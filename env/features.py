@@ -105,7 +105,8 @@ def tool_texts(tools) -> tuple[list[str], list[tuple[str, ...]]]:
             [tuple(getattr(t, "examples", ())) for t in tools])
 
 
-RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes", "question_without_quotes_and_choices")
+RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes", "question_without_quotes_and_choices",
+                "question_and_choices_without_words_said")
 
 
 def without_quotes(text: str) -> str:
@@ -121,18 +122,24 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
     (`question_without_quotes`) the question with its quoted spans masked (`without_quotes`; the
     tools' example questions are matched masked too: `ToolMatcher`), or
     (`question_without_quotes_and_choices`) that followed by its choices unless they are yes/no
-    (the demo's fallback for unfamiliar questions, `train.novelty_relevance_of`). The choices say
-    what kind of answer is wanted where the question's words mislead: "What is the number of short
-    tones in this clip?" lies nearest the duration tool ("Length of the clip in seconds."), and
-    with "three beeps / one beep / ..." after it nearest the counter of sound events."""
+    (`question_and_choices_without_words_said`) the same with the choices of a question that asks
+    which words are spoken masked as its quotes are (the demo's fallback for unfamiliar questions,
+    `train.novelty_relevance_of`). The choices say what kind of answer is wanted where the
+    question's words mislead: "What is the number of short tones in this clip?" lies nearest the
+    duration tool ("Length of the clip in seconds."), and with "three beeps / one beep / ..." after
+    it nearest the counter of sound events. Except where they are what is said: "the light is
+    green / the soup is hot" name the words asked about, not the kind of question ("Which of these
+    phrases matches the audio?" lay nearest the counter of sound events with them)."""
     if of == "question":
         return question
     if of == "question_and_choices":
         return f"{question} {' / '.join(choices)}"
     if of == "question_without_quotes":
         return without_quotes(question)
-    if of == "question_without_quotes_and_choices":  # yes/no options say nothing of the kind of question
-        options = [] if mentions.is_yes_no(choices) else list(choices)
+    if of in ("question_without_quotes_and_choices", "question_and_choices_without_words_said"):
+        options = [] if mentions.is_yes_no(choices) else list(choices)  # yes/no say nothing of the kind of question
+        if of == "question_and_choices_without_words_said" and mentions.asks_what_is_said(question):
+            options = ['"..."'] * len(options)
         return " ".join([without_quotes(question)] + ([" / ".join(options)] if options else []))
     raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")
 

@@ -40,8 +40,8 @@ class TrainConfig:
     novelty_neighbour_floor: float = option(0.6, "the cosine with a training question below which it lends no support")
     novelty_relevance_of: str = option("", "what such a question's relevance is the relevance of (env.relevance_of's "
                                            "values; empty: what the policy reads, env.relevance_of). The demo's "
-                                           "question_without_quotes_and_choices: a multiple-choice question's "
-                                           "options name the kind of answer wanted")
+                                           "question_and_choices_without_words_said: a multiple-choice question's "
+                                           "options name the kind of answer wanted, unless they are what is said")
     seed: int = option(0, "RLlib seed")
 
 

@@ -494,6 +494,10 @@ def test_the_fallback_reads_the_question_as_novelty_relevance_of_says(probe, enc
 
     assert relevance_text('Did she say "hi"?', ("yes", "no"), "question_without_quotes_and_choices") == 'Did she say "..."?'
     assert relevance_text("How many tones?", ("two", "six"), "question_without_quotes_and_choices") == "How many tones? two / six"
+    said = "question_and_choices_without_words_said"  # ... and the choices of a question about the words spoken, masked
+    assert relevance_text("Which phrase is spoken?", ("turn left", "go on"), said) == 'Which phrase is spoken? "..." / "..."'
+    assert relevance_text("How many tones?", ("two", "six"), said) == "How many tones? two / six"
+    assert relevance_text('Did she say "hi"?', ("yes", "no"), said) == 'Did she say "..."?'
     env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples",
                    relevance_of="question_without_quotes")
     export_router(untrained_module(env), env, [8], str(tmp_path / "choices.pt"), novelty_threshold=0.9,
