@@ -178,6 +178,45 @@ def test_meaning_contrast_compares_only_what_an_alternative_changes(smollm):
             assert max(contrast, key=contrast.get) == right, (measured, contrast)
 
 
+def test_pairwise_contrast_tells_each_pair_apart_by_its_own_alternative():
+    """One alternative: each shift less the mean. Several: a pair's difference is the one under the
+    alternative that separates that pair most, so an alternative that moves one choice far cannot
+    decide between two others it moves alike."""
+    from env.reasoners.contrast import pairwise_contrast
+
+    assert pairwise_contrast([[0.3, 0.1, -0.1]]) == pytest.approx([0.2, 0.0, -0.2])
+    # choices (steady, slower, faster); the "faster" alternative separates slower from faster by 0.14,
+    # the "steady" one moves steady down by 0.6 and the other two alike (0.05 apart, the wrong way)
+    shifts = [[0.06, 0.13, -0.01], [-0.45, 0.10, 0.15]]
+    scores = pairwise_contrast(shifts)
+    assert scores.index(max(scores)) == 1 and scores.index(min(scores)) == 0
+    assert pairwise_contrast([[0.0, 0.0], [0.2, -0.1]]) == pytest.approx([0.15, -0.15])
+
+
+def test_meaning_contrast_reads_a_tempo_change_whichever_the_alternatives(smollm):
+    """The tempo tool's change sentence against its two alternatives (the other direction, steady):
+    the measured direction wins, in any order of the choices and in other words for them (with the
+    strongest alternative alone, or their mean, "speeds up" won over a measured slowing)."""
+    from env.reasoners.contrast import meaning_contrast
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    encode = SmolLMReasoner(threads=2, contrast="meaning").sentence_encoder.encode
+    tempo = "One beat every 0.57 s: the tempo is 106 BPM."
+    said = {"slower": "The beat slows down from 115 to 78 BPM: it gets slower.",
+            "faster": "The beat speeds up from 88 to 127 BPM: it gets faster.", "steady": "The beat stays steady."}
+    worded = ({"slower": "slows down", "faster": "speeds up", "steady": "stays steady"},
+              {"slower": "decelerates", "faster": "accelerates", "steady": "keeps a constant tempo"})
+    for names in worded:
+        for measured in ("slower", "faster"):
+            alternatives = tuple(f"{tempo} {said[k]}" for k in said if k != measured)
+            for order in (("steady", "slower", "faster"), ("faster", "steady", "slower")):
+                choices = tuple(names[k] for k in order)
+                request = ReasonRequest("Does the beat speed up, slow down or stay steady?", choices,
+                                        (f"{tempo} {said[measured]}",), "", (alternatives,))
+                contrast = dict(zip(order, meaning_contrast(encode, choices, request)))
+                assert max(contrast, key=contrast.get) == measured, (names, measured, contrast)
+
+
 def test_differing_sentences_and_words():
     from env.reasoners.contrast import differing_sentences, sentences, words
 

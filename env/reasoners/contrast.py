@@ -21,11 +21,6 @@ CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # train split of an independent draw (seed 1, 210 multiple-choice items, expert tool): weights
 # 10/20/50/100/200 gave 88.1/88.6/91.9/91.9/92.4% (PMI alone 85.7%); docs/PROMPTS.md
 MEANING_WEIGHT = 200.0
-# meaning: the alternatives kept are those that move the choices' cosines at least this share as
-# much as the strongest (the reasoner's own rules keep half). Same draw's train split, expert tool:
-# 0.5 -> 0.75 took multiple choice on which sound is longer from 39/46 to 45/46 and changed no
-# other family by more than one item (docs/PROMPTS.md "Contrast rule v4")
-MEANING_KEEP = 0.75
 # meaning, yes/no questions: where the 135M model's margin (question after the measured lines
 # against after the alternatives) is under this many nats, it is a guess ("Heard first: the speech"
 # against its swap moves "Is the voice heard first?" by 0.2 nats, inside bfloat16's batch noise),
@@ -36,7 +31,9 @@ YES_NO_DOUBT = 1.0
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
-CONTRAST_VERSION = 14  # part of the reasoner id: bump when the rule's scoring or its alternatives change
+# part of the reasoner id: bump when the rule's scoring or its alternatives change (15 was a rule
+# tried and not taken, docs/PROMPTS.md "Contrast rule v15")
+CONTRAST_VERSION = 16
 
 
 def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]]:
@@ -219,15 +216,19 @@ def meaning_evidence(request: ReasonRequest, encode=None) -> list[tuple[str, str
 
 
 def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> list[float]:
-    """Per choice, its cosine with what the measured lines say minus its cosine with what an
-    alternative says instead, averaged over the alternatives that matter (`encode`: text -> unit
-    vector, a sentence encoder). Only the sentences an alternative changes are compared: the rest
-    is the same on both sides, and inside a whole text it dilutes the difference ("gets quieter"
-    against "gets louder" under a shared "The sound runs without a break.") and adds its own
-    cosine noise, which let an alternative about something else (a gap, when the question is
-    about the trend) move the choices as much as the one that matters. The alternatives are those
+    """Per choice, how much better the measured lines' meaning fits it than the alternatives' does
+    (`encode`: text -> unit vector, a sentence encoder). Under one alternative: the choice's cosine
+    with what the measured lines say minus its cosine with what the alternative says instead (the
+    choice's shift), less the choices' mean shift. Under several, each pair of choices is told apart
+    by the alternative that separates them most (`pairwise_contrast`).
+
+    Only the sentences an alternative changes are compared: the rest is the same on both sides,
+    and inside a whole text it dilutes the difference ("gets quieter" against "gets louder" under a
+    shared "The sound runs without a break.") and adds its own cosine noise, which let an
+    alternative about something else (a gap, when the question is about the trend) move the
+    choices as much as the one that matters. The alternatives are those
     about the choices (`swaps_about`: under a question about which sound is longer, the count
-    alternatives change no word of "first" / "second"), then filtered as `contrast_scores` filters.
+    alternatives change no word of "first" / "second").
 
     A sentence encoder places "falls" nearer "the pitch goes down" than "the pitch goes up", and
     "accelerates" nearer "it gets faster", where the 135M reasoner's choice scores do not; its weak
@@ -240,5 +241,23 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
         return [0.0] * len(choices)
     vectors = np.stack([encode(c) for c in choices])
     shifts = [[float(v) for v in vectors @ (encode(ours) - encode(theirs))] for ours, theirs in pairs]
-    kept = kept_shifts(shifts, MEANING_KEEP)
-    return [sum(s[k] for s in kept) / len(kept) for k in range(len(choices))]
+    return pairwise_contrast(shifts)
+
+
+def pairwise_contrast(shifts: list[list[float]]) -> list[float]:
+    """Per choice, the mean over the choices of its shift minus theirs, each pair's difference taken
+    under the alternative that separates that pair most (the one with the largest difference either
+    way). With one alternative this is each shift less the mean shift.
+
+    Why not one average over the alternatives: each alternative tells apart the choices it is about.
+    Under "The beat slows down ...: it gets slower.", "The beat stays steady." moves the steady
+    choice far down and "speeds up" and "slows down" alike, so it says nothing between those two,
+    and "The beat speeds up ..." tells them apart by a smaller amount. Their mean (or the strongest
+    alone, the rule before) let the steady alternative's noise decide between speeding and slowing:
+    "speeds up" at p 0.86-0.95 over a measured slowing (docs/PROMPTS.md "Contrast rule v16")."""
+    n = len(shifts[0])
+
+    def apart(i: int, j: int) -> float:
+        return max((s[i] - s[j] for s in shifts), key=abs)
+
+    return [sum(apart(i, j) for j in range(n) if j != i) / n for i in range(n)]
