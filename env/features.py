@@ -121,7 +121,7 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
     question, or (`question_and_choices`) the question followed by its choices, or
     (`question_without_quotes`) the question with its quoted spans masked (`without_quotes`; the
     tools' example questions are matched masked too: `ToolMatcher`), or
-    (`question_without_quotes_and_choices`) that followed by its choices unless they are yes/no
+    (`question_without_quotes_and_choices`) that followed by its choices unless they are yes/no, or
     (`question_and_choices_without_words_said`) the same with the choices of a question that asks
     which words are spoken masked as its quotes are (the demo's fallback for unfamiliar questions,
     `train.novelty_relevance_of`). The choices say what kind of answer is wanted where the

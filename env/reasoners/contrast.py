@@ -226,9 +226,9 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     and inside a whole text it dilutes the difference ("gets quieter" against "gets louder" under a
     shared "The sound runs without a break.") and adds its own cosine noise, which let an
     alternative about something else (a gap, when the question is about the trend) move the
-    choices as much as the one that matters. The alternatives are those
-    about the choices (`swaps_about`: under a question about which sound is longer, the count
-    alternatives change no word of "first" / "second").
+    choices as much as the one that matters. The alternatives are those about the choices
+    (`swaps_about`: under a question about which sound is longer, the count alternatives change no
+    word of "first" / "second").
 
     A sentence encoder places "falls" nearer "the pitch goes down" than "the pitch goes up", and
     "accelerates" nearer "it gets faster", where the 135M reasoner's choice scores do not; its weak
