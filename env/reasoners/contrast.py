@@ -31,8 +31,9 @@ YES_NO_DOUBT = 1.0
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
-# part of the reasoner id: bump when the rule's scoring or its alternatives change (15 was a rule
-# tried and not taken, docs/PROMPTS.md "Contrast rule v15")
+# part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
+# were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
+# their ids name cached answers, so the next rule is 19
 CONTRAST_VERSION = 16
 
 
