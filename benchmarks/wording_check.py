@@ -58,8 +58,8 @@ def main() -> None:
         if router.familiar(vector):
             row["familiar"] += 1
             continue
-        relevance = matcher.relevance(encoder.encode(relevance_text(q["question"], q["choices"],
-                                                                    router.novelty_relevance_of)))
+        asked = relevance_text(q["question"], q["choices"], router.novelty_relevance_of)
+        relevance = matcher.relevance(encoder.encode(asked), router.novelty_relevance_match)
         allowed = np.array([t.applicable(q["question"], q["choices"]) for t in tools])
         for label, w in (("relevance", 0.0), ("with neighbours", weight)):
             row[label] += router.tool_names[router.pick_by_relevance(relevance, allowed, vector, w)] == q["expert_tool"]

@@ -170,7 +170,8 @@ class TrainRecipe:
                       novelty_threshold=self.section.novelty_threshold,
                       neighbour_weight=self.section.novelty_neighbour_weight,
                       neighbour_floor=self.section.novelty_neighbour_floor,
-                      novelty_relevance_of=self.section.novelty_relevance_of)
+                      novelty_relevance_of=self.section.novelty_relevance_of,
+                      novelty_relevance_match=self.section.novelty_relevance_match)
         self.algo.stop()
         self.env.close()
         for pool in (self.pools or {}).values():

@@ -41,7 +41,9 @@ def tool_relevance(question_vector: np.ndarray, tool_vectors: np.ndarray) -> np.
     return (tool_vectors @ question_vector).astype(np.float32)
 
 
-RELEVANCE_MATCH = ("description", "clauses", "examples")
+RELEVANCE_MATCH = ("description", "clauses", "examples", "clauses_and_examples")
+EXAMPLE_MATCHES = ("examples", "clauses_and_examples")  # those that read the tools' example questions
+_READS = {"description": 0, "clauses": 1, "examples": 2, "clauses_and_examples": 2}  # what a matcher encodes for each
 
 
 def description_clauses(description: str) -> list[str]:
@@ -71,7 +73,14 @@ class ToolMatcher:
     match="examples": the mean of those two and the question's best cosine with the tool's
     example questions (`Tool.examples`; a tool without examples keeps the clauses' mean). A
     question worded unlike the description ("Beep count?", "What does the speaker say?") lies
-    near some question the tool answers, where one sentence of description names few words."""
+    near some question the tool answers, where one sentence of description names few words.
+    match="clauses_and_examples": the mean of the best clause's cosine and the best example's,
+    without the whole description's, which counts against a tool that does several things (the
+    event counter's "Counts separate sound events (beeps, tones, bursts), lists when ...": 0.43 for
+    "What is the number of short tones in this clip?", against the clip-length tool's one-clause
+    "Length of the clip in seconds.": 0.58); the examples anchor a clause cut from its context.
+    The demo's fallback reads it (`train.novelty_relevance_match`); `relevance(v, match)` reads
+    either of the last two from one matcher built for one of them."""
 
     def __init__(self, encoder, descriptions: list[str], match: str = "description",
                  examples: list[tuple[str, ...]] | None = None, relevance_of: str = "question"):
@@ -79,21 +88,31 @@ class ToolMatcher:
         if relevance_of.startswith("question_without_quotes"):  # an example meets the question as the question is read
             examples = [tuple(without_quotes(e) for e in tool) for tool in examples or []] or None
         self.vectors = np.stack([encoder.encode(d) for d in descriptions])
+        with_examples = match in EXAMPLE_MATCHES
         self.clause_vectors = [np.stack([encoder.encode(c) for c in description_clauses(d)]) for d in descriptions] \
-            if match in ("clauses", "examples") else []
+            if match != "description" else []
         examples = examples or [()] * len(descriptions)
-        if match == "examples":
+        if with_examples:
             encoder.encode_many([e for tool in examples for e in tool])
         self.example_vectors = [np.stack([encoder.encode(e) for e in tool]) if tool else None for tool in examples] \
-            if match == "examples" else []
+            if with_examples else []
 
-    def relevance(self, question_vector: np.ndarray) -> np.ndarray:
+    def relevance(self, question_vector: np.ndarray, match: str | None = None) -> np.ndarray:
+        """Per tool, as `match` reads it (default the matcher's own; the two that read the examples
+        need a matcher built for one of them)."""
+        match = self.match if match is None else check_relevance_match(match)
+        if _READS[match] > _READS[self.match]:
+            raise ValueError(f"relevance_match {match!r} from a matcher built for {self.match!r}: it has not "
+                             f"encoded what that reads")
         whole = tool_relevance(question_vector, self.vectors)
-        if self.match == "description":
+        if match == "description":
             return whole
         best = np.array([np.max(c @ question_vector) for c in self.clause_vectors], np.float32)
-        if self.match == "clauses":
+        if match == "clauses":
             return (0.5 * (whole + best)).astype(np.float32)
+        if match == "clauses_and_examples":
+            return np.array([0.5 * (b + float(np.max(e @ question_vector))) if e is not None else 0.5 * (w + b)
+                             for w, b, e in zip(whole, best, self.example_vectors)], np.float32)
         return np.array([(w + b + float(np.max(e @ question_vector))) / 3 if e is not None else 0.5 * (w + b)
                          for w, b, e in zip(whole, best, self.example_vectors)], np.float32)
 

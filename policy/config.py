@@ -42,6 +42,10 @@ class TrainConfig:
                                            "values; empty: what the policy reads, env.relevance_of). The demo's "
                                            "question_and_choices_without_words_said: a multiple-choice question's "
                                            "options name the kind of answer wanted, unless they are what is said")
+    novelty_relevance_match: str = option("", "how such a question meets each tool's description (env.relevance_match's "
+                                              "values; empty: the policy's). The demo's clauses_and_examples: "
+                                              "without the whole description's cosine, which counts against a "
+                                              "tool that does several things")
     seed: int = option(0, "RLlib seed")
 
 

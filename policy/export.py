@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
-from env.features import relevance_text
+from env.features import EXAMPLE_MATCHES, relevance_text
 from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 from tools.base import AudioError
 
@@ -27,13 +27,16 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
 
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
-                  neighbour_weight: float = 0.0, neighbour_floor: float = 0.6, novelty_relevance_of: str = "") -> None:
+                  neighbour_weight: float = 0.0, neighbour_floor: float = 0.6, novelty_relevance_of: str = "",
+                  novelty_relevance_match: str = "") -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
     with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`), and
-    what an unfamiliar question's relevance is read of (`novelty_relevance_of`, default the env's
-    relevance_of), and with a `neighbour_weight` the tool the trained policy calls first on each
-    (`Router.neighbour_support`)."""
-    relevance_text("", (), novelty_relevance_of or env.relevance_of)  # an unknown name is refused before training ends
+    what an unfamiliar question's relevance is read of and how it meets the tools' descriptions
+    (`novelty_relevance_of`, `novelty_relevance_match`, default the env's), and with a
+    `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
+    # an unknown name, or a reading the env's matcher cannot give, is refused before training ends
+    relevance_text("", (), novelty_relevance_of or env.relevance_of)
+    env.matcher.relevance(env.encoder.encode(""), novelty_relevance_match or env.relevance_match)
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
@@ -48,6 +51,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "tool_features": [[name, list(features)] for name, features in env.feature_layout],
             "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
             "relevance_of": env.relevance_of, "novelty_relevance_of": novelty_relevance_of or env.relevance_of,
+            "novelty_relevance_match": novelty_relevance_match or env.relevance_match,
             "reasoner_confidence": env.reasoner_confidence,
             "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
             "tool_examples": [list(e) for e in env.examples]}
@@ -145,6 +149,12 @@ class Router(torch.nn.Module):
         return str(self.spec.get("novelty_relevance_of", self.relevance_of))
 
     @property
+    def novelty_relevance_match(self) -> str:
+        """How an unfamiliar question meets the tools' descriptions for the fallback
+        (`train.novelty_relevance_match`; files written before it: the policy's `relevance_match`)."""
+        return str(self.spec.get("novelty_relevance_match", self.relevance_match))
+
+    @property
     def relevance_match(self) -> str:
         """How its relevance met each tool's description (`train.env.relevance_match`; files written
         before the option: the whole description)."""
@@ -239,7 +249,8 @@ class Router(torch.nn.Module):
         example questions) are those it was trained with: the relevance it reads comes from them.
         Files from before these fields are not checked."""
         for field, given, read in (("descriptions", descriptions, True),
-                                   ("example questions", examples, self.relevance_match == "examples")):
+                                   ("example questions", examples, self.novelty_relevance_match in EXAMPLE_MATCHES
+                                    or self.relevance_match in EXAMPLE_MATCHES)):
             trained = self.spec.get("tool_descriptions" if field == "descriptions" else "tool_examples")
             if not read or trained is None:
                 continue
@@ -267,9 +278,10 @@ class Router(torch.nn.Module):
         question = env.encoder.encode(env.item.question)
         familiar = self.familiar(question)
         relevance = None  # the fallback's own reading of the question, where it is not the policy's
-        if not familiar and self.novelty_relevance_of != self.relevance_of:
+        if not familiar and (self.novelty_relevance_of, self.novelty_relevance_match) != (self.relevance_of,
+                                                                                           self.relevance_match):
             asked = relevance_text(env.item.question, env.item.choices, self.novelty_relevance_of)
-            relevance = env.matcher.relevance(env.encoder.encode(asked))
+            relevance = env.matcher.relevance(env.encoder.encode(asked), self.novelty_relevance_match)
         decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question, relevance))
         done, info = False, {}
         while not done:

@@ -521,6 +521,50 @@ def test_the_fallback_reads_the_question_as_novelty_relevance_of_says(probe, enc
         export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_relevance_of="words")
 
 
+def test_the_fallback_meets_the_descriptions_as_novelty_relevance_match_says(probe, encoder, tmp_path):
+    """novelty_relevance_match: how an unfamiliar question meets the tools' descriptions, for the
+    fallback only. clauses_and_examples is the mean of the best clause's cosine and the best
+    example's, without the whole description's; one matcher built for `examples` reads both. router.pt
+    records it, a file without it reads the policy's relevance_match, and a reading the env's
+    matcher has not encoded (examples, from a matcher built for descriptions) is refused at export."""
+    from dataclasses import replace
+
+    from env.features import ToolMatcher, description_clauses, relevance_text, without_quotes
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples",
+                   relevance_of="question_without_quotes")
+    question = encoder.encode("What is the number of short tones in this clip?")
+    for k, (description, examples) in enumerate(zip(env.descriptions, env.examples)):
+        clause = max(float(encoder.encode(c) @ question) for c in description_clauses(description))
+        example = max((float(encoder.encode(without_quotes(e)) @ question) for e in examples), default=None)
+        if example is not None:
+            assert env.matcher.relevance(question, "clauses_and_examples")[k] == pytest.approx(0.5 * (clause + example), abs=1e-5)
+    with pytest.raises(ValueError, match="built for 'description'"):
+        ToolMatcher(encoder, env.descriptions, "description").relevance(question, "clauses_and_examples")
+    export_router(untrained_module(env), env, [8], str(tmp_path / "mix.pt"), novelty_threshold=0.9,
+                  novelty_relevance_match="clauses_and_examples")
+    router = Router(str(tmp_path / "mix.pt"))
+    assert router.novelty_relevance_match == "clauses_and_examples" and router.relevance_match == "examples"
+    odd = replace(probe[0], id="odd", question="What is the number of short tones in this clip?", choices=("two", "five"))
+    routed = router.routing_env([odd], env.executor, env.reasoner, encoder)
+    obs, _ = routed.reset(seed=0)
+    n = routed.n_tools
+    asked = routed.matcher.relevance(encoder.encode(relevance_text(odd.question, odd.choices, router.novelty_relevance_of)),
+                                     "clauses_and_examples")
+    expected = routed.tool_names[int(np.argmax(np.where(obs["action_mask"][:n] > 0, asked, -np.inf)))]
+    info = router.route(router.routing_env([odd], env.executor, env.reasoner, encoder), seed=0)
+    assert info["by_relevance"] and info["tools"] == [expected]
+    export_router(untrained_module(env), env, [8], str(tmp_path / "same.pt"), novelty_threshold=0.9)
+    assert Router(str(tmp_path / "same.pt")).novelty_relevance_match == "examples"
+    plain = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False)
+    with pytest.raises(ValueError, match="relevance_match 'clauses_and_examples' from a matcher built for"):
+        export_router(untrained_module(plain), plain, [8], str(tmp_path / "bad.pt"),
+                      novelty_relevance_match="clauses_and_examples")
+    with pytest.raises(ValueError, match="relevance_match 'words'"):
+        export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_relevance_match="words")
+
+
 def test_an_unfamiliar_question_leans_on_the_training_questions_routed_near_it(probe, encoder, tmp_path):
     """With a neighbour_weight, router.pt also keeps the tool its policy calls first on each
     training question; an unfamiliar question's score for a tool is its relevance plus the weight
