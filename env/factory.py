@@ -57,8 +57,9 @@ class EnvConfig:
                                            "in the question and the tools' example questions)")
     relevance_match: str = option("description", "how the question meets each tool's description: the whole "
                                                  "description, clauses (the mean of that cosine and the best of "
-                                                 "its clauses'), or examples (the mean of those two and the best "
-                                                 "cosine with the tool's example questions)")
+                                                 "its clauses'), examples (the mean of those two and the best "
+                                                 "cosine with the tool's example questions), or "
+                                                 "clauses_and_examples (the best clause's and the best example's)")
     reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
                                               "answer (top probability minus the runner-up's; one reasoner call "
                                               "per item before routing): with reasoner.hearing, where it heard")
