@@ -25,6 +25,10 @@ EXCLUDES = [".git", ".venv", ".cache", "data", "runs", "mlruns", "*.egg-info", "
             "build", ".hypothesis"]
 ENV_VARS = {"HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "NUMBA_CACHE_DIR": "/tmp/audiorouter-numba"}
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
+# a head that has just started answers "No available agent to submit job, please try again later"
+# until its node's job agent registers: seconds, longer on a loaded machine (a `make test` run next
+# to a training run waited past the first try)
+AGENT_WAIT_S = 120.0
 
 
 @dataclass
@@ -69,7 +73,8 @@ def submit(address: str, args: Sequence[str], env: dict, python: str = "python",
     except Exception as exc:  # ConnectionError, or a ValueError on a malformed address
         raise SetupError(f"cannot reach the Ray job server at {address} ({exc}); is the head running "
                            "with its dashboard (`ray start --head --dashboard-host 127.0.0.1`)?") from exc
-    job_id = client.submit_job(entrypoint=entrypoint(args, python), runtime_env=env)
+    job_id = submit_when_agent_ready(client, {"entrypoint": entrypoint(args, python), "runtime_env": env},
+                                     echo=echo)
     echo(f"submitted {job_id} to {address}")
 
     def status() -> str:
@@ -85,3 +90,23 @@ def submit(address: str, args: Sequence[str], env: dict, python: str = "python",
     echo(client.get_job_logs(job_id))
     echo(f"job {job_id}: {now}")
     return job_id, now
+
+
+def submit_when_agent_ready(client, job: dict, wait_s: float = AGENT_WAIT_S, poll_s: float = 2.0, echo=print) -> str:
+    """`client.submit_job(**job)`, tried again while the head has no job agent yet (AGENT_WAIT_S);
+    a SetupError if it has none by then. Any other refusal is raised as it came."""
+    deadline = time.time() + wait_s
+    waited = False
+    while True:
+        try:
+            return client.submit_job(**job)
+        except RuntimeError as exc:
+            if "No available agent" not in str(exc):
+                raise
+            if time.time() >= deadline:
+                raise SetupError(f"the Ray head has no job agent after {wait_s:.0f} s ({exc}); is its node "
+                                 "overloaded, or was it started without the dashboard?") from exc
+            if not waited:
+                echo("the Ray head has no job agent yet (it has just started?): trying again")
+                waited = True
+            time.sleep(poll_s)

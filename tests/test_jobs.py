@@ -44,6 +44,36 @@ def test_submit_to_a_down_head_is_a_clear_error(capfd):
     assert "cannot reach the Ray job server" in capfd.readouterr().err
 
 
+def test_submit_waits_for_a_head_without_a_job_agent_yet():
+    """A head just started refuses a job with "No available agent to submit job, please try again
+    later" until its job agent registers: submit tries again for up to its wait, says so once, and
+    past the wait stops with a clear error. Other refusals are not retried."""
+    from cluster.jobs import submit_when_agent_ready
+    from tools.errors import SetupError
+
+    class Head:
+        def __init__(self, refusals, message="Request failed with status code 500: No available agent to submit job, "
+                                             "please try again later."):
+            self.refusals, self.message, self.tries = refusals, message, 0
+
+        def submit_job(self, **job):
+            self.tries += 1
+            if self.tries <= self.refusals:
+                raise RuntimeError(self.message)
+            return f"raysubmit_{job['entrypoint']}"
+
+    said = []
+    head = Head(refusals=2)
+    assert submit_when_agent_ready(head, {"entrypoint": "x"}, wait_s=5, poll_s=0.01, echo=said.append) == "raysubmit_x"
+    assert head.tries == 3 and len(said) == 1 and "no job agent yet" in said[0]
+    with pytest.raises(SetupError, match="no job agent after 0 s"):
+        submit_when_agent_ready(Head(refusals=10 ** 6), {"entrypoint": "x"}, wait_s=0.05, poll_s=0.01, echo=said.append)
+    other = Head(refusals=1, message="Request failed with status code 400: bad runtime_env")
+    with pytest.raises(RuntimeError, match="bad runtime_env"):
+        submit_when_agent_ready(other, {"entrypoint": "x"}, wait_s=5, poll_s=0.01)
+    assert other.tries == 1
+
+
 def test_train_job_through_the_jobs_api(tmp_path):
     import mlflow
 
