@@ -109,6 +109,7 @@ class TrainRecipe:
         from cluster.warm import warm_tool_cache
         from env.admission import BadItems, run_limits
         from env.factory import make_env
+        from policy.export import check_novelty_reading
         from policy.ppo import build_ppo_config
 
         self.run_id = self.summary["mlflow_run_id"] = run.info.run_id
@@ -120,6 +121,7 @@ class TrainRecipe:
         self.summary["pools"] = {name: pool.address for name, pool in (self.pools or {}).items()}
         config = build_ppo_config(self.cfg, pools={k: p.address for k, p in self.pools.items()} if self.pools else None)
         self.env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
+        check_novelty_reading(self.env, self.section.novelty_relevance_of, self.section.novelty_relevance_match)
         # bad items known before training (manifest, audio): logged, and over the limit, stop now
         self.bad = BadItems(run_limits(self.cfg)["max_bad_fraction"])
         self.bad.add(self.env.rejected)

@@ -34,9 +34,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
     what an unfamiliar question's relevance is read of and how it meets the tools' descriptions
     (`novelty_relevance_of`, `novelty_relevance_match`, default the env's), and with a
     `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
-    # an unknown name, or a reading the env's matcher cannot give, is refused before training ends
-    relevance_text("", (), novelty_relevance_of or env.relevance_of)
-    env.matcher.relevance(env.encoder.encode(""), novelty_relevance_match or env.relevance_match)
+    check_novelty_reading(env, novelty_relevance_of, novelty_relevance_match)
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
@@ -59,6 +57,14 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
     if questions and neighbour_weight > 0:  # the policy's first tool per training question, read back through Router
         blob["known_tools"] = torch.as_tensor(first_tools(Router(path), env, questions), dtype=torch.long)
         torch.save(blob, path)
+
+
+def check_novelty_reading(env: AudioToolEnv, relevance_of: str = "", relevance_match: str = "") -> None:
+    """A ValueError for a fallback reading the env cannot give: an unknown name, or a match its
+    matcher has not encoded (examples, from one built for descriptions). Training checks it before
+    its first iteration, export again."""
+    relevance_text("", (), relevance_of or env.relevance_of)
+    env.matcher.relevance(env.encoder.encode(""), relevance_match or env.relevance_match)
 
 
 def first_tools(router: "Router", env: AudioToolEnv, questions: Sequence[str]) -> list[int]:

@@ -526,11 +526,12 @@ def test_the_fallback_meets_the_descriptions_as_novelty_relevance_match_says(pro
     fallback only. clauses_and_examples is the mean of the best clause's cosine and the best
     example's, without the whole description's; one matcher built for `examples` reads both. router.pt
     records it, a file without it reads the policy's relevance_match, and a reading the env's
-    matcher has not encoded (examples, from a matcher built for descriptions) is refused at export."""
+    matcher has not encoded (examples, from a matcher built for descriptions) is refused before
+    training (`check_novelty_reading`) and at export."""
     from dataclasses import replace
 
     from env.features import ToolMatcher, description_clauses, relevance_text, without_quotes
-    from policy.export import Router, export_router
+    from policy.export import Router, check_novelty_reading, export_router
 
     env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples",
                    relevance_of="question_without_quotes")
@@ -558,6 +559,8 @@ def test_the_fallback_meets_the_descriptions_as_novelty_relevance_match_says(pro
     export_router(untrained_module(env), env, [8], str(tmp_path / "same.pt"), novelty_threshold=0.9)
     assert Router(str(tmp_path / "same.pt")).novelty_relevance_match == "examples"
     plain = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False)
+    with pytest.raises(ValueError, match="from a matcher built for 'description'"):  # training checks it first
+        check_novelty_reading(plain, "", "clauses_and_examples")
     with pytest.raises(ValueError, match="relevance_match 'clauses_and_examples' from a matcher built for"):
         export_router(untrained_module(plain), plain, [8], str(tmp_path / "bad.pt"),
                       novelty_relevance_match="clauses_and_examples")
