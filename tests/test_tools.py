@@ -97,6 +97,31 @@ def test_phrase_spotting_refuses_without_speech():
     assert r.ok and r.data["matched"] is None and "No speech" in r.text
 
 
+def test_phrase_spotting_names_the_one_choice_its_partial_decode_begins(monkeypatch):
+    """Where no choice fits to the end of the speech, pocketsphinx returns the first words of one:
+    those name a choice only when no other choice begins with them."""
+    import tools.speech as speech
+
+    choices = ["the water is cold", "turn on the light", "the kettle is boiling", "the water is warm"]
+    a = audio_of(np.concatenate([silence(0.3), speak("turn on the light", "en-us+f3"), silence(0.3)]))
+    monkeypatch.setattr(speech, "_decode", lambda audio, grammar: "turn on the")
+    r = PhraseSpotTool().run(a, "Which phrase is spoken?", choices)
+    assert r.ok and r.data["matched"] == "turn on the light" and r.data["partial"]
+    assert r.text == 'The speaker begins "turn on the", the start of "turn on the light".'
+    assert PhraseSpotTool().contrast_texts(r.data) == [
+        'The speaker begins "the water is", the start of "the water is cold".',
+        'The speaker begins "the kettle is", the start of "the kettle is boiling".',
+        'The speaker begins "the water is", the start of "the water is warm".']
+    monkeypatch.setattr(speech, "_decode", lambda audio, grammar: "the water is")  # begins two choices
+    r = PhraseSpotTool().run(a, "Which phrase is spoken?", choices)
+    assert r.data["matched"] is None and r.text == "No choice phrase was recognised in the speech."
+    monkeypatch.setattr(speech, "_decode", lambda audio, grammar: "turn on the light")  # a full match says so
+    r = PhraseSpotTool().run(a, "Which phrase is spoken?", choices)
+    assert r.data["matched"] == "turn on the light" and "partial" not in r.data
+    assert r.text == 'The speaker says "turn on the light".'
+    assert 'The speaker says "the water is cold".' in PhraseSpotTool().contrast_texts(r.data)
+
+
 def test_voice_register_male_and_female():
     male = VoicePitchTool().run(audio_of(speak("good morning everyone", "en-us+m3")), "", [])
     female = VoicePitchTool().run(audio_of(speak("good morning everyone", "en-us+f4")), "", [])
