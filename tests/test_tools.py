@@ -83,21 +83,6 @@ def test_speech_segments_and_order():
     assert SpeechSegmentsTool().run(audio_of(tone(500, 1.0)), "", []).data["speech_segments"] == []
 
 
-
-def test_a_steady_tone_inside_what_silero_calls_speech_is_cut_out():
-    """silero-vad can call a tone speech and merge it with the utterance beside it: the tone's
-    steady spectrum is cut out of the segment and counted as another sound."""
-    from tools.speech import without_tones
-
-    speech = speak("open the door")
-    x = np.concatenate([silence(0.3), speech, silence(0.1), tone(700, 0.6), silence(0.3)])
-    end = 0.3 + len(speech) / SR
-    kept, tones = without_tones(audio_of(x), [(0.3, end + 0.7)])  # one segment over the speech and the tone
-    assert len(tones) == 1 and abs(tones[0][0] - (end + 0.1)) < 0.08 and abs(tones[0][1] - (end + 0.7)) < 0.08, tones
-    assert len(kept) == 1 and kept[0][0] == 0.3 and abs(kept[0][1] - tones[0][0]) < 0.01, kept
-    assert without_tones(audio_of(x), [(0.3, end)]) == ([(0.3, end)], [])  # speech alone keeps its segment
-
-
 def test_phrase_spotting_finds_spoken_phrase():
     choices = ["open the door", "call my mother", "play some music", "the car is red"]
     for phrase in ("play some music", "call my mother"):

@@ -94,55 +94,6 @@ def _is_tonal(audio: Audio, span: tuple[float, float]) -> bool:
     return float(np.median(flatness)) < 0.05
 
 
-def steady_tones(audio: Audio, span: tuple[float, float], min_seconds: float = 0.3, min_hz: float = 60.0,
-                 min_similarity: float = 0.95) -> list[tuple[float, float]]:
-    """The stretches of `span` that are a steady tone: one spectral peak (at or above `min_hz`)
-    holds its frequency within one bin for `min_seconds`, and each frame's spectrum keeps the
-    stretch's shape (mean cosine with its mean spectrum at least `min_similarity`).
-
-    silero-vad calls some tones speech and merges them into a neighbouring utterance. Measured on
-    probe v2's order, speech-count, phrase, speaker and gender clips (train and validation, both
-    draws): every stretch of 0.3 s or more with a steady peak was a tone at a cosine of 0.98-1.00
-    (5, all inside what silero called speech) or speech at 0.89 or less (espeak holds a harmonic
-    for up to 0.67 s, but its spectrum changes shape from sound to sound)."""
-    hop, n_fft = 0.01, 2048
-    a, b = int(span[0] * audio.sample_rate), int(span[1] * audio.sample_rate)
-    import librosa
-
-    mag = np.abs(librosa.stft(audio.samples[a:b], n_fft=n_fft, hop_length=int(hop * audio.sample_rate), center=False))
-    if mag.shape[1] < 3:
-        return []
-    peak = mag.argmax(axis=0)
-    held = np.r_[False, np.abs(np.diff(peak)) <= 1, False]  # frame i keeps frame i-1's peak
-    tones, start = [], None
-    for i, h in enumerate(held):
-        if h and start is None:
-            start = i - 1
-        elif not h and start is not None:
-            frames = mag[:, start:i] / (np.linalg.norm(mag[:, start:i], axis=0, keepdims=True) + 1e-12)
-            mean = frames.mean(axis=1)
-            similarity = float(((mean / (np.linalg.norm(mean) + 1e-12)) @ frames).mean())
-            if ((i - start) * hop >= min_seconds and np.median(peak[start:i]) * audio.sample_rate / n_fft >= min_hz
-                    and similarity >= min_similarity):
-                centre = n_fft / audio.sample_rate / 2  # a run from its first frame's centre to its last's
-                tones.append((round(float(span[0] + start * hop + centre), 2),
-                              round(float(min(span[1], span[0] + (i - 1) * hop + centre)), 2)))
-            start = None
-    return tones
-
-
-def without_tones(audio: Audio, speech: list[tuple[float, float]], min_seconds: float = 0.15
-                  ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """(the speech segments with their steady tones cut out, parts under `min_seconds` dropped; the tones)."""
-    kept, tones = [], []
-    for start, end in speech:
-        found = steady_tones(audio, (start, end))
-        tones += found
-        edges = [start] + [t for tone in found for t in tone] + [end]
-        kept += [(float(a), float(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= min_seconds]
-    return kept, tones
-
-
 class SpeechSegmentsTool(BaseTool):
     name = "vad"
     description = "Finds the speech segments (silero-vad), counts them and says whether speech or another sound comes first."
@@ -157,7 +108,7 @@ class SpeechSegmentsTool(BaseTool):
         "How many distinct stretches of talking can you detect?"
     )
     cost = 0.3
-    version = "6"  # steady tones cut out of what silero calls speech (5 named a trial in local caches)
+    version = "4"  # the order said as a comparison too
 
     features = ("speech", "speech_segments", "other_sounds", "speech_first")
 
@@ -169,11 +120,10 @@ class SpeechSegmentsTool(BaseTool):
                 min(len(data["other_sounds"]), 10) / 5, 0.0 if first is None else 1.0 if first == "speech" else -1.0]
 
     def analyze(self, audio: Audio, question, choices):
-        speech, tones = without_tones(audio, speech_segments(audio, int(self.params.get("min_silence_ms", 400))))
+        speech = speech_segments(audio, int(self.params.get("min_silence_ms", 400)))
         sounds = active_segments(spectral_peak_db(audio.samples, audio.sample_rate), min_gap=0.2)
-        # a sound is "other" when it does not overlap any speech segment; a tone cut out of one is too
-        overlaps = lambda s, spans: any(s[0] < e and s[1] > b for b, e in spans)  # noqa: E731
-        other = sorted(tones + [s for s in sounds if not overlaps(s, speech) and not overlaps(s, tones)])
+        # a sound is "other" when it does not overlap any speech segment
+        other = [s for s in sounds if not any(s[0] < e and s[1] > b for b, e in speech)]
         data = {"speech_segments": [list(s) for s in speech], "other_sounds": [list(s) for s in other]}
         if not speech:
             return data, "There is no speech in the clip."
