@@ -7,7 +7,7 @@ import numpy as np
 
 from tools import mentions
 from tools.base import Audio, BaseTool
-from tools.signal import active_segments, spectral_peak_db
+from tools.signal import BASS_HZ, active_segments, spectral_peak_db
 
 
 class EventCountTool(BaseTool):
@@ -25,7 +25,7 @@ class EventCountTool(BaseTool):
     )
     cost = 0.2
     version = "6"  # which of two sounds is longer names that one only; count contrasts keep the lengths
-    min_hz = 60.0  # brown noise's wobbling bass passes for beeps below this (22 of 60 clips at 10-30 dB SNR)
+    min_hz = BASS_HZ  # brown noise's wobbling bass passes for beeps below this
 
     features = ("count", "second_longer")
 
