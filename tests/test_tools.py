@@ -83,7 +83,6 @@ def test_speech_segments_and_order():
     assert SpeechSegmentsTool().run(audio_of(tone(500, 1.0)), "", []).data["speech_segments"] == []
 
 
-
 @pytest.mark.parametrize("seed, first", [(3, "tone"), (8, "speech"), (9, "tone")])
 def test_speech_and_a_tone_in_brown_noise_keep_their_order(seed, first):
     """Brown noise's wobbling bass passed for a sound at the clip's start (speech then "tone first")
@@ -94,7 +93,8 @@ def test_speech_and_a_tone_in_brown_noise_keep_their_order(seed, first):
     speech, beep = speak("open the door"), tone(700, 0.6)
     pair = [speech, beep] if first == "speech" else [beep, speech]
     x = np.concatenate([silence(0.3), pair[0], silence(0.6), pair[1], silence(0.3)]).astype(np.float32)
-    r = SpeechSegmentsTool().run(audio_of(add_noise(x, 15, np.random.default_rng(seed), "brown").astype(np.float32)), "", [])
+    noisy_x = add_noise(x, 15, np.random.default_rng(seed), "brown").astype(np.float32)
+    r = SpeechSegmentsTool().run(audio_of(noisy_x), "", [])
     assert r.ok and r.data.get("heard_first") == first, r.data
 
 
