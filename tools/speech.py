@@ -336,8 +336,8 @@ class PhraseSpotTool(BaseTool):
         """The one choice whose first words are `heard`, or None. Where no choice fits to the end of
         the speech (its last words lost in noise or cut short), pocketsphinx returns its best path
         so far, a choice's first words: probe v2's train and validation splits, both draws, 5 of 60
-        multiple-choice items, 4 of them the spoken choice (the fifth over babble); every full match
-        was the spoken choice."""
+        multiple-choice items, 4 of them the spoken choice (the fifth heard "turn on the" in "good
+        morning everyone"); every full match was the spoken choice."""
         words = heard.split()
         begun = [key for key in usable if words and key.split()[:len(words)] == words]
         return usable[begun[0]] if len(begun) == 1 else None
