@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from env.reasoners.batching import BatchingReasoner
-from env.reasoners import Answer, ReasonRequest, build_reasoner
+from env.reasoners import Answer, ReasonRequest, backend_traits, build_reasoner
 from env.remote import ReasonerServerAPI, ToolServerAPI
 from env.runtime import NEVER, cached_reasoner, tool_executor
 from tools.base import MAX_AUDIO_SECONDS
@@ -90,8 +90,9 @@ class ReasonerServer(ReasonerServerAPI):
         self.reasoner = cached_reasoner({"cache_dir": cache_dir}, backend=self.batching, flush_every=NEVER,
                                         timeout=False)
 
-    def reasoner_id(self) -> str:
-        return self.reasoner.id
+    def reasoner_traits(self) -> dict:
+        """The served reasoner's id and BACKEND_TRAITS, for its clients (env/remote.py)."""
+        return {"id": self.reasoner.id, **backend_traits(self.batching)}
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
         try:

@@ -27,7 +27,7 @@ class ToolServerAPI(Protocol):
 class ReasonerServerAPI(Protocol):
     """What a reasoner pool's actor serves (cluster/pools.py `ReasonerServer` implements it)."""
 
-    def reasoner_id(self) -> str: ...
+    def reasoner_traits(self) -> dict: ...
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]: ...
 
@@ -66,13 +66,18 @@ class ToolPoolClient(PoolClient):
 
 
 class ReasonerPoolClient(PoolClient):
-    """A `ReasonerBackend` over the reasoner pool; its `id` is the served reasoner's."""
+    """A `ReasonerBackend` over the reasoner pool: its `id` and BACKEND_TRAITS are the served
+    reasoner's, so the runner's read-only cache looks answers up under the keys the pool wrote them
+    with and calibrates them as the pool does."""
 
     def __init__(self, address: dict):
         import ray
 
         super().__init__(address)
-        self.id = ray.get(getattr(self.handles[0], ReasonerServerAPI.reasoner_id.__name__).remote())
+        traits = ray.get(getattr(self.handles[0], ReasonerServerAPI.reasoner_traits.__name__).remote())
+        self.id = traits.pop("id")
+        for name, value in traits.items():
+            setattr(self, name, value)
 
     def answer_batch(self, requests: Sequence[ReasonRequest]) -> list[Answer]:
         return self._call(ReasonerServerAPI.answer_batch.__name__, list(requests))

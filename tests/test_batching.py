@@ -1,4 +1,5 @@
 """Dynamic batching of reasoner requests from concurrent callers (env/reasoners/batching.py)."""
+import math
 import threading
 import time
 
@@ -78,3 +79,35 @@ def test_a_failing_batch_raises_in_its_callers_and_the_server_goes_on():
     assert reasoner.answer_batch([ReasonRequest("good", ("a", "b"))])[0].choice == "good"
     with pytest.raises(ValueError):
         BatchingReasoner(RecordingBackend(), max_batch=0)
+
+
+class HearingBackend(RecordingBackend):
+    """A backend that hears the clip, reads contrasts and calibrates at temperature 5."""
+
+    hears_audio = True
+    uses_contrasts = True
+    temperature = 5.0
+
+    def answer_batch(self, requests):
+        return [Answer(r.choices[0], 0, [1.0, 0.0]) for r in requests]
+
+
+def test_the_wrapper_keeps_how_its_backends_answers_are_cached_and_calibrated(tmp_path):
+    """Behind the batching wrapper (a reasoner pool's), a hearing backend's answers are still cached
+    per clip, and their probabilities come at its temperature, not the protocol's default 1."""
+    from env.reasoners import CachedReasoner, backend_traits
+    from tools.cache import ParquetCache
+
+    wrapped = BatchingReasoner(HearingBackend(seconds_per_batch=0.0), max_batch=4, max_wait_ms=0)
+    assert backend_traits(wrapped) == {"hears_audio": True, "uses_contrasts": True, "temperature": 5.0}
+    assert backend_traits(RecordingBackend()) == {"hears_audio": False, "uses_contrasts": False, "temperature": 1.0}
+    clips = []
+    for k in range(2):
+        clips.append(str(tmp_path / f"{k}.wav"))
+        with open(clips[-1], "wb") as f:
+            f.write(bytes([k]) * 64)
+    reasoner = CachedReasoner(wrapped, ParquetCache(str(tmp_path / "cache")))
+    asked = [ReasonRequest("Is it loud?", ("yes", "no"), (), clip) for clip in clips]
+    assert reasoner.key(asked[0]) != reasoner.key(asked[1])  # one answer per clip
+    answer = reasoner.answer_batch(asked[:1])[0]
+    assert answer.probabilities == pytest.approx([1 / (1 + math.exp(-1 / 5.0)), 1 / (1 + math.exp(1 / 5.0))])

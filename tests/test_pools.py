@@ -93,7 +93,8 @@ def test_training_goes_on_when_pool_actors_are_killed_and_the_caches_lose_nothin
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     folder = os.path.dirname(os.path.dirname(clips[0][0]))
     cache_dir = str(tmp_path / "cache")
-    cfg = {"tools": SPECS, "reasoner": {"backend": "smollm2", "threads": 1}, "cache_dir": cache_dir,
+    # temperature 5: not the protocol's default, so the client must have it from the pool
+    cfg = {"tools": SPECS, "reasoner": {"backend": "smollm2", "threads": 1, "temperature": 5}, "cache_dir": cache_dir,
            "pools": {"tools": {"replicas": 1, "num_cpus": 0.5}, "reasoner": {"replicas": 1, "num_cpus": 0.5}},
            "train": {"env": {"data": folder, "split": None, "max_calls": 2}, "num_envs_per_env_runner": 4,
                      "train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1, "hidden": [16], "lr": 0.001}}
@@ -121,7 +122,13 @@ def test_training_goes_on_when_pool_actors_are_killed_and_the_caches_lose_nothin
         assert ray.get(reasoner_actor.__ray_call__.remote(lambda self: os.getpid())) != pid_before  # restarted
         assert pool_metrics(pools)["pool/reasoner/requests"] > 0  # and served again after the restart
         env = algo.env_runner.env.unwrapped  # the driver's BatchedVectorEnv (num_env_runners 0)
-        received = env.envs[0].unwrapped.reasoner.cache._data
+        # the runner's client keys and calibrates answers as the served reasoner does
+        from env.reasoners import backend_traits, build_reasoner
+
+        client = env.envs[0].unwrapped.reasoner
+        assert backend_traits(client.backend) == backend_traits(build_reasoner(cfg["reasoner"]))
+        assert client.temperature == 5.0
+        received = client.cache._data
         on_disk = ParquetCache(os.path.join(cache_dir, "reasoner"))._data
         assert len(received) > 20 and set(received) <= set(on_disk)
         tools_received = env.envs[0].unwrapped.executor.cache._data

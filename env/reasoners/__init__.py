@@ -1,7 +1,7 @@
 """The frozen reasoner: request and answer types, the backend contract, the backends, the answer
 cache and dynamic batching.
 
-    types.py        ReasonRequest, Answer, ReasonerBackend (the contract), choice_probabilities
+    types.py        ReasonRequest, Answer, ReasonerBackend (the contract), backend_traits, choice_probabilities
     registry.py     build_reasoner / reasoner_class: a backend by name or `class:`
     smollm2.py      the embedded CPU default (SmolLM2-135M, text only), packed scoring
     attention.py    block attention for the packed pass
@@ -12,7 +12,7 @@ cache and dynamic batching.
 """
 from env.reasoners.cache import CachedReasoner
 from env.reasoners.registry import BACKENDS, build_reasoner, reasoner_class
-from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, choice_probabilities
+from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, backend_traits, choice_probabilities
 
 __all__ = ["Answer", "BACKENDS", "CachedReasoner", "ReasonRequest", "ReasonerBackend", "build_reasoner",
-           "choice_probabilities", "reasoner_class"]
+           "backend_traits", "choice_probabilities", "reasoner_class"]

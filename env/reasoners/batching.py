@@ -17,7 +17,7 @@ import time
 from concurrent.futures import Future
 from typing import Sequence
 
-from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest
+from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, backend_traits
 
 
 class BatchingReasoner:
@@ -26,6 +26,8 @@ class BatchingReasoner:
             raise ValueError("max_batch must be >= 1 and max_wait_ms >= 0")
         self.backend = backend
         self.id = backend.id  # batching never changes an answer beyond float rounding
+        for name, value in backend_traits(backend).items():  # how its answers are cached and calibrated
+            setattr(self, name, value)
         self.max_batch = int(max_batch)
         self.max_wait = float(max_wait_ms) / 1000.0
         self.batches = 0  # forward batches run

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict
 from typing import Sequence
 
-from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, choice_probabilities
+from env.reasoners.types import Answer, ReasonerBackend, ReasonRequest, backend_traits, choice_probabilities
 from tools.timeouts import DEFAULT_REASONER_TIMEOUT_S, TimedCalls
 
 
@@ -25,14 +25,18 @@ class CachedReasoner:
         self.backend = backend
         self.cache = cache
         self.id = backend.id
+        traits = backend_traits(backend)
+        self.hears_audio = traits["hears_audio"]  # the reasoner hears the clip itself, with or without tools
+        self.uses_contrasts = traits["uses_contrasts"]
+        self.temperature = traits["temperature"]
         self.timed = TimedCalls(timeout_s)
         self.compute_seconds = 0.0  # spent computing misses (or waiting on the pool for them): PPO's profile
 
     def key(self, request: ReasonRequest) -> str:
         fields = [self.backend.id, request.question, list(request.choices), list(request.tool_texts)]
-        if getattr(self.backend, "hears_audio", False):  # the answer depends on the clip itself
+        if self.hears_audio:  # the answer depends on the clip itself
             fields.append(self._audio_sha256(request.audio))
-        if getattr(self.backend, "uses_contrasts", False) and any(request.contrasts):
+        if self.uses_contrasts and any(request.contrasts):
             fields.append([list(c) for c in request.contrasts])
         return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
@@ -64,8 +68,7 @@ class CachedReasoner:
     def calibrated(self, answer: Answer, n_choices: int) -> Answer:
         """The answer's probabilities at the backend's temperature, recomputed from its scores:
         answers cached before probabilities existed, or at another temperature, get today's."""
-        answer.probabilities = choice_probabilities(answer.scores, answer.index, n_choices,
-                                                    getattr(self.backend, "temperature", 1.0))
+        answer.probabilities = choice_probabilities(answer.scores, answer.index, n_choices, self.temperature)
         return answer
 
 

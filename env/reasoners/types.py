@@ -62,6 +62,18 @@ def choice_probabilities(scores: Sequence[float], index: int, n_choices: int, te
     return [w / total for w in weights]
 
 
+# what a wrapper around a backend (BatchingReasoner, a reasoner pool's client) passes on from the
+# backend it wraps, with the protocol's defaults: the answer cache keys by the first two and
+# recomputes probabilities at the third, so a wrapper without them keys a hearing backend's answers
+# without the clip and calibrates at temperature 1
+BACKEND_TRAITS = {"hears_audio": False, "uses_contrasts": False, "temperature": 1.0}
+
+
+def backend_traits(backend) -> dict:
+    """`backend`'s BACKEND_TRAITS, the protocol's default where it has none."""
+    return {name: getattr(backend, name, default) for name, default in BACKEND_TRAITS.items()}
+
+
 class ReasonerBackend(Protocol):
     """The contract of a backend (env/reasoners/registry.py builds one from config).
 
