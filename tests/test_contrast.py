@@ -76,12 +76,14 @@ def test_contrasts_join_the_answer_key_only_for_a_backend_that_reads_them():
     class Backend:
         id, uses_contrasts = "b", False
 
+    class ContrastBackend(Backend):
+        uses_contrasts = True
+
     plain = ReasonRequest("q?", ("yes", "no"), ("A",))
     with_alts = ReasonRequest("q?", ("yes", "no"), ("A",), "", (("B",),))
-    backend = Backend()
-    cached = CachedReasoner(backend, ParquetCache(None))
+    cached = CachedReasoner(Backend(), ParquetCache(None))
     assert cached.key(plain) == cached.key(with_alts)
-    backend.uses_contrasts = True
+    cached = CachedReasoner(ContrastBackend(), ParquetCache(None))
     assert cached.key(plain) != cached.key(with_alts)
 
 
