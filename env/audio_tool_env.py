@@ -277,12 +277,15 @@ class AudioToolEnv(gym.Env):
         if not self.score:
             return self._obs(), 0.0, True, False, {"tools": tools, "cost": cost, "masked_action": masked,
                                                    "item_id": self.item.id}
+        requests = self.requests(self.results)
         try:
-            with_tools, without = self.reasoner.answer_batch(self.requests(self.results))
+            with_tools, without = self.reasoner.answer_batch(requests)
         except TimeoutError as exc:
             return self._fail("reasoner", exc)
         answer = with_tools.choice
-        outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight, self.call_cost)
+        outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight, self.call_cost,
+                          reasoner_hears=bool(getattr(self.reasoner, "hears_audio", False)),
+                          evidence=any(t.strip() for t in requests[0].tool_texts))
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}
         return self._obs(), float(self.reward(outcome)), True, False, info

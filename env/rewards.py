@@ -23,6 +23,13 @@ and returns a float. Registered, each less `outcome.penalty` (`cost_weight x cos
                    on average. A coin-flip no-tool answer counts 0.5, not 0 or 1; a sure heard answer
                    that is right leaves a tool nothing to earn, an unsure one leaves it the doubt
     outcome        correct with the tools
+
+The probability rewards read an answer that rests on nothing of the clip (no tool's evidence, and a
+reasoner that does not hear: `ReasonerBackend.hears_audio` False, the embedded SmolLM2 without
+`hearing`) as a guess, 1/k on the correct choice (`Outcome.p_guess`), not the model's own ranking
+of the choices: so answering without a tool earns 0 and a tool earns what its evidence is worth
+against a guess, whatever the model's bias on the question's wording. A reasoner that hears is
+measured against what it heard.
 """
 from __future__ import annotations
 
@@ -43,6 +50,11 @@ class Outcome:
     cost: float
     cost_weight: float
     call_cost: float = 0.0  # per call, whatever the tool costs (0.1 measured: fewer calls, less accuracy)
+    # whether the reasoner perceives the clip itself (ReasonerBackend.hears_audio: an LALM, the
+    # embedded one with `hearing`), and whether the with-tools request held any tool's evidence
+    # (not when every tool called failed). An answer that rests on neither is a guess (`p_guess`)
+    reasoner_hears: bool = True
+    evidence: bool = True
 
     @property
     def penalty(self) -> float:
@@ -63,12 +75,28 @@ class Outcome:
         return self.without_tools.choice == self.item.answer
 
     @property
+    def p_guess(self) -> float:
+        """The probability of the correct choice for an answer that rests on nothing of the clip:
+        every choice alike. A reasoner that does not hear, asked without evidence, still ranks the
+        choices (how much the 135M model likes "no" after "Is the number of spoken phrases three?"),
+        but that ranking is the same for every clip: measured from it, a tool on the items of one
+        wording was paid or charged that wording's bias, and on the demo's questions whose few
+        training answers fell on the side the bias did not favour, skipping the tool paid most."""
+        return 1.0 / len(self.item.choices)
+
+    @property
     def p_correct(self) -> float:
-        """The reasoner's probability of the correct choice, with the tools' evidence."""
+        """The reasoner's probability of the correct choice, with the tools' evidence (`p_guess`
+        where there is none and the reasoner does not hear)."""
+        if not (self.evidence and self.tools) and not self.reasoner_hears:
+            return self.p_guess
         return correct_choice_probability(self.with_tools, self.item)
 
     @property
     def p_correct_without_tools(self) -> float:
+        """... without tools: what the reasoner heard of the clip, or `p_guess` where it hears nothing."""
+        if not self.reasoner_hears:
+            return self.p_guess
         return correct_choice_probability(self.without_tools, self.item)
 
 

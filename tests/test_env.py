@@ -219,6 +219,69 @@ def test_relative_prob_reward_is_the_gain_in_the_correct_choices_probability(pro
     assert r == pytest.approx(p_with - p_without - 0.1 * cost, abs=1e-5)
 
 
+class BiasedEcho(EchoReasoner):
+    """EchoReasoner, but with no evidence it leans to the last choice (as the 135M model leans to
+    "no" after some wordings); `hears_audio` as given."""
+
+    def __init__(self, hears_audio):
+        self.hears_audio = hears_audio
+
+    def answer_batch(self, requests):
+        from env.reasoners import Answer
+
+        out = super().answer_batch([r for r in requests if r.tool_texts])[::-1]
+        return [out.pop() if r.tool_texts else Answer(r.choices[-1], len(r.choices) - 1,
+                                                      [0.0] * (len(r.choices) - 1) + [2.0]) for r in requests]
+
+
+def test_an_answer_without_evidence_from_a_reasoner_that_does_not_hear_counts_as_a_guess(probe, encoder, tmp_path):
+    """relative_prob against a reasoner that does not hear: its no-tool ranking of the choices (a
+    wording's bias, the same for every clip) counts as 1/k, so answering without a tool earns 0 and
+    a tool earns what its evidence is worth against a guess. A reasoner that hears is measured
+    against what it heard."""
+    from env.reasoners import ReasonRequest, choice_probabilities
+
+    pitch_item = next(i for i in probe if i.task == "pitch_compare" and i.choices[-1] != i.answer)
+    n, k = len(pitch_item.choices), list(pitch_item.choices).index(pitch_item.answer)
+    executor = ToolExecutor(build_tools(), ParquetCache(str(tmp_path / "tools")))
+    rewards = {}
+    for hears in (False, True):
+        reasoner = CachedReasoner(BiasedEcho(hears), ParquetCache(None))
+        assert reasoner.hears_audio is hears
+        env = AudioToolEnv([pitch_item], executor, reasoner, encoder, max_calls=1, cost_weight=0.1, reward="relative_prob")
+        env.reset(seed=0)
+        _, skipped, done, _, _ = env.step(env.answer_action)
+        assert done and skipped == 0.0
+        env.reset(seed=0)
+        _, rewards[hears], done, _, info = env.step(env.tool_names.index("pitch"))
+        assert done and info["correct"] and not info["correct_without_tools"]
+    with_tools = EchoReasoner().answer_batch([ReasonRequest(pitch_item.question, pitch_item.choices,
+                                                            executor.evidence(env.results))])[0]
+    p_with = choice_probabilities(with_tools.scores, with_tools.index, n)[k]
+    p_heard = choice_probabilities([0.0] * (n - 1) + [2.0], n - 1, n)[k]
+    penalty = 0.1 * env.costs[env.tool_names.index("pitch")]
+    assert p_heard < 1 / n
+    assert rewards[False] == pytest.approx(p_with - 1 / n - penalty, abs=1e-5)
+    assert rewards[True] == pytest.approx(p_with - p_heard - penalty, abs=1e-5)
+
+
+def test_a_call_whose_tools_all_failed_is_a_guess_too(probe):
+    """Tools called, none gave evidence: the with-tools answer is the no-tool one, so without
+    hearing it is a guess as well and the call earns only its penalty."""
+    from env.reasoners import Answer
+    from env.rewards import Outcome, RelativeExpectedReward, RelativeProbReward
+
+    item = next(i for i in probe if i.task == "pitch_compare")
+    n, k = len(item.choices), list(item.choices).index(item.answer)
+    leaning = Answer(item.answer, k, [2.0 if j == k else 0.0 for j in range(n)], probabilities=[0.8 if j == k else 0.2 / (n - 1) for j in range(n)])
+    failed = Outcome(item, leaning, leaning, ["pitch"], 1.0, 0.1, reasoner_hears=False, evidence=False)
+    assert failed.p_correct == failed.p_correct_without_tools == pytest.approx(1 / n)
+    assert RelativeProbReward()(failed) == pytest.approx(-0.1)
+    assert RelativeExpectedReward()(failed) == pytest.approx(1.0 - 1 / n - 0.1)  # its 0/1 side is the answer
+    heard = Outcome(item, leaning, leaning, ["pitch"], 1.0, 0.1, reasoner_hears=True, evidence=False)
+    assert heard.p_correct == heard.p_correct_without_tools == pytest.approx(0.8)
+
+
 def test_relative_mixed_and_expected_rewards_mix_the_0_1_and_probability_terms(probe, encoder, tmp_path):
     """relative_mixed = relative's 0/1 gain + prob_weight x relative_prob's gain, and relative_expected
     = correct with the tools - the no-tool probability of the correct choice, each less the same
