@@ -159,7 +159,10 @@ class AudioToolEnv(gym.Env):
     def no_tool_margin(self, item: AudioQA) -> float:
         """The reasoner's probability of its no-tool answer minus that of the runner-up (0: a toss-up,
         1: certain). One reasoner call per item, the no-tool request the reward needs anyway (cached;
-        when the router then answers without a tool, this is the answer)."""
+        when the router then answers without a tool, this is the answer). 0 for a reasoner that does
+        not hear: its no-tool answer is a guess whatever its scores say (env/rewards.py `p_guess`)."""
+        if not getattr(self.reasoner, "hears_audio", False):
+            return 0.0
         answer = self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0]
         top = sorted(answer.probabilities, reverse=True)
         return float(top[0] - top[1]) if len(top) > 1 else 1.0

@@ -457,22 +457,27 @@ def test_relevance_of_the_question_without_its_quotes(encoder):
 
 def test_reasoner_confidence_puts_the_no_tool_margin_after_the_descriptors(probe, encoder, tmp_path):
     """reasoner_confidence=True adds one column after the audio descriptors: the reasoner's
-    probability of its no-tool answer minus the runner-up's. The other columns are as before, and
-    router.pt records the option so eval routes with the same observation."""
+    probability of its no-tool answer minus the runner-up's, where it hears the clip; 0 where it
+    does not (its no-tool answer is a guess, however it leans). The other columns are as before,
+    and router.pt records the option so eval routes with the same observation."""
     from env.features import DESCRIPTORS
     from env.reasoners import ReasonRequest
     from policy.export import Router, export_router
 
     plain = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
-    sure = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, reasoner_confidence=True)
+    executor = ToolExecutor(build_tools(), ParquetCache(str(tmp_path / "tools")))
+    sure, deaf = (AudioToolEnv(probe[:3], executor, CachedReasoner(BiasedEcho(hears), ParquetCache(None)), encoder,
+                               max_calls=2, shuffle=False, reasoner_confidence=True) for hears in (True, False))
     assert sure.obs_dim == plain.obs_dim + 1
     a, _ = plain.reset(seed=0)
     b, _ = sure.reset(seed=0)
     k = encoder.dim + len(DESCRIPTORS)
     item = sure.item
     p = sorted(sure.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0].probabilities)
-    assert np.isclose(b["observations"][k], p[-1] - p[-2]) and 0 <= b["observations"][k] <= 1
+    assert np.isclose(b["observations"][k], p[-1] - p[-2]) and 0.1 < b["observations"][k] <= 1
     assert np.allclose(np.delete(b["observations"], k), a["observations"])
+    c, _ = deaf.reset(seed=0)
+    assert c["observations"][k] == 0.0 and np.allclose(np.delete(c["observations"], k), a["observations"])
     check_env(sure, skip_render_check=True)
     export_router(untrained_module(sure), sure, [8], str(tmp_path / "sure.pt"))
     router = Router(str(tmp_path / "sure.pt"))
