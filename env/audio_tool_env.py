@@ -19,7 +19,8 @@ Contract (what the router and RLlib rely on):
 - the episode ends on ANSWER or when `max_calls` tools have been called; the reward comes
   only then, from the configured reward (env/rewards.py): `relative` = correct(with tools) -
   correct(without tools) (the no-tool answer is one cached reasoner call per item),
-  `relative_prob` = the same in the reasoner's probability of the correct choice, or
+  `relative_prob` = the same in the reasoner's probability of the correct choice (1/k for an
+  answer without evidence from a reasoner that does not hear: env/rewards.py `p_guess`), or
   `outcome` = correct(with tools); each minus `cost_weight * sum(costs of the tools called)` and
   `call_cost` per call.
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
