@@ -81,6 +81,15 @@ def test_a_failing_batch_raises_in_its_callers_and_the_server_goes_on():
         BatchingReasoner(RecordingBackend(), max_batch=0)
 
 
+def two_clips(tmp_path):
+    """Two files with different bytes: a clip's cache key reads its bytes' hash, not its samples."""
+    paths = [str(tmp_path / f"{k}.wav") for k in range(2)]
+    for k, path in enumerate(paths):
+        with open(path, "wb") as f:
+            f.write(bytes([k]) * 64)
+    return paths
+
+
 class HearingBackend(RecordingBackend):
     """A backend that hears the clip, reads contrasts and calibrates at temperature 5."""
 
@@ -101,13 +110,24 @@ def test_the_wrapper_keeps_how_its_backends_answers_are_cached_and_calibrated(tm
     wrapped = BatchingReasoner(HearingBackend(seconds_per_batch=0.0), max_batch=4, max_wait_ms=0)
     assert backend_traits(wrapped) == {"hears_audio": True, "uses_contrasts": True, "temperature": 5.0}
     assert backend_traits(RecordingBackend()) == {"hears_audio": False, "uses_contrasts": False, "temperature": 1.0}
-    clips = []
-    for k in range(2):
-        clips.append(str(tmp_path / f"{k}.wav"))
-        with open(clips[-1], "wb") as f:
-            f.write(bytes([k]) * 64)
+    clips = two_clips(tmp_path)
     reasoner = CachedReasoner(wrapped, ParquetCache(str(tmp_path / "cache")))
     asked = [ReasonRequest("Is it loud?", ("yes", "no"), (), clip) for clip in clips]
     assert reasoner.key(asked[0]) != reasoner.key(asked[1])  # one answer per clip
     answer = reasoner.answer_batch(asked[:1])[0]
     assert answer.probabilities == pytest.approx([1 / (1 + math.exp(-1 / 5.0)), 1 / (1 + math.exp(1 / 5.0))])
+
+
+def test_the_pool_and_serve_reasoner_server_keys_a_hearing_backend_per_clip(tmp_path):
+    """cluster.pools.ReasonerServer (the reasoner pool's actor and the served app's) answers through
+    BatchingReasoner and the cache: a backend that hears gets one cache entry per clip, and the
+    server tells its clients the backend's traits."""
+    from cluster.pools import ReasonerServer
+
+    server = ReasonerServer({"class": "plugins.toy_reasoner.HearingLastNamedChoice"}, str(tmp_path / "cache"))
+    traits = server.reasoner_traits()
+    assert traits == {"id": "toy-last-named/0", "hears_audio": True, "uses_contrasts": False, "temperature": 5.0}
+    clips = two_clips(tmp_path)
+    asked = [ReasonRequest("Is it loud?", ("yes", "no"), (), clip) for clip in clips]
+    assert server.reasoner.key(asked[0]) != server.reasoner.key(asked[1])
+    assert [a.choice for a in server.answer_batch(asked)] == ["yes", "yes"]

@@ -18,3 +18,11 @@ class LastNamedChoice:
             k = max(range(len(r.choices)), key=lambda i: found[i]) if max(found) >= 0 else self.default_index
             out.append(Answer(r.choices[k], k, [float(f) for f in found], r.choices[k]))
         return out
+
+
+class HearingLastNamedChoice(LastNamedChoice):
+    """The same, declared as hearing the clip (its answers are then cached per clip) and with its
+    own temperature: what a wrapper around it must pass on (env.reasoners.backend_traits)."""
+
+    hears_audio = True
+    temperature = 5.0
