@@ -92,6 +92,9 @@ class AudioToolEnv(gym.Env):
         self.items = list(items)
         self.executor = executor
         self.reasoner = reasoner
+        # whether the reasoner hears the clip itself: where it does not, its answer without evidence
+        # is a guess (env/rewards.py `p_guess`; `no_tool_margin`)
+        self.reasoner_hears = bool(getattr(reasoner, "hears_audio", False))
         self.encoder = encoder
         self.tool_names = executor.names
         self.n_tools = len(self.tool_names)
@@ -162,7 +165,7 @@ class AudioToolEnv(gym.Env):
         1: certain). One reasoner call per item, the no-tool request the reward needs anyway (cached;
         when the router then answers without a tool, this is the answer). 0 for a reasoner that does
         not hear: its no-tool answer is a guess whatever its scores say (env/rewards.py `p_guess`)."""
-        if not getattr(self.reasoner, "hears_audio", False):
+        if not self.reasoner_hears:
             return 0.0
         answer = self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0]
         top = sorted(answer.probabilities, reverse=True)
@@ -288,7 +291,7 @@ class AudioToolEnv(gym.Env):
             return self._fail("reasoner", exc)
         answer = with_tools.choice
         outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight, self.call_cost,
-                          reasoner_hears=bool(getattr(self.reasoner, "hears_audio", False)),
+                          reasoner_hears=self.reasoner_hears,
                           evidence=any(t.strip() for t in requests[0].tool_texts))
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}
