@@ -229,9 +229,8 @@ class BiasedEcho(EchoReasoner):
     def answer_batch(self, requests):
         from env.reasoners import Answer
 
-        out = super().answer_batch([r for r in requests if r.tool_texts])[::-1]
-        return [out.pop() if r.tool_texts else Answer(r.choices[-1], len(r.choices) - 1,
-                                                      [0.0] * (len(r.choices) - 1) + [2.0]) for r in requests]
+        leaning = lambda r: Answer(r.choices[-1], len(r.choices) - 1, [0.0] * (len(r.choices) - 1) + [2.0])  # noqa: E731
+        return [super(BiasedEcho, self).answer_batch([r])[0] if r.tool_texts else leaning(r) for r in requests]
 
 
 def test_an_answer_without_evidence_from_a_reasoner_that_does_not_hear_counts_as_a_guess(probe, encoder, tmp_path):
