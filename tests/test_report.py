@@ -159,3 +159,18 @@ def test_reward_study_plateau_and_table(tmp_path):
            "accuracy_per_seed": [0.89, 0.91], "calls_mean": 1.25, "calls_per_seed": [1.2, 1.3],
            "plateau_mean": 7.5, "plateau_per_seed": [7, 8]}
     assert markdown([row]).splitlines()[2] == "| relative_prob | 2 | 90.0 +- 1.0 | 89.0 / 91.0 | 1.25 | 7.5 (7 / 8) |"
+
+
+def test_baseline_replay_best_tool_under_each_baseline():
+    """benchmarks/baseline_replay.py: a line that pushes every clip towards the truth wins against a
+    guess and loses against itself on other clips; a measurement wins against both."""
+    from benchmarks.baseline_replay import best_tool_table
+
+    tools = {"speakers": {"own": 0.70, "others": 0.30, "cost": 0.4},  # reads this clip
+             "voice": {"own": 0.80, "others": 0.80, "cost": 0.2}}    # says the same everywhere
+    rows = [{"task": "speakers", "expert": "speakers", "k": 2, "cost_weight": 0.05, "tools": tools},
+            {"task": "speakers", "expert": "absent", "k": 2, "cost_weight": 0.05, "tools": tools}]  # not counted
+    hits, totals = best_tool_table(rows, mix=0.0)
+    assert (hits["speakers"], totals["speakers"]) == (0, 1)
+    hits, totals = best_tool_table(rows, mix=1.0)
+    assert (hits["speakers"], totals["speakers"]) == (1, 1)
