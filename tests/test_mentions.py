@@ -40,7 +40,7 @@ def test_tools_give_the_outcomes_a_question_names():
     assert EventCountTool().question_contrasts(events, "Are there exactly 5 beeps?", ["no", "yes"]) == [
         EventCountTool.describe(events).replace(": 2.", ": 5.", 1)]
     assert SpeakerCountTool().question_contrasts({"count": 1}, "Are there three speakers?", []) == [
-        "Number of different speakers: 3."]
+        "Three people speak in the clip."]
 
 
 def test_executor_adds_question_contrasts_after_the_cached_ones():
