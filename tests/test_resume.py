@@ -1,6 +1,10 @@
 """`audiorouter train --resume RUN_DIR` after the training process is SIGKILLed past its first
 checkpoint: the same MLflow run goes on, the iteration and env-step counters continue, every
-iteration's metrics are in MLflow exactly once, and the router is produced."""
+iteration's metrics are in MLflow exactly once, and the router is produced.
+
+The reasoner is the toy plug-in (tests/plugins/toy_reasoner.py): what is tested is the run state,
+the checkpoints and MLflow, which do not depend on the backend; SmolLM2 would spend two minutes
+of this test answering (the demo, pools and jobs tests train with it)."""
 import json
 import os
 import signal
@@ -16,7 +20,7 @@ from conftest import kill_ray_under
 
 pytestmark = pytest.mark.slow
 BIN = os.path.join(os.path.dirname(sys.executable), "audiorouter")
-ITERATIONS = 6
+ITERATIONS = 8  # the kill lands a few iterations before the end: each takes about a second
 
 
 def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
@@ -26,7 +30,7 @@ def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
 
     generate(str(tmp_path / "probe"), 30, seed=4, progress=False)
     db = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
-    cfg = {"tools": [{"name": "duration"}, {"name": "loudness"}], "reasoner": {"backend": "smollm2", "threads": 2},
+    cfg = {"tools": [{"name": "duration"}, {"name": "loudness"}], "reasoner": {"class": "plugins.toy_reasoner.LastNamedChoice"},
            "cache_dir": str(tmp_path / "cache"),
            "train": {"env": {"data": str(tmp_path / "probe"), "split": None, "max_calls": 1},
                      "iterations": ITERATIONS, "checkpoint_every": 1, "train_batch_size": 64, "minibatch_size": 32,
@@ -36,7 +40,10 @@ def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     run_dir = str(tmp_path / "run")
     ray_tmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths stay under 107 bytes
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_TMPDIR": ray_tmp}
+    # the subprocess and its Ray workers import the plug-in from tests/
+    tests_dir = os.path.dirname(os.path.abspath(__file__))
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_TMPDIR": ray_tmp,
+           "PYTHONPATH": os.pathsep.join(filter(None, [tests_dir, os.environ.get("PYTHONPATH")]))}
 
     log = open(tmp_path / "first.log", "w")  # a file, not a pipe: a full pipe would stall the run
     first = subprocess.Popen([BIN, "train", "--config", str(tmp_path / "c.yaml"), "--run-dir", run_dir, "--quiet"],
