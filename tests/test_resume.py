@@ -30,8 +30,8 @@ def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
 
     generate(str(tmp_path / "probe"), 30, seed=4, progress=False)
     db = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
-    cfg = {"tools": [{"name": "duration"}, {"name": "loudness"}], "reasoner": {"class": "plugins.toy_reasoner.LastNamedChoice"},
-           "cache_dir": str(tmp_path / "cache"),
+    cfg = {"tools": [{"name": "duration"}, {"name": "loudness"}],
+           "reasoner": {"class": "plugins.toy_reasoner.LastNamedChoice"}, "cache_dir": str(tmp_path / "cache"),
            "train": {"env": {"data": str(tmp_path / "probe"), "split": None, "max_calls": 1},
                      "iterations": ITERATIONS, "checkpoint_every": 1, "train_batch_size": 64, "minibatch_size": 32,
                      "num_epochs": 1, "hidden": [16], "tool_workers": 0},
