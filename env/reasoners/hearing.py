@@ -54,7 +54,7 @@ from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 8  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 9  # part of the reasoner id: bump when what it hears or how it says it changes
 # (v5 and v7 were tried and not landed: docs/RESULTS.md "A second CPU, hearing v5", "Hearing v8")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
@@ -64,6 +64,11 @@ SHORTEST, LONGEST = 0.5, 3600.0  # the lengths a question names that are taken a
 def coarse_seconds(seconds: float) -> int:
     """The nearest whole second below FINE_SECONDS, the nearest 5 s above (at least 1)."""
     return max(1, int(round(seconds))) if seconds < FINE_SECONDS else int(5 * round(seconds / 5))
+
+
+def heard_step(seconds: float) -> int:
+    """How finely the ear hears a length of about `seconds`: 1 s below FINE_SECONDS, 5 s above."""
+    return 1 if seconds < FINE_SECONDS else 5
 
 
 def alike_lengths(choices: Sequence[str]) -> list[list[int]]:
@@ -128,7 +133,7 @@ class HeardClip(NamedTuple):
         is one (a steady level is not something a listener remarks on). The length's alternatives:
         one and two steps of its resolution either way, and the lengths the question names, heard
         at the same resolution (a coarse listener who heard "about 10 seconds" hears 9 s as that)."""
-        step = 1 if self.seconds < FINE_SECONDS else 5
+        step = heard_step(self.seconds)
         lengths = [self.seconds + k * step for k in (-2, -1, 1, 2)]
         lengths += [coarse_seconds(x) for x in mentions.lengths(question, choices) if SHORTEST <= x <= LONGEST]
         lengths = [s for s in dict.fromkeys(lengths) if s >= 1 and s != self.seconds]
@@ -232,6 +237,21 @@ class CoarseHearing:
         if mentions.is_yes_no(choices):
             return any(words(question) & changed_words(line.text, alt) for alt in line.alternatives)
         return any(separates(choices, line.text, alt) for alt in line.alternatives)
+
+    def cannot_tell(self, request: ReasonRequest) -> bool:
+        """Whether a yes/no question asks whether the clip has a length the ear hears as the length it
+        heard, at a step coarser than a second (hearing v9): "Is this clip 25 s long?" over a clip
+        heard as "about 25 seconds" is as likely a 23 or 27 s clip, so "yes" and "no" are a guess.
+        Only for a question about the length line (`about`: "Is there a beep in the first 10
+        seconds?" is not) that names one length."""
+        if not (request.audio and mentions.is_yes_no(request.choices)):
+            return False
+        named = [x for x in mentions.lengths(request.question) if SHORTEST <= x <= LONGEST]
+        clip = self.hear(request.audio)
+        if len(named) != 1 or heard_step(clip.seconds) == 1 or coarse_seconds(named[0]) != clip.seconds:
+            return False
+        length = clip.lines(request.question, request.choices)[0]
+        return self.about(length, request.question, request.choices)
 
     @staticmethod
     def hears_for(request: ReasonRequest) -> bool:

@@ -148,7 +148,8 @@ class SmolLMReasoner:
       long, speech or not, a large level trend) as the first evidence lines of every request that
       names a clip, tools or none; its answers are then cached per clip (`hears_audio`). Where
       the heard lines are the evidence, choices that name lengths it hears alike share one
-      probability (hearing.py `pool_alike`, hearing v6)
+      probability (hearing.py `pool_alike`, hearing v6), and a yes/no question about a length it
+      hears as the one it heard is a guess, "yes" and "no" alike (`CoarseHearing.cannot_tell`, v9)
     paraphrase_line (with `contrast: meaning`): a question that shares no word with what any
       alternative changes is weighed against the alternatives of one line only, the one whose
       alternatives change what is nearest it in meaning (contrast.py swaps_about); without it,
@@ -519,7 +520,9 @@ class SmolLMReasoner:
                 if rule == "meaning":
                     meaning = meaning_contrast(self.sentence_encoder.encode, req.choices, req)
                     scores = [s + MEANING_WEIGHT * m for s, m in zip(scores, meaning)]
-            if hears and rule != "yes_no":  # lengths the ear hears alike: one probability (hearing v6)
+            if hears and self.hearing.cannot_tell(req):  # "25 s long?" heard as "about 25": a guess (v9)
+                scores = [0.0] * len(scores)
+            elif hears and rule != "yes_no":  # lengths the ear hears alike: one probability (hearing v6)
                 scores = pool_alike(scores, req.choices, self.temperature)
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
