@@ -52,7 +52,7 @@ def main() -> None:
     weight = float(router.spec.get("neighbour_weight", 0.0))
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for q in questions:
-        vector = encoder.encode(q["question"])
+        vector = router.question_vector(encoder, q["question"])
         row = counts[q["family"]]
         row["questions"] += 1
         if router.familiar(vector):

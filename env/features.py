@@ -128,6 +128,22 @@ RELEVANCE_OF = ("question", "question_and_choices", "question_without_quotes", "
                 "question_and_choices_without_words_said")
 
 
+NOVELTY_READINGS = ("question", "question_without_numbers")
+
+
+def novelty_text(question: str, reading: str = "question") -> str:
+    """What a question's familiarity (`policy.export.Router.familiar`) is read of: the question, or
+    (`question_without_numbers`) the question with the numbers it names masked: the values asked
+    about are not the wording. With the raw question, "Is this clip 6 s long?" lay at cosine 0.81
+    from every training question ("Is this clip 7 seconds long?" among them) and went to the
+    fallback, which always calls a tool, however sure the reasoner was (docs/RESULTS.md "Hearing v9")."""
+    if reading == "question":
+        return question
+    if reading == "question_without_numbers":
+        return mentions.without_numbers(question)
+    raise ValueError(f"novelty_reading {reading!r}: one of {', '.join(NOVELTY_READINGS)}")
+
+
 def without_quotes(text: str) -> str:
     """`text` with every quoted span replaced by "...": what is quoted says which words are asked
     about, not what kind of question it is ("Do you hear someone say "my phone is ringing"?" lay

@@ -34,6 +34,9 @@ class TrainConfig:
     novelty_threshold: float = option(0.0, "route a question whose highest cosine with the training questions is "
                                            "below this by its relevance to the tools' descriptions, not by the "
                                            "trained policy (0: never; router.pt keeps the training questions)")
+    novelty_reading: str = option("question", "what a question's familiarity (its cosine with the training questions) "
+                                              "is read of: question, or question_without_numbers (the numbers it "
+                                              "names masked: the values asked about are not the wording)")
     novelty_neighbour_weight: float = option(0.0, "such a question's score for a tool adds this times how far its "
                                                   "highest cosine with a training question the policy routes to "
                                                   "that tool lies above novelty_neighbour_floor (0: relevance only)")

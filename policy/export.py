@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from env.audio_tool_env import AudioToolEnv
-from env.features import EXAMPLE_MATCHES, relevance_text
+from env.features import EXAMPLE_MATCHES, novelty_text, relevance_text
 from policy.networks import RelevancePrior, build_trunk, masked_logits, trunk_input
 from tools.base import AudioError
 
@@ -28,21 +28,23 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
                   neighbour_weight: float = 0.0, neighbour_floor: float = 0.6, novelty_relevance_of: str = "",
-                  novelty_relevance_match: str = "") -> None:
+                  novelty_relevance_match: str = "", novelty_reading: str = "question") -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
-    with a `novelty_threshold`, also its training questions' MiniLM vectors (`Router.familiar`), and
+    with a `novelty_threshold`, also its training questions' MiniLM vectors, read as
+    `novelty_reading` says (`Router.familiar`), and
     what an unfamiliar question's relevance is read of and how it meets the tools' descriptions
     (`novelty_relevance_of`, `novelty_relevance_match`, default the env's), and with a
     `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
-    check_novelty_reading(env, novelty_relevance_of, novelty_relevance_match)
+    check_novelty_reading(env, novelty_relevance_of, novelty_relevance_match, novelty_reading)
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
-    known = torch.as_tensor(np.stack([env.encoder.encode(q) for q in questions]) if questions
+    known = torch.as_tensor(np.stack([env.encoder.encode(novelty_text(q, novelty_reading)) for q in questions]) if questions
                             else np.zeros((0, 0), np.float32))
     blob = {"format": FORMAT, "state_dict": state, "known_questions": known,
             "known_tools": torch.full((len(questions),), -1, dtype=torch.long),
-            "novelty_threshold": float(novelty_threshold), "neighbour_weight": float(neighbour_weight),
+            "novelty_threshold": float(novelty_threshold), "novelty_reading": novelty_reading,
+            "neighbour_weight": float(neighbour_weight),
             "neighbour_floor": float(neighbour_floor), "hidden": list(hidden), "obs_dim": env.obs_dim,
             "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
             "max_calls": env.max_calls, "descriptors": list(env.descriptors),
@@ -59,10 +61,12 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
         torch.save(blob, path)
 
 
-def check_novelty_reading(env: AudioToolEnv, relevance_of: str = "", relevance_match: str = "") -> None:
+def check_novelty_reading(env: AudioToolEnv, relevance_of: str = "", relevance_match: str = "",
+                          reading: str = "question") -> None:
     """A ValueError for a fallback reading the env cannot give: an unknown name, or a match its
     matcher has not encoded (examples, from one built for descriptions). Training checks it before
     its first iteration, export again."""
+    novelty_text("", reading)
     relevance_text("", (), relevance_of or env.relevance_of)
     env.matcher.relevance(env.encoder.encode(""), relevance_match or env.relevance_match)
 
@@ -198,6 +202,17 @@ class Router(torch.nn.Module):
     def novelty_threshold(self) -> float:
         return float(self.spec.get("novelty_threshold", 0.0))
 
+    @property
+    def novelty_reading(self) -> str:
+        """What a question's familiarity is read of (`env.features.novelty_text`); a file from
+        before the option reads the raw question."""
+        return str(self.spec.get("novelty_reading", "question"))
+
+    def question_vector(self, encoder, question: str) -> np.ndarray:
+        """The question's MiniLM vector as `familiar` and `neighbour_support` compare it with the
+        training questions: read as they were (`novelty_reading`)."""
+        return encoder.encode(novelty_text(question, self.novelty_reading))
+
     def familiar(self, question_vector: np.ndarray) -> bool:
         """Whether a question lies near enough a training question (highest cosine at least
         `novelty_threshold`) for the trained policy to route it. Measured on the leave-families-out
@@ -281,7 +296,7 @@ class Router(torch.nn.Module):
                              f"the env's tools give {layout} (a tool's features changed: train again)")
         self.check_tool_texts(env.descriptions, env.examples)
         obs, _ = env.reset(seed=seed)
-        question = env.encoder.encode(env.item.question)
+        question = self.question_vector(env.encoder, env.item.question)
         familiar = self.familiar(question)
         relevance = None  # the fallback's own reading of the question, where it is not the policy's
         if not familiar and (self.novelty_relevance_of, self.novelty_relevance_match) != (self.relevance_of,

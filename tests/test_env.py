@@ -635,6 +635,47 @@ def test_the_fallback_meets_the_descriptions_as_novelty_relevance_match_says(pro
         export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_relevance_match="words")
 
 
+def test_familiarity_reads_the_question_without_its_numbers_when_asked(probe, encoder, tmp_path):
+    """novelty_reading: question_without_numbers compares a question with the training questions
+    with the numbers they name masked, so a trained wording asking about another value is familiar
+    (the policy routes it, reading the reasoner's margin) where the raw question is not (cosine
+    0.88); a new wording stays unfamiliar. router.pt records the reading, a file without it reads the
+    raw question, and an unknown reading is refused before training and at export."""
+    from dataclasses import replace
+
+    from env.features import novelty_text
+    from policy.export import Router, check_novelty_reading, export_router
+
+    assert novelty_text("Is this clip 7 s long? Are there three beeps?", "question_without_numbers") == \
+        "Is this clip # s long? Are there # beeps?"
+    trained = [replace(probe[0], id="seven", question="Is this clip 7 s long?", choices=("yes", "no"), answer="yes")]
+    env = make_env(trained, encoder, tmp_path, max_calls=1, shuffle=False)
+    routers = {}
+    for reading in ("question", "question_without_numbers"):
+        path = str(tmp_path / f"{reading}.pt")
+        export_router(untrained_module(env), env, [8], path, novelty_threshold=0.9, novelty_reading=reading)
+        routers[reading] = Router(path)
+    raw, masked = routers["question"], routers["question_without_numbers"]
+    assert raw.novelty_reading == "question" and masked.novelty_reading == "question_without_numbers"
+    asked = "Is this clip 6 s long?"
+    assert not raw.familiar(raw.question_vector(encoder, asked))
+    assert masked.familiar(masked.question_vector(encoder, asked))
+    assert not masked.familiar(masked.question_vector(encoder, "How long is the gap between the two sounds?"))
+    info = masked.route(masked.routing_env([replace(trained[0], id="six", question=asked)], env.executor,
+                                           env.reasoner, encoder), seed=0)
+    assert not info["by_relevance"]
+    import torch
+
+    blob = torch.load(str(tmp_path / "question_without_numbers.pt"), weights_only=True)
+    del blob["novelty_reading"]  # a file from before the option
+    torch.save(blob, str(tmp_path / "older.pt"))
+    assert Router(str(tmp_path / "older.pt")).novelty_reading == "question"
+    with pytest.raises(ValueError, match="novelty_reading 'words'"):
+        check_novelty_reading(env, "", "", "words")
+    with pytest.raises(ValueError, match="novelty_reading 'words'"):
+        export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_reading="words")
+
+
 def test_an_unfamiliar_question_leans_on_the_training_questions_routed_near_it(probe, encoder, tmp_path):
     """With a neighbour_weight, router.pt also keeps the tool its policy calls first on each
     training question; an unfamiliar question's score for a tool is its relevance plus the weight

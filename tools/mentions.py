@@ -32,6 +32,12 @@ _NOTE_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|(?<!\w)\'([^\']+)\'(?!\w)|\u2018([^\u2019]+)\u2019')
 
 
+def without_numbers(text: str) -> str:
+    """`text` with every number it names (digits or words) replaced by "#": "Is this clip 6 s long?"
+    and "Is this clip seven seconds long?" are one wording asking about different values."""
+    return _NUMBER.sub("#", text)
+
+
 def is_yes_no(choices: Sequence[str]) -> bool:
     """Whether the choices are "yes" and "no" (any case and order)."""
     return sorted(str(c).strip().lower() for c in choices) == ["no", "yes"]
