@@ -131,6 +131,27 @@ def test_a_heard_line_is_weighed_only_for_a_question_about_it():
     assert hearing.about(speech, "What does the clip hold?", ("someone talking", "nobody, only a tone"))
 
 
+def test_a_yes_no_question_about_a_length_heard_alike_is_a_guess(write_wav):
+    """Hearing v9: over a clip heard as "about 25 seconds", "Is it 25 s long?" and "about 23 s?"
+    cannot be told (a 23, 25 or 27 s clip sounds the same); a length heard apart ("30 s?"), a
+    length heard to the second (below 7.5 s), a question naming two lengths, or one not about the
+    length line ("a beep in the first 25 seconds?") is not a guess."""
+    hearing = CoarseHearing()
+    long_, short = write_wav("long23.wav", tone(400, 23.0)), write_wav("short6.wav", tone(400, 6.0))
+    assert hearing.hear(long_).seconds == 25 and hearing.hear(short).seconds == 6
+
+    def guess(question, clip=long_, choices=("yes", "no")):
+        return hearing.cannot_tell(ReasonRequest(question, choices, (), clip))
+
+    assert guess("Is this clip 25 s long?") and guess("Does the clip last about 23 seconds?")
+    assert guess("Is the recording 27 sec long?", choices=("No", "Yes"))
+    assert not guess("Is this clip 30 s long?") and not guess("Is this clip 6 s long?", clip=short)
+    assert not guess("Does it last between 25 s and 40 s?")
+    assert not guess("Is there a beep in the first 25 seconds?")
+    assert not guess("How long is the clip?", choices=("25 s", "30 s"))
+    assert not hearing.cannot_tell(ReasonRequest("Is this clip 25 s long?", ("yes", "no")))  # no clip
+
+
 @pytest.mark.slow
 def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_wav):
     """No tool called: a clip's length and whether someone speaks come from its own hearing, and
@@ -140,7 +161,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v8")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v9")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])
@@ -159,12 +180,17 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
         ReasonRequest(q, choices, ("The clip lasts 27.0 seconds.",), clip, (("The clip lasts 23.0 seconds.",),))])
     assert heard.probabilities[0] == heard.probabilities[1] and heard.choice != "27 seconds"  # a tie goes to the first
     assert measured.probabilities[1] > measured.probabilities[0]
+    # yes/no about a length heard alike: a guess, at margin 0 (hearing v9); heard apart, sure
+    guess, apart = reasoner.answer_batch([ReasonRequest("Is this clip 25 s long?", ("yes", "no"), (), clip),
+                                          ReasonRequest("Is this clip 10 s long?", ("yes", "no"), (), clip)])
+    assert guess.probabilities[0] == guess.probabilities[1] and apart.choice == "no"
 
 
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     """configs/demo_hearing.yaml is the demo (its base) with hearing and `paraphrase_line` on and a
     reward under which skipping can pay, trained on every training item with the reasoner's no-tool
-    margin in view; its reasoner section builds (weights load on first use)."""
+    margin in view and its familiarity read without the numbers a question names; its reasoner
+    section builds (weights load on first use)."""
     from cluster.config import load_config
     from env.reasoners.registry import build_reasoner
 
@@ -173,6 +199,8 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
     assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
+    assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
+        "novelty_reading", "question") == "question"
     reasoner = build_reasoner(hearing["reasoner"])
-    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v8")
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v9")
     assert not build_reasoner(demo["reasoner"]).hears_audio
