@@ -136,7 +136,8 @@ def novelty_text(question: str, reading: str = "question") -> str:
     (`question_without_numbers`) the question with the numbers it names masked: the values asked
     about are not the wording. With the raw question, "Is this clip 6 s long?" lay at cosine 0.81
     from every training question ("Is this clip 7 seconds long?" among them) and went to the
-    fallback, which always calls a tool, however sure the reasoner was (docs/RESULTS.md "Hearing v9")."""
+    fallback, which always calls a tool, however sure the reasoner was (docs/RESULTS.md "Hearing v9
+    and familiarity without the numbers")."""
     if reading == "question":
         return question
     if reading == "question_without_numbers":

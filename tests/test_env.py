@@ -643,6 +643,8 @@ def test_familiarity_reads_the_question_without_its_numbers_when_asked(probe, en
     raw question, and an unknown reading is refused before training and at export."""
     from dataclasses import replace
 
+    import torch
+
     from env.features import novelty_text
     from policy.export import Router, check_novelty_reading, export_router
 
@@ -664,8 +666,6 @@ def test_familiarity_reads_the_question_without_its_numbers_when_asked(probe, en
     info = masked.route(masked.routing_env([replace(trained[0], id="six", question=asked)], env.executor,
                                            env.reasoner, encoder), seed=0)
     assert not info["by_relevance"]
-    import torch
-
     blob = torch.load(str(tmp_path / "question_without_numbers.pt"), weights_only=True)
     del blob["novelty_reading"]  # a file from before the option
     torch.save(blob, str(tmp_path / "older.pt"))
