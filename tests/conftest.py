@@ -7,6 +7,9 @@ import soundfile as sf
 
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".cache", "numba"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# converted GGUF models (env/reasoners/gguf.py) in the checkout's cache, not the user's home; every
+# process a test starts (subprocesses, Ray workers, `ray start`) inherits it
+os.environ.setdefault("AUDIOROUTER_MODEL_CACHE", os.path.join(os.path.dirname(__file__), "..", ".cache", "models"))
 
 SR = 16000
 

@@ -33,15 +33,12 @@ MODEL_NAME = "smollm2-135m-instruct"
 class Model:
     def __init__(self):
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from env.reasoners.gguf import load_gguf
         from env.reasoners.smollm2 import packaged_smollm2_gguf
 
         torch.set_num_threads(1)
-        path = packaged_smollm2_gguf()
-        folder, name = os.path.dirname(path), os.path.basename(path)
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name).eval()
+        self.tokenizer, self.model = load_gguf(packaged_smollm2_gguf())
         self.lock = threading.Lock()
 
     def prompt_ids(self, messages: list[dict]) -> list[int]:

@@ -19,6 +19,7 @@ from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, YES_NO_DOUBT, YES_NO_MEANING_SCALE,
                                    contrast_scores, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
+from env.reasoners.gguf import load_gguf
 from env.reasoners.hearing import HEARING_VERSION, CoarseHearing, pool_alike
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from tools import mentions
@@ -38,17 +39,6 @@ def packaged_smollm2_gguf() -> str:
     if not files:
         raise SetupError(f"no .gguf file in {folder}")
     return os.path.join(folder, files[0])
-
-
-def _silence_gguf_progress_bar() -> None:
-    """transformers draws a plain tqdm bar per GGUF load that no setting turns off; it would
-    interleave with our own bars, so it is disabled at its one call site if it is there."""
-    import functools
-
-    from transformers import modeling_gguf_pytorch_utils as gguf_utils
-
-    if hasattr(gguf_utils, "tqdm") and not isinstance(gguf_utils.tqdm, functools.partial):
-        gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
 def prompt_tree(rests: Sequence[Sequence[int]]) -> tuple[list[tuple[list[int], int, int]], list[int]]:
@@ -206,24 +196,18 @@ class SmolLMReasoner:
 
     def _load(self) -> None:
         """Weights load on the first request, not at construction: behind a warm answer cache
-        (CachedReasoner) a run never pays the ~20 s GGUF conversion."""
+        (CachedReasoner) a run never loads them. A load reads the machine's converted copy
+        (~0.3 s) or, the first time, converts the GGUF (~22 s; env/reasoners/gguf.py)."""
         if self._model is not None:
             return
         import torch
-        import transformers
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
-        _silence_gguf_progress_bar()
         if self.threads:
             torch.set_num_threads(self.threads)
         key = (self.path, self.dtype, str(self.device))
         if key not in _LOADED:  # frozen weights: one copy per process, however many reasoners use it
-            folder = os.path.dirname(self.path)
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=self.model_file)
-            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=self.model_file,
-                                                         dtype=getattr(torch, self.dtype)).to(self.device)
-            _LOADED[key] = (tokenizer, model.eval())
+            tokenizer, model = load_gguf(self.path, self.dtype)
+            _LOADED[key] = (tokenizer, model.to(self.device))
         self._tokenizer, self._model = _LOADED[key]
 
     @functools.cached_property

@@ -1,0 +1,131 @@
+"""Loading a GGUF checkpoint as a transformers tokenizer and model, converted once per machine.
+
+transformers reads a GGUF file in ~22 s on this CPU for a 98 MB SmolLM2: its gguf reader parses
+the 49k-token vocabulary three times (config, weights, tokenizer) and dequantizes every tensor.
+Every process that reasons (an eval, a Ray pool actor, a restarted actor, a job's driver, a test's
+subprocess) paid that. The first load now also writes the converted model (float32 safetensors,
+tokenizer.json, chat template) to the model cache, and every later load on the machine reads that
+in ~0.3 s. The copy is bit-identical: the same weights in every dtype, the same vocabulary,
+special tokens and chat template (tests/test_gguf.py), so answers and their cache keys do not
+change. Where the cache cannot be written (read-only home, full disk) loading goes on from the GGUF
+with a warning.
+
+The cache is `$AUDIOROUTER_MODEL_CACHE`, else `$XDG_CACHE_HOME/audiorouter/models`, else
+`~/.cache/audiorouter/models`; `AUDIOROUTER_MODEL_CACHE=off` turns it off. A converted copy is keyed
+by the file's name, size and modification time and the transformers version that converted it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import tempfile
+import warnings
+
+OFF = ("off", "0", "false", "none")
+
+
+def model_cache_dir() -> str | None:
+    """Where converted models live, or None when the cache is turned off."""
+    chosen = os.environ.get("AUDIOROUTER_MODEL_CACHE", "").strip()
+    if chosen.lower() in OFF:
+        return None
+    if chosen:
+        return os.path.abspath(os.path.expanduser(chosen))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "audiorouter", "models")
+
+
+def converted_folder(gguf_path: str) -> str | None:
+    """The cache folder for this GGUF file as it is now (None with the cache off)."""
+    import transformers
+
+    root = model_cache_dir()
+    if root is None:
+        return None
+    stat = os.stat(gguf_path)
+    stem = os.path.splitext(os.path.basename(gguf_path))[0]
+    key = f"{os.path.basename(gguf_path)}:{stat.st_size}:{stat.st_mtime_ns}:{transformers.__version__}"
+    return os.path.join(root, f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}")
+
+
+def silence_gguf_progress_bar() -> None:
+    """transformers draws a plain tqdm bar per GGUF load that no setting turns off; it would
+    interleave with our own bars, so it is disabled at its one call site if it is there."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    if hasattr(gguf_utils, "tqdm") and not isinstance(gguf_utils.tqdm, functools.partial):
+        gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
+
+
+def write_converted(model, tokenizer, folder: str) -> bool:
+    """Save a model read from a GGUF (float32) and its tokenizer as `folder`, atomically: written
+    to a temporary sibling and renamed, so a concurrent loader (two pool replicas starting at once)
+    sees either nothing or the whole copy. True when `folder` holds a copy afterwards."""
+    try:
+        os.makedirs(os.path.dirname(folder), exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".converting-", dir=os.path.dirname(folder))
+    except OSError as err:
+        warnings.warn(f"model cache {os.path.dirname(folder)} is not writable ({err}); the GGUF is "
+                      "converted again by every process (~20 s each)", stacklevel=2)
+        return False
+    try:
+        # the loaded model is plain float tensors; only the GGUF marker stops save_pretrained
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        os.rename(staging, folder)
+        return True
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        if os.path.isdir(folder):  # another process finished first: its copy is the same
+            return True
+        warnings.warn(f"could not write the converted model to {folder} ({err}); the GGUF is "
+                      "converted again by every process (~20 s each)", stacklevel=2)
+        return False
+
+
+def load_converted(folder: str, dtype: str):
+    """(tokenizer, model) from a converted copy, or None when there is none or it does not load
+    (a disk that filled up mid-copy elsewhere): a damaged copy is removed so it is converted again."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not os.path.isfile(os.path.join(folder, "model.safetensors")):
+        return None
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder)
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype))
+    except Exception as err:
+        warnings.warn(f"the converted model in {folder} does not load ({err}); converting the GGUF again",
+                      stacklevel=2)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return tokenizer, model.eval()
+
+
+def load_gguf(gguf_path: str, dtype: str = "float32"):
+    """(tokenizer, model in eval mode on the CPU, in `dtype`) for a GGUF file: from the converted
+    copy when there is one, else from the GGUF, writing the copy for the next process."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
+    folder = converted_folder(gguf_path)
+    loaded = load_converted(folder, dtype) if folder else None
+    if loaded:
+        return loaded
+    silence_gguf_progress_bar()
+    gguf_folder, name = os.path.dirname(gguf_path), os.path.basename(gguf_path)
+    tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=name)
+    # float32 first: the copy must serve every dtype, and float32 -> bfloat16 here is the same
+    # rounding transformers does when it reads the GGUF as bfloat16 directly
+    model = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
+    if folder:
+        write_converted(model, tokenizer, folder)
+    return tokenizer, model.to(getattr(torch, dtype)).eval()

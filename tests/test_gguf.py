@@ -1,0 +1,101 @@
+"""The converted-GGUF model cache (env/reasoners/gguf.py): where it lives, that a converted copy
+is the GGUF bit for bit, that later loads never read the GGUF, and that a cache that cannot be
+written or a damaged copy never stops a load."""
+import os
+import types
+
+import pytest
+
+from env.reasoners.gguf import converted_folder, load_converted, model_cache_dir, write_converted
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("AUDIOROUTER_MODEL_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert model_cache_dir() == str(tmp_path / "xdg" / "audiorouter" / "models")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert model_cache_dir() == str(tmp_path / "home" / ".cache" / "audiorouter" / "models")
+    monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", str(tmp_path / "mine"))
+    assert model_cache_dir() == str(tmp_path / "mine")
+    for off in ("off", "0", "OFF"):
+        monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", off)
+        assert model_cache_dir() is None
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"x" * 10)
+    assert converted_folder(str(gguf)) is None  # cache off: nothing to look up or write
+
+
+def test_a_copy_is_keyed_by_the_file_as_it_is_now(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "Model.Q4.gguf"
+    gguf.write_bytes(b"x" * 10)
+    first = converted_folder(str(gguf))
+    assert os.path.basename(first).startswith("Model.Q4-") and first == converted_folder(str(gguf))
+    gguf.write_bytes(b"y" * 11)  # replaced by another file: another copy
+    assert converted_folder(str(gguf)) != first
+
+
+def test_an_unwritable_cache_warns_and_loading_goes_on(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.warns(UserWarning, match="not writable"):
+        assert write_converted(None, None, str(blocker / "models" / "m")) is False
+
+    def full_disk(folder):
+        open(os.path.join(folder, "model.safetensors"), "w").write("half")
+        raise OSError(28, "No space left on device")
+
+    model = types.SimpleNamespace(config=types.SimpleNamespace(quantization_config=1), save_pretrained=full_disk)
+    with pytest.warns(UserWarning, match="No space left"):
+        assert write_converted(model, None, str(tmp_path / "cache" / "m")) is False
+    assert os.listdir(tmp_path / "cache") == []  # the half-written staging folder is gone
+
+
+def test_a_damaged_copy_is_removed_so_it_is_converted_again(tmp_path):
+    folder = tmp_path / "m-123"
+    assert load_converted(str(folder), "float32") is None  # no copy yet
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"\x00" * 64)
+    with pytest.warns(UserWarning, match="does not load"):
+        assert load_converted(str(folder), "float32") is None
+    assert not folder.exists()
+
+
+@pytest.mark.slow
+def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_gguf(monkeypatch, tmp_path):
+    import torch
+    from transformers import modeling_gguf_pytorch_utils
+
+    from env.reasoners.gguf import load_gguf
+    from env.reasoners.smollm2 import packaged_smollm2_gguf
+
+    monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", str(tmp_path / "cache"))
+    path = packaged_smollm2_gguf()
+    tok_gguf, model_gguf = load_gguf(path)  # reads the GGUF, writes the copy
+    folder = converted_folder(path)
+    assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]  # no staging left
+
+    def no_gguf(*args, **kwargs):
+        raise AssertionError("the GGUF was read although a converted copy exists")
+
+    monkeypatch.setattr(modeling_gguf_pytorch_utils, "load_gguf_checkpoint", no_gguf)
+    tok_copy, model_copy = load_gguf(path)
+    gguf_weights, copy_weights = model_gguf.state_dict(), model_copy.state_dict()
+    assert gguf_weights.keys() == copy_weights.keys()
+    assert all(torch.equal(gguf_weights[k], copy_weights[k]) for k in gguf_weights)
+    assert model_copy.lm_head.weight.data_ptr() == model_copy.model.embed_tokens.weight.data_ptr()  # still tied
+    assert tok_gguf.get_vocab() == tok_copy.get_vocab() and tok_gguf.all_special_ids == tok_copy.all_special_ids
+    chat = [{"role": "user", "content": "Is the second tone higher or lower?"}]
+    prompt = tok_gguf.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    assert prompt == tok_copy.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+    ids = torch.tensor([tok_gguf.encode(prompt + "higher", add_special_tokens=False)])
+    assert ids.tolist() == [tok_copy.encode(prompt + "higher", add_special_tokens=False)]
+    with torch.inference_mode():
+        assert torch.equal(model_gguf(ids).logits, model_copy(ids).logits)
+    # bfloat16 from the copy is the float32 GGUF rounded, as transformers rounds it reading the GGUF
+    _, model_bf16 = load_gguf(path, "bfloat16")
+    assert all(torch.equal(w.to(torch.bfloat16), model_bf16.state_dict()[k]) for k, w in gguf_weights.items())
+    # a second writer (another pool replica that converted at the same time) finds the copy there
+    assert write_converted(model_gguf, tok_gguf, folder) is True
+    assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]
