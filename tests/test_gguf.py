@@ -1,12 +1,14 @@
 """The converted-GGUF model cache (env/reasoners/gguf.py): where it lives, that a converted copy
 is the GGUF bit for bit, that later loads never read the GGUF, and that a cache that cannot be
 written or a damaged copy never stops a load."""
+import json
 import os
 import types
 
 import pytest
 
-from env.reasoners.gguf import converted_folder, load_converted, model_cache_dir, write_converted
+from env.reasoners.gguf import (SOURCE_RECORD, converted_folder, describe_source, load_converted, model_cache_dir,
+                                write_converted)
 
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
@@ -62,6 +64,35 @@ def test_a_damaged_copy_is_removed_so_it_is_converted_again(tmp_path):
     assert not folder.exists()
 
 
+def test_writing_a_copy_removes_the_copies_nothing_can_load_again(tmp_path):
+    """A reinstalled wheel is the same path with a new modification time, a deleted venv is a path
+    that is gone: their copies go when a copy is written. A copy of a file as it still is stays
+    (another transformers version converted it), and so do folders that are not copies."""
+    gguf, gone, cache = tmp_path / "m.gguf", tmp_path / "gone.gguf", tmp_path / "cache"
+    gguf.write_bytes(b"x" * 10)
+    gone.write_bytes(b"x" * 10)
+
+    def copy(name, source):
+        (cache / name).mkdir(parents=True)
+        (cache / name / SOURCE_RECORD).write_text(json.dumps(source))
+
+    copy("m-current", describe_source(str(gguf)))  # another transformers version's copy of it
+    copy("gone-1", describe_source(str(gone)))
+    copy("m-reinstalled", {**describe_source(str(gguf)), "mtime_ns": 1})
+    (cache / "not-a-copy").mkdir()
+    (cache / ".converting-x").mkdir()  # another process writing its copy
+    gone.unlink()
+
+    def save_pretrained(folder):
+        open(os.path.join(folder, "model.safetensors"), "w").write("weights")
+
+    model = types.SimpleNamespace(config=types.SimpleNamespace(), save_pretrained=save_pretrained)
+    tokenizer = types.SimpleNamespace(save_pretrained=lambda folder: None)
+    assert write_converted(model, tokenizer, str(cache / "m-new"), describe_source(str(gguf))) is True
+    assert sorted(os.listdir(cache)) == [".converting-x", "m-current", "m-new", "not-a-copy"]
+    assert json.loads((cache / "m-new" / SOURCE_RECORD).read_text()) == describe_source(str(gguf))
+
+
 @pytest.mark.slow
 def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_gguf(monkeypatch, tmp_path):
     import torch
@@ -75,6 +106,7 @@ def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_ggu
     tok_gguf, model_gguf = load_gguf(path)  # reads the GGUF, writes the copy
     folder = converted_folder(path)
     assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]  # no staging left
+    assert os.path.isfile(os.path.join(folder, SOURCE_RECORD))
 
     def no_gguf(*args, **kwargs):
         raise AssertionError("the GGUF was read although a converted copy exists")

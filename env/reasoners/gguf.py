@@ -13,17 +13,22 @@ with a warning.
 The cache is `$AUDIOROUTER_MODEL_CACHE`, else `$XDG_CACHE_HOME/audiorouter/models`, else
 `~/.cache/audiorouter/models`; `AUDIOROUTER_MODEL_CACHE=off` turns it off. A converted copy is keyed
 by the file's name, size and modification time and the transformers version that converted it.
+Reinstalling the wheel (a rebuilt venv) gives the file a new modification time, so each copy also
+records the file it came from (source.json), and writing a copy removes the copies whose file is
+gone or has changed since: nothing can load them again, and each is half a gigabyte.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import warnings
 
 OFF = ("off", "0", "false", "none")
+SOURCE_RECORD = "source.json"
 
 
 def model_cache_dir() -> str | None:
@@ -44,10 +49,39 @@ def converted_folder(gguf_path: str) -> str | None:
     root = model_cache_dir()
     if root is None:
         return None
-    stat = os.stat(gguf_path)
+    source = describe_source(gguf_path)
     stem = os.path.splitext(os.path.basename(gguf_path))[0]
-    key = f"{os.path.basename(gguf_path)}:{stat.st_size}:{stat.st_mtime_ns}:{transformers.__version__}"
+    key = f"{os.path.basename(gguf_path)}:{source['size']}:{source['mtime_ns']}:{transformers.__version__}"
     return os.path.join(root, f"{stem}-{hashlib.sha1(key.encode()).hexdigest()[:12]}")
+
+
+def describe_source(gguf_path: str) -> dict:
+    """The GGUF file as it is now: where it is, its size and modification time."""
+    stat = os.stat(gguf_path)
+    return {"path": os.path.realpath(gguf_path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def prune_stale_copies(root: str) -> list[str]:
+    """Remove the copies in `root` whose GGUF file is gone or is no longer the file they were
+    converted from; returns the folders removed. Folders without a source record (not ours, or
+    being written: staging folders start with a dot) are left alone."""
+    removed = []
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        folder = os.path.join(root, name)
+        try:
+            with open(os.path.join(folder, SOURCE_RECORD)) as f:
+                recorded = json.load(f)
+            path = recorded["path"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        try:
+            current = describe_source(path)
+        except OSError:
+            current = None
+        if current != recorded:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def silence_gguf_progress_bar() -> None:
@@ -59,10 +93,12 @@ def silence_gguf_progress_bar() -> None:
         gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
-def write_converted(model, tokenizer, folder: str) -> bool:
+def write_converted(model, tokenizer, folder: str, source: dict | None = None) -> bool:
     """Save a model read from a GGUF (float32) and its tokenizer as `folder`, atomically: written
     to a temporary sibling and renamed, so a concurrent loader (two pool replicas starting at once)
-    sees either nothing or the whole copy. True when `folder` holds a copy afterwards."""
+    sees either nothing or the whole copy. `source` (describe_source of the GGUF) is recorded with
+    it, and once it is written the copies of files that are gone or changed are removed. True when
+    `folder` holds a copy afterwards."""
     try:
         os.makedirs(os.path.dirname(folder), exist_ok=True)
         staging = tempfile.mkdtemp(prefix=".converting-", dir=os.path.dirname(folder))
@@ -78,8 +114,10 @@ def write_converted(model, tokenizer, folder: str) -> bool:
             del model.config.quantization_config
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        if source is not None:
+            with open(os.path.join(staging, SOURCE_RECORD), "w") as f:
+                json.dump(source, f)
         os.rename(staging, folder)
-        return True
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         if os.path.isdir(folder):  # another process finished first: its copy is the same
@@ -87,6 +125,8 @@ def write_converted(model, tokenizer, folder: str) -> bool:
         warnings.warn(f"could not write the converted model to {folder} ({err}); the GGUF is "
                       "converted again by every process (~20 s each)", stacklevel=2)
         return False
+    prune_stale_copies(os.path.dirname(folder))
+    return True
 
 
 def load_converted(folder: str, dtype: str):
@@ -127,5 +167,5 @@ def load_gguf(gguf_path: str, dtype: str = "float32"):
     # rounding transformers does when it reads the GGUF as bfloat16 directly
     model = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
     if folder:
-        write_converted(model, tokenizer, folder)
+        write_converted(model, tokenizer, folder, describe_source(gguf_path))
     return tokenizer, model.to(getattr(torch, dtype)).eval()
