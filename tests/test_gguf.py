@@ -94,9 +94,10 @@ def test_writing_a_copy_removes_the_copies_nothing_can_load_again(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_gguf(monkeypatch, tmp_path):
+def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_gguf(monkeypatch, tmp_path, capfd):
     import torch
     from transformers import modeling_gguf_pytorch_utils
+    from transformers.utils import logging as transformers_logging
 
     from env.reasoners.gguf import load_gguf
     from env.reasoners.smollm2 import packaged_smollm2_gguf
@@ -104,6 +105,7 @@ def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_ggu
     monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", str(tmp_path / "cache"))
     path = packaged_smollm2_gguf()
     tok_gguf, model_gguf = load_gguf(path)  # reads the GGUF, writes the copy
+    assert "Writing model shards" not in capfd.readouterr().err
     folder = converted_folder(path)
     assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]  # no staging left
     assert os.path.isfile(os.path.join(folder, SOURCE_RECORD))
@@ -112,7 +114,10 @@ def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_ggu
         raise AssertionError("the GGUF was read although a converted copy exists")
 
     monkeypatch.setattr(modeling_gguf_pytorch_utils, "load_gguf_checkpoint", no_gguf)
+    assert transformers_logging.is_progress_bar_enabled()
     tok_copy, model_copy = load_gguf(path)
+    # no transformers bars between a run's own, and the setting is as it was
+    assert "Loading weights" not in capfd.readouterr().err and transformers_logging.is_progress_bar_enabled()
     gguf_weights, copy_weights = model_gguf.state_dict(), model_copy.state_dict()
     assert gguf_weights.keys() == copy_weights.keys()
     assert all(torch.equal(gguf_weights[k], copy_weights[k]) for k in gguf_weights)

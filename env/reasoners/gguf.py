@@ -19,6 +19,7 @@ gone or has changed since: nothing can load them again, and each is half a gigab
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -93,6 +94,22 @@ def silence_gguf_progress_bar() -> None:
         gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
 
 
+@contextlib.contextmanager
+def transformers_bars_off():
+    """transformers 5 draws a "Loading weights" bar per load and a "Writing model shards" bar per
+    save; they would interleave with a run's own bars (PPO, evaluation) every time a pool actor
+    loads the reasoner, so they are off while it loads and as they were afterwards."""
+    from transformers.utils import logging as transformers_logging
+
+    was_on = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            transformers_logging.enable_progress_bar()
+
+
 def write_converted(model, tokenizer, folder: str, source: dict | None = None) -> bool:
     """Save a model read from a GGUF (float32) and its tokenizer as `folder`, atomically: written
     to a temporary sibling and renamed, so a concurrent loader (two pool replicas starting at once)
@@ -157,15 +174,16 @@ def load_gguf(gguf_path: str, dtype: str = "float32"):
 
     transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
     folder = converted_folder(gguf_path)
-    loaded = load_converted(folder, dtype) if folder else None
-    if loaded:
-        return loaded
-    silence_gguf_progress_bar()
-    gguf_folder, name = os.path.dirname(gguf_path), os.path.basename(gguf_path)
-    tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=name)
-    # float32 first: the copy must serve every dtype, and float32 -> bfloat16 here is the same
-    # rounding transformers does when it reads the GGUF as bfloat16 directly
-    model = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
-    if folder:
-        write_converted(model, tokenizer, folder, describe_source(gguf_path))
+    with transformers_bars_off():
+        loaded = load_converted(folder, dtype) if folder else None
+        if loaded:
+            return loaded
+        silence_gguf_progress_bar()
+        gguf_folder, name = os.path.dirname(gguf_path), os.path.basename(gguf_path)
+        tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=name)
+        # float32 first: the copy must serve every dtype, and float32 -> bfloat16 here is the same
+        # rounding transformers does when it reads the GGUF as bfloat16 directly
+        model = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
+        if folder:
+            write_converted(model, tokenizer, folder, describe_source(gguf_path))
     return tokenizer, model.to(getattr(torch, dtype)).eval()
