@@ -79,6 +79,7 @@ def test_writing_a_copy_removes_the_copies_nothing_can_load_again(tmp_path):
     copy("m-current", describe_source(str(gguf)))  # another transformers version's copy of it
     copy("gone-1", describe_source(str(gone)))
     copy("m-reinstalled", {**describe_source(str(gguf)), "mtime_ns": 1})
+    (cache / ".m-reinstalled.lock").write_text("")  # its conversion lock goes with it
     (cache / "not-a-copy").mkdir()
     (cache / ".converting-x").mkdir()  # another process writing its copy
     gone.unlink()
@@ -91,6 +92,38 @@ def test_writing_a_copy_removes_the_copies_nothing_can_load_again(tmp_path):
     assert write_converted(model, tokenizer, str(cache / "m-new"), describe_source(str(gguf))) is True
     assert sorted(os.listdir(cache)) == [".converting-x", "m-current", "m-new", "not-a-copy"]
     assert json.loads((cache / "m-new" / SOURCE_RECORD).read_text()) == describe_source(str(gguf))
+
+
+def test_processes_that_start_together_convert_once(monkeypatch, tmp_path):
+    """While one process converts (holding the lock), another waits for it and then reads its copy
+    instead of reading the GGUF beside it (flock also excludes a second open in this process)."""
+    import threading
+
+    from env.reasoners import gguf
+
+    monkeypatch.setenv("AUDIOROUTER_MODEL_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"x" * 10)
+    folder = converted_folder(str(path))
+
+    def read_gguf(gguf_path):
+        raise AssertionError("converted the GGUF beside the process converting it")
+
+    def copy_if_there(folder, dtype):
+        return ("tokenizer", "model") if os.path.isfile(os.path.join(folder, "model.safetensors")) else None
+
+    monkeypatch.setattr(gguf, "read_gguf", read_gguf)
+    monkeypatch.setattr(gguf, "load_converted", copy_if_there)
+    loaded = []
+    with gguf.conversion_lock(folder):  # this process is converting
+        waiter = threading.Thread(target=lambda: loaded.append(gguf.load_gguf(str(path))))
+        waiter.start()
+        waiter.join(timeout=1.0)
+        assert waiter.is_alive() and not loaded  # it waits rather than converting too
+        os.makedirs(folder)
+        open(os.path.join(folder, "model.safetensors"), "w").write("weights")
+    waiter.join(timeout=10)
+    assert loaded == [("tokenizer", "model")]
 
 
 @pytest.mark.slow
@@ -107,7 +140,8 @@ def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_ggu
     tok_gguf, model_gguf = load_gguf(path)  # reads the GGUF, writes the copy
     assert "Writing model shards" not in capfd.readouterr().err
     folder = converted_folder(path)
-    assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]  # no staging left
+    copies = [name for name in os.listdir(tmp_path / "cache") if not name.endswith(".lock")]
+    assert copies == [os.path.basename(folder)]  # no staging left
     assert os.path.isfile(os.path.join(folder, SOURCE_RECORD))
 
     def no_gguf(*args, **kwargs):
@@ -135,4 +169,5 @@ def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_ggu
     assert all(torch.equal(w.to(torch.bfloat16), model_bf16.state_dict()[k]) for k, w in gguf_weights.items())
     # a second writer (another pool replica that converted at the same time) finds the copy there
     assert write_converted(model_gguf, tok_gguf, folder) is True
-    assert sorted(os.listdir(tmp_path / "cache")) == [os.path.basename(folder)]
+    name = os.path.basename(folder)
+    assert sorted(os.listdir(tmp_path / "cache")) == sorted([name, f".{name}.lock"])

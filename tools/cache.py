@@ -9,6 +9,7 @@ between threads (a pool server answers concurrent callers).
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -18,6 +19,21 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def file_lock(path: str):
+    """Hold an exclusive lock on `path` (created if missing) for the with-block, so that the
+    processes of one machine that would fill the same on-disk cache take turns: the first writes,
+    the others wait and then read what it wrote. An advisory fcntl lock, released if the holder dies."""
+    import fcntl
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class ParquetCache:

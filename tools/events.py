@@ -277,21 +277,17 @@ def warm_numba_cache() -> None:
     global _numba_warm
     if _numba_warm:
         return
-    import fcntl
     import tempfile
 
     import librosa
 
     from tools.base import SAMPLE_RATE
+    from tools.cache import file_lock
 
     folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
     os.makedirs(folder, exist_ok=True)
     clicks = np.zeros(2 * SAMPLE_RATE, np.float32)
     clicks[:: SAMPLE_RATE // 3] = 1.0
-    with open(os.path.join(folder, ".audiorouter-numba.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            librosa.beat.beat_track(y=clicks, sr=SAMPLE_RATE)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with file_lock(os.path.join(folder, ".audiorouter-numba.lock")):
+        librosa.beat.beat_track(y=clicks, sr=SAMPLE_RATE)
     _numba_warm = True

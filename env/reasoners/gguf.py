@@ -8,7 +8,8 @@ tokenizer.json, chat template) to the model cache, and every later load on the m
 in ~0.3 s. The copy is bit-identical: the same weights in every dtype, the same vocabulary,
 special tokens and chat template (tests/test_gguf.py), so answers and their cache keys do not
 change. Where the cache cannot be written (read-only home, full disk) loading goes on from the GGUF
-with a warning.
+with a warning. Processes that start together (a pool's replicas) convert once: the first
+converts under a file lock while the others wait, then read its copy.
 
 The cache is `$AUDIOROUTER_MODEL_CACHE`, else `$XDG_CACHE_HOME/audiorouter/models`, else
 `~/.cache/audiorouter/models`; `AUDIOROUTER_MODEL_CACHE=off` turns it off. A converted copy is keyed
@@ -27,6 +28,8 @@ import os
 import shutil
 import tempfile
 import warnings
+
+from tools.cache import file_lock
 
 OFF = ("off", "0", "false", "none")
 SOURCE_RECORD = "source.json"
@@ -81,6 +84,8 @@ def prune_stale_copies(root: str) -> list[str]:
             current = None
         if current != recorded:
             shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.suppress(OSError):  # nobody waits on it: nothing can load this copy again
+                os.remove(os.path.join(root, f".{name}.lock"))
             removed.append(folder)
     return removed
 
@@ -165,25 +170,51 @@ def load_converted(folder: str, dtype: str):
     return tokenizer, model.eval()
 
 
+def read_gguf(gguf_path: str):
+    """(tokenizer, float32 model) read from the GGUF file itself (~22 s here). float32 because the
+    copy must serve every dtype, and float32 -> bfloat16 afterwards is the same rounding
+    transformers does when it reads the GGUF as bfloat16 directly."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    silence_gguf_progress_bar()
+    gguf_folder, name = os.path.dirname(gguf_path), os.path.basename(gguf_path)
+    tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=name)
+    return tokenizer, AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
+
+
+def conversion_lock(folder: str):
+    """The lock that makes the processes that start together (a pool's replicas, an eval's workers)
+    convert once: the first converts and writes, the others wait ~22 s and read its copy rather
+    than each converting beside it on the same cores. No lock where the cache cannot be written."""
+    try:
+        os.makedirs(os.path.dirname(folder), exist_ok=True)
+        lock_path = os.path.join(os.path.dirname(folder), f".{os.path.basename(folder)}.lock")
+        open(lock_path, "a").close()
+    except OSError:
+        return contextlib.nullcontext()
+    return file_lock(lock_path)
+
+
 def load_gguf(gguf_path: str, dtype: str = "float32"):
     """(tokenizer, model in eval mode on the CPU, in `dtype`) for a GGUF file: from the converted
     copy when there is one, else from the GGUF, writing the copy for the next process."""
     import torch
     import transformers
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     transformers.logging.set_verbosity_error()  # GGUF conversion is chatty
     folder = converted_folder(gguf_path)
     with transformers_bars_off():
-        loaded = load_converted(folder, dtype) if folder else None
-        if loaded:
-            return loaded
-        silence_gguf_progress_bar()
-        gguf_folder, name = os.path.dirname(gguf_path), os.path.basename(gguf_path)
-        tokenizer = AutoTokenizer.from_pretrained(gguf_folder, gguf_file=name)
-        # float32 first: the copy must serve every dtype, and float32 -> bfloat16 here is the same
-        # rounding transformers does when it reads the GGUF as bfloat16 directly
-        model = AutoModelForCausalLM.from_pretrained(gguf_folder, gguf_file=name, dtype=torch.float32)
-        if folder:
-            write_converted(model, tokenizer, folder, describe_source(gguf_path))
+        if folder is None:
+            tokenizer, model = read_gguf(gguf_path)
+        else:
+            loaded = load_converted(folder, dtype)
+            if loaded:
+                return loaded
+            with conversion_lock(folder):
+                loaded = load_converted(folder, dtype)  # converted by the process this one waited for
+                if loaded:
+                    return loaded
+                tokenizer, model = read_gguf(gguf_path)
+                write_converted(model, tokenizer, folder, describe_source(gguf_path))
     return tokenizer, model.to(getattr(torch, dtype)).eval()
