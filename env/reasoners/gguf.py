@@ -211,10 +211,14 @@ def load_gguf(gguf_path: str, dtype: str = "float32"):
             loaded = load_converted(folder, dtype)
             if loaded:
                 return loaded
-            with conversion_lock(folder):
-                loaded = load_converted(folder, dtype)  # converted by the process this one waited for
+            with conversion_lock(folder):  # held while converting, not while reading a copy
+                waited_for_a_copy = os.path.isfile(os.path.join(folder, "model.safetensors"))
+                if not waited_for_a_copy:
+                    tokenizer, model = read_gguf(gguf_path)
+                    write_converted(model, tokenizer, folder, describe_source(gguf_path))
+            if waited_for_a_copy:
+                loaded = load_converted(folder, dtype)
                 if loaded:
                     return loaded
-                tokenizer, model = read_gguf(gguf_path)
-                write_converted(model, tokenizer, folder, describe_source(gguf_path))
+                tokenizer, model = read_gguf(gguf_path)  # that copy was damaged (and is removed now)
     return tokenizer, model.to(getattr(torch, dtype)).eval()
