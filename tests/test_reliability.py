@@ -4,6 +4,7 @@ Every case either works (the input is usable: resampled, mixed down) or is refus
 error that names the file or key and the reason; and a run over a dataset holding it goes on
 for the good items (test_runner.py, test_env.py, and the hostile-dataset run at the end)."""
 import json
+import re
 import os
 import time
 import tracemalloc
@@ -308,12 +309,19 @@ def test_numba_kernels_compile_one_process_at_a_time(tmp_path):
     cache.mkdir()
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
     code = "from tools.events import warm_numba_cache; warm_numba_cache(); print('warm')"
-    with open(cache / ".audiorouter-numba.lock", "w") as lock:
+    lock_path = cache / ".audiorouter-numba.lock"
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process is compiling
         proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=os.path.dirname(os.path.dirname(__file__)),
                                 stdout=subprocess.PIPE, text=True)
-        with pytest.raises(subprocess.TimeoutExpired):
-            proc.wait(timeout=8)  # it waits for the lock instead of compiling beside it
+        # it waits for the lock instead of compiling beside it: the kernel lists it as blocked on
+        # the lock file ("->" in /proc/locks), and it has written nothing
+        waiting = f" {proc.pid} " + r"\S+:" + f"{os.stat(lock_path).st_ino} "
+        deadline = time.monotonic() + 60
+        while not any(line.split(":", 1)[1].lstrip().startswith("->") and re.search(waiting, line)
+                      for line in open("/proc/locks")):
+            assert proc.poll() is None and time.monotonic() < deadline, "it never waited for the lock"
+            time.sleep(0.1)
         assert not any(cache.glob("**/*beat*.nbc"))
         fcntl.flock(lock, fcntl.LOCK_UN)
     assert proc.communicate(timeout=300)[0].strip() == "warm" and proc.returncode == 0
