@@ -4,8 +4,8 @@ Every case either works (the input is usable: resampled, mixed down) or is refus
 error that names the file or key and the reason; and a run over a dataset holding it goes on
 for the good items (test_runner.py, test_env.py, and the hostile-dataset run at the end)."""
 import json
-import re
 import os
+import re
 import time
 import tracemalloc
 
