@@ -55,8 +55,18 @@ def test_deterministic_and_batched_equals_single(smollm):
 
 
 
+_PLAIN_LOGPROBS: dict[tuple, float] = {}  # both attention modes check the same rows: one reference each
+
+
 def _plain_choice_logprob(model, prompt, choice):
     """The reference: the whole prompt + choice in one ordinary causal forward, no cache."""
+    key = (id(model), tuple(prompt), tuple(choice))
+    if key not in _PLAIN_LOGPROBS:
+        _PLAIN_LOGPROBS[key] = _plain_forward_logprob(model, prompt, choice)
+    return _PLAIN_LOGPROBS[key]
+
+
+def _plain_forward_logprob(model, prompt, choice):
     import torch
 
     with torch.inference_mode():
