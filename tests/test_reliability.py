@@ -298,9 +298,29 @@ def test_audio_gone_bad_mid_episode_ends_it_cleanly(tmp_path, write_wav):
     assert env.rejected[0]["stage"] == "audio" and env.reset()[1]["item_id"] == "ok"
 
 
+# a child that loads librosa as the tools do, then runs every librosa call the tools make and
+# prints how many kernel files were in the cache after the load and which ones the calls added
+_LIBROSA_CHILD = """
+import glob, json, os
+import numpy as np
+from tools.base import Audio
+from tools.events import onset_envelope
+from tools.signal import load_librosa, spectral_peak_db
+from tools.speech import _is_tonal
+load_librosa()
+kernels = lambda: set(glob.glob(os.path.join(os.environ["NUMBA_CACHE_DIR"], "**", "*.nb[ci]"), recursive=True))
+loaded = kernels()
+x = np.random.default_rng(0).standard_normal(32000).astype(np.float32) * 0.1
+spectral_peak_db(x, 16000, min_hz=60.0), onset_envelope(x, 16000), _is_tonal(Audio(x, 16000, "", ""), (0.0, 2.0))
+print(json.dumps([len(loaded), sorted(kernels() - loaded)]))
+"""
+
+
 def test_numba_kernels_compile_one_process_at_a_time(tmp_path):
-    """The beat tracker's cache is written under an exclusive lock (numba #10128: two processes
-    compiling librosa's gufuncs at once leave cache files that segfault every later process)."""
+    """librosa's kernels are compiled into the numba cache under an exclusive lock (numba #10128:
+    two processes compiling the same gufuncs at once leave cache files that segfault every later
+    process), and the lock covers every kernel the tools' librosa calls need: none is compiled
+    after it."""
     import fcntl
     import subprocess
     import sys
@@ -308,12 +328,11 @@ def test_numba_kernels_compile_one_process_at_a_time(tmp_path):
     cache = tmp_path / "numba"
     cache.mkdir()
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
-    code = "from tools.events import warm_numba_cache; warm_numba_cache(); print('warm')"
     lock_path = cache / ".audiorouter-numba.lock"
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process is compiling
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=os.path.dirname(os.path.dirname(__file__)),
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, "-c", _LIBROSA_CHILD], env=env,
+                                cwd=os.path.dirname(os.path.dirname(__file__)), stdout=subprocess.PIPE, text=True)
         # it waits for the lock instead of compiling beside it: the kernel lists it as blocked on
         # the lock file ("->" in /proc/locks), and it has written nothing
         waiting = f" {proc.pid} " + r"\S+:" + f"{os.stat(lock_path).st_ino} "
@@ -322,7 +341,12 @@ def test_numba_kernels_compile_one_process_at_a_time(tmp_path):
                       for line in open("/proc/locks")):
             assert proc.poll() is None and time.monotonic() < deadline, "it never waited for the lock"
             time.sleep(0.1)
-        assert not any(cache.glob("**/*beat*.nbc"))
+        assert not any(cache.glob("**/*.nb[ci]"))
         fcntl.flock(lock, fcntl.LOCK_UN)
-    assert proc.communicate(timeout=300)[0].strip() == "warm" and proc.returncode == 0
-    assert any(cache.glob("**/*beat*.nbc"))  # and it wrote the kernels to the cache once it could
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0, out
+    loaded, after = json.loads(out)
+    # once it held the lock it wrote the kernels (peak picking, zero crossings, pitch: a dozen files
+    # with their gufunc dispatchers), and the tools' calls afterwards compiled no further gufunc
+    assert loaded >= 10 and any(cache.glob("**/guf-*.nbc"))
+    assert not [f for f in after if os.path.basename(f).startswith("guf-")], after

@@ -1,13 +1,11 @@
 """Sound events: how many separate sounds there are, and the beat tempo (librosa)."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from tools import mentions
 from tools.base import Audio, BaseTool
-from tools.signal import BASS_HZ, active_segments, spectral_peak_db
+from tools.signal import BASS_HZ, active_segments, load_librosa, spectral_peak_db
 
 
 class EventCountTool(BaseTool):
@@ -95,8 +93,7 @@ def onset_envelope(samples: np.ndarray, sr: int) -> np.ndarray:
     in units of that band's own typical rise, log-compressed and summed over bands. In a drum loop
     the kick marks some beats in the bass and the hi-hat the others in the treble; one band alone
     holds every other beat (half the tempo), and a plain broadband sum lets the kick drown the hat."""
-    import librosa
-
+    librosa = load_librosa()
     mag2 = np.abs(librosa.stft(samples, n_fft=512, hop_length=TEMPO_HOP)) ** 2
     freqs = librosa.fft_frequencies(sr=sr, n_fft=512)
     lag = 8
@@ -261,33 +258,3 @@ class TempoTool(BaseTool):
             return []
         return [self.describe({**data, "bpm": x}) for x in mentions.numbers(question, choices) if 20 <= x <= 400]
 
-
-_numba_warm = False
-
-
-def warm_numba_cache() -> None:
-    """Compile (or load) librosa's beat-tracker kernels in this process, one process at a time.
-
-    librosa caches them (`@guvectorize(cache=True)`) under NUMBA_CACHE_DIR, and two processes
-    compiling the same gufuncs at once can write a mismatched pair of cache files (numba issue
-    #10128): every later process then segfaults in `beat_track`. Seen here after a cold
-    `make demo`, whose two tool workers met the beat tracker together. An exclusive file lock
-    beside the cache makes the first process compile and write while the others wait, then load.
-    Costs ~10-20 s once per cache dir, then well under a second once per process."""
-    global _numba_warm
-    if _numba_warm:
-        return
-    import tempfile
-
-    import librosa
-
-    from tools.base import SAMPLE_RATE
-    from tools.cache import file_lock
-
-    folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
-    os.makedirs(folder, exist_ok=True)
-    clicks = np.zeros(2 * SAMPLE_RATE, np.float32)
-    clicks[:: SAMPLE_RATE // 3] = 1.0
-    with file_lock(os.path.join(folder, ".audiorouter-numba.lock")):
-        librosa.beat.beat_track(y=clicks, sr=SAMPLE_RATE)
-    _numba_warm = True

@@ -1,12 +1,47 @@
 """Small signal helpers shared by several tools (frame envelopes, segments from masks)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 HOP_SECONDS = 0.01
 # a spectral peak below this is brown noise's wobbling bass, not a sound: it passed for beeps (22 of 60
 # clips at 10-30 dB SNR) and for a sound at the start of speech clips
 BASS_HZ = 60.0
+
+
+_librosa = None
+
+
+def load_librosa():
+    """librosa, its compiled kernels loaded in this process under a machine-wide lock; every tool
+    that calls librosa gets it here, never by a plain `import librosa`.
+
+    librosa compiles its gufuncs (`@guvectorize(cache=True)` with signatures: peak picking, zero
+    crossings, pitch) when the modules that define them are first imported, ~20 s on a cold
+    NUMBA_CACHE_DIR, and writes them there. Two processes doing that at once can write a mismatched
+    pair of cache files (numba issue #10128, a function's `.nbc` from one process and its `guf-`
+    dispatcher from the other): every later process then segfaults in that function. Seen here
+    after a cold `make demo`, whose two tool workers met librosa together. So the first process
+    compiles and writes while the others wait on an exclusive file lock beside the cache, then load
+    what it wrote (~3 s a process)."""
+    global _librosa
+    if _librosa is None:
+        import tempfile
+
+        import librosa
+
+        from tools.cache import file_lock
+
+        folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
+        os.makedirs(folder, exist_ok=True)
+        with file_lock(os.path.join(folder, ".audiorouter-numba.lock")):
+            # librosa's submodules load lazily on first attribute access: these are the ones the
+            # tools call (core, util, feature), so their kernels compile or load here, under the lock
+            librosa.stft, librosa.fft_frequencies, librosa.feature.spectral_flatness
+        _librosa = librosa
+    return _librosa
 
 
 def frame_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, win: float = 0.03) -> np.ndarray:
@@ -28,8 +63,7 @@ def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_f
     is the exception: its energy piles up in the lowest bins, whose level wobbles like a tone
     coming and going; `min_hz` leaves them out.
     """
-    import librosa
-
+    librosa = load_librosa()
     mag = np.abs(librosa.stft(samples, n_fft=n_fft, hop_length=int(hop * sr), center=True))
     mag = mag[int(np.ceil(min_hz * n_fft / sr)):]
     return 20 * np.log10(mag.max(axis=0) + 1e-10)

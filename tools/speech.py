@@ -9,7 +9,8 @@ import numpy as np
 
 from tools import mentions
 from tools.base import Audio, BaseTool
-from tools.signal import BASS_HZ, HOP_SECONDS, active_segments, frame_db, segments_from_mask, spectral_peak_db
+from tools.signal import (BASS_HZ, HOP_SECONDS, active_segments, frame_db, load_librosa, segments_from_mask,
+                          spectral_peak_db)
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,8 +88,7 @@ def background_speech(audio: Audio, voice: list[tuple[float, float]]) -> float:
 
 def _is_tonal(audio: Audio, span: tuple[float, float]) -> bool:
     """Low spectral flatness: energy in a few harmonics (a tone), not spread (noise)."""
-    import librosa
-
+    librosa = load_librosa()
     a, b = int(span[0] * audio.sample_rate), int(span[1] * audio.sample_rate)
     flatness = librosa.feature.spectral_flatness(y=audio.samples[a:b] + 1e-6, n_fft=512)
     return float(np.median(flatness)) < 0.05
