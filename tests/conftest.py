@@ -44,6 +44,13 @@ def write_wav(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def encoder():
+    """all-MiniLM-L6-v2 (env.features.QuestionEncoder), loaded once for every test that reads questions."""
+    from env.features import QuestionEncoder
+    return QuestionEncoder()
+
+
+@pytest.fixture(scope="session")
 def smollm():
     from env.reasoners.smollm2 import SmolLMReasoner
     return SmolLMReasoner(threads=2)

@@ -15,15 +15,20 @@ from tools.registry import build_tools
 
 
 @pytest.fixture(scope="module")
-def encoder():
-    return QuestionEncoder()
-
-
-@pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     folder = tmp_path_factory.mktemp("probe")
     generate(str(folder), 20, seed=11, progress=False)
     return load_items(str(folder))[0]
+
+
+def test_loading_the_sentence_encoder_draws_no_transformers_bar(capfd):
+    """transformers' "Loading weights" bar broke the PPO and evaluation bars in every env and
+    evaluation that loads the encoder; it is off while the encoder loads and as it was afterwards."""
+    from transformers.utils import logging as transformers_logging
+
+    assert transformers_logging.is_progress_bar_enabled()
+    QuestionEncoder()
+    assert "Loading weights" not in capfd.readouterr().err and transformers_logging.is_progress_bar_enabled()
 
 
 def make_env(probe, encoder, tmp_path, **kw):

@@ -6,7 +6,6 @@ from gymnasium.vector import SyncVectorEnv
 
 from conftest import EchoReasoner
 from env.audio_tool_env import AudioToolEnv
-from env.features import QuestionEncoder
 from env.reasoners import CachedReasoner
 from env.vector import BatchedVectorEnv
 from eval.datasets import load_items
@@ -37,11 +36,6 @@ class CountingReasoner(EchoReasoner):
     def answer_batch(self, requests):
         self.calls.append(len(requests))
         return super().answer_batch(requests)
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return QuestionEncoder()
 
 
 @pytest.fixture(scope="module")

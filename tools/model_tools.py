@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from tools.base import Audio, BaseTool
+from tools.quiet import transformers_bars_off
 
 
 def require_model_path(tool: str, path: str | None) -> str:
@@ -92,8 +93,9 @@ class ClapEventsTool(BaseTool):
         if self._model is None:
             from transformers import ClapModel, ClapProcessor
 
-            self._processor = ClapProcessor.from_pretrained(self.model_path)
-            self._model = ClapModel.from_pretrained(self.model_path).to(self.device).eval()
+            with transformers_bars_off():
+                self._processor = ClapProcessor.from_pretrained(self.model_path)
+                self._model = ClapModel.from_pretrained(self.model_path).to(self.device).eval()
         return self._model, self._processor
 
     def probabilities(self, audio: Audio, labels: Sequence[str]) -> dict[str, float]:

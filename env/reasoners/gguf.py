@@ -30,6 +30,7 @@ import tempfile
 import warnings
 
 from tools.cache import file_lock
+from tools.quiet import transformers_bars_off
 
 OFF = ("off", "0", "false", "none")
 SOURCE_RECORD = "source.json"
@@ -97,22 +98,6 @@ def silence_gguf_progress_bar() -> None:
 
     if hasattr(gguf_utils, "tqdm") and not isinstance(gguf_utils.tqdm, functools.partial):
         gguf_utils.tqdm = functools.partial(gguf_utils.tqdm, disable=True)
-
-
-@contextlib.contextmanager
-def transformers_bars_off():
-    """transformers 5 draws a "Loading weights" bar per load and a "Writing model shards" bar per
-    save; they would interleave with a run's own bars (PPO, evaluation) every time a pool actor
-    loads the reasoner, so they are off while it loads and as they were afterwards."""
-    from transformers.utils import logging as transformers_logging
-
-    was_on = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_on:
-            transformers_logging.enable_progress_bar()
 
 
 def write_converted(model, tokenizer, folder: str, source: dict | None = None) -> bool:

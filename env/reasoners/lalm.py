@@ -32,6 +32,7 @@ from env.prompt import AUDIO_PROMPT_VERSION, render_audio_prompt
 from env.reasoners.types import Answer, ReasonRequest, choice_probabilities
 from env.scoring import match_choice
 from tools.base import SAMPLE_RATE, load_audio
+from tools.quiet import transformers_bars_off
 
 
 @dataclass(frozen=True)
@@ -142,11 +143,12 @@ class TransformersLALMReasoner:
         if isinstance(processor_class, str):
             module, _, name = processor_class.rpartition(".")
             processor_class = getattr(importlib.import_module(module) if module else transformers, name)
-        self._processor = processor_class.from_pretrained(self.model_path)
         kwargs = {"dtype": getattr(torch, self.dtype)}
         if self.device_map is not None:
             kwargs["device_map"] = self.device_map
-        model = getattr(transformers, family.model_class).from_pretrained(self.model_path, **kwargs)
+        with transformers_bars_off():
+            self._processor = processor_class.from_pretrained(self.model_path)
+            model = getattr(transformers, family.model_class).from_pretrained(self.model_path, **kwargs)
         if self.device_map is None and self.engine == "transformers":
             model = model.to(self.device)
         if self.engine == "deepspeed":
