@@ -11,7 +11,18 @@ HOP_SECONDS = 0.01
 BASS_HZ = 60.0
 
 
-_librosa = None
+def numba_lock_path() -> str:
+    """The lock beside the numba cache (NUMBA_CACHE_DIR, else the temp dir) that processes compiling
+    into it take turns on (`load_librosa`); a tool's first call into a librosa module numba compiles
+    and the built-in tools do not call belongs under it too (`tools.cache.file_lock`)."""
+    import tempfile
+
+    folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    return os.path.join(folder, ".audiorouter-numba.lock")
+
+
+_librosa = None  # set once per process by load_librosa
 
 
 def load_librosa():
@@ -28,15 +39,11 @@ def load_librosa():
     what it wrote (~3 s a process)."""
     global _librosa
     if _librosa is None:
-        import tempfile
-
         import librosa
 
         from tools.cache import file_lock
 
-        folder = os.environ.get("NUMBA_CACHE_DIR") or tempfile.gettempdir()
-        os.makedirs(folder, exist_ok=True)
-        with file_lock(os.path.join(folder, ".audiorouter-numba.lock")):
+        with file_lock(numba_lock_path()):
             # librosa's submodules load lazily on first attribute access: these are the ones the
             # tools call (core, util, feature), so their kernels compile or load here, under the lock
             librosa.stft, librosa.fft_frequencies, librosa.feature.spectral_flatness
