@@ -316,6 +316,24 @@ print(json.dumps([len(loaded), sorted(kernels() - loaded)]))
 """
 
 
+def test_the_tools_get_librosa_only_through_the_lock():
+    """Every module of the project that uses librosa takes it from tools.signal.load_librosa (its
+    kernels compiled under the numba lock); a plain `import librosa` elsewhere would compile them
+    unlocked again, as the tools did from 2026-11-29 to 2026-12-03 while the lock guarded a call no
+    tool made any more."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    plain = []
+    for package in ("tools", "env", "policy", "eval", "cluster"):
+        for folder, _, files in os.walk(os.path.join(root, package)):
+            for name in files:
+                path = os.path.join(folder, name)
+                if name.endswith(".py") and path != os.path.join(root, "tools", "signal.py"):
+                    with open(path) as source:
+                        if re.search(r"^\s*(import librosa|from librosa\b)", source.read(), re.MULTILINE):
+                            plain.append(os.path.relpath(path, root))
+    assert not plain, f"use tools.signal.load_librosa() instead of importing librosa in {plain}"
+
+
 def test_numba_kernels_compile_one_process_at_a_time(tmp_path):
     """librosa's kernels are compiled into the numba cache under an exclusive lock (numba #10128:
     two processes compiling the same gufuncs at once leave cache files that segfault every later
