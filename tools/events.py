@@ -257,4 +257,3 @@ class TempoTool(BaseTool):
         if data.get("bpm") is None:
             return []
         return [self.describe({**data, "bpm": x}) for x in mentions.numbers(question, choices) if 20 <= x <= 400]
-
