@@ -126,6 +126,40 @@ def test_processes_that_start_together_convert_once(monkeypatch, tmp_path):
     assert loaded == [("tokenizer", "model")]
 
 
+def test_a_conversion_on_a_cpu_machine_does_not_warn_about_a_gpu(monkeypatch, tmp_path):
+    """save_pretrained imports deepspeed (accelerate's unwrap_model), whose import warned "Setting
+    accelerator to CPU. If you have GPU ..." beside the reasoner's first conversion. The conversion
+    saves with deepspeed's guess named; the same import in two fresh processes, named and bare: the
+    bare one shows the warning is real, the named one picks the same accelerator without it and
+    leaves the environment as it was."""
+    import subprocess
+    import sys
+
+    import torch
+
+    monkeypatch.delitem(sys.modules, "deepspeed", raising=False)  # as in a process that converts
+    monkeypatch.delenv("DS_ACCELERATOR", raising=False)
+    named = []
+    model = types.SimpleNamespace(config=types.SimpleNamespace(),
+                                  save_pretrained=lambda _: named.append(os.environ.get("DS_ACCELERATOR")))
+    assert write_converted(model, types.SimpleNamespace(save_pretrained=lambda _: None), str(tmp_path / "copy"))
+    assert named == [None if torch.cuda.is_available() else "cpu"] and "DS_ACCELERATOR" not in os.environ
+
+    probe = ("import os, contextlib\n"
+             "from tools.quiet import deepspeed_cpu_guess_quiet\n"
+             "with {}:\n"
+             "    import deepspeed\n"
+             "from deepspeed.accelerator import get_accelerator\n"
+             "print(get_accelerator().device_name(), os.environ.get('DS_ACCELERATOR'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "DS_ACCELERATOR"}
+    runs = {how: subprocess.Popen([sys.executable, "-c", probe.format(how)], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for how in ("deepspeed_cpu_guess_quiet()", "contextlib.nullcontext()")}
+    quiet, bare = (runs[how].communicate(timeout=120)[0] for how in runs)
+    assert "Setting accelerator to CPU" in bare and bare.strip().endswith("cpu None"), bare
+    assert "Setting accelerator" not in quiet and quiet.strip().endswith("cpu None"), quiet
+
+
 @pytest.mark.slow
 def test_the_converted_copy_is_the_gguf_bit_for_bit_and_later_loads_skip_the_gguf(monkeypatch, tmp_path, capfd):
     import torch

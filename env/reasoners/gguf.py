@@ -30,7 +30,7 @@ import tempfile
 import warnings
 
 from tools.cache import file_lock
-from tools.quiet import transformers_bars_off
+from tools.quiet import deepspeed_cpu_guess_quiet, transformers_bars_off
 
 OFF = ("off", "0", "false", "none")
 SOURCE_RECORD = "source.json"
@@ -119,7 +119,8 @@ def write_converted(model, tokenizer, folder: str, source: dict | None = None) -
         model.is_quantized = False
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        model.save_pretrained(staging)
+        with deepspeed_cpu_guess_quiet():
+            model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         if source is not None:
             with open(os.path.join(staging, SOURCE_RECORD), "w") as f:
