@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import SR, silence, speak, tone
+from conftest import silence, speak, tone
 from env.reasoners import ReasonRequest
 from env.reasoners.hearing import CoarseHearing, HeardClip, HeardLine, alike_lengths, coarse_seconds, pool_alike
 from tools.mentions import lengths
