@@ -11,8 +11,10 @@ from eval.systems import LearnedRouter
 
 def route_clip(cfg: dict, router_path: str, audio: str, question: str, choices: Sequence[str]) -> dict:
     """{"tools": the tools the router called, in order, "results": their ToolResults, "answer":
-    the reasoner's choice, "scores": its score per choice}. A bad file is an AudioError naming
-    it, before any model work."""
+    the reasoner's choice, "scores": its score per choice}. An empty question or fewer than two
+    distinct choices is a ValueError and a bad file an AudioError naming it, before any model work."""
+    if not question.strip():  # as an eval item or a served request is refused
+        raise ValueError("question is empty")
     choices = offered_choices(choices)
     if len(choices) < 2:
         raise ValueError(f"needs at least 2 distinct choices, got {list(choices)}")

@@ -175,6 +175,17 @@ def test_cli_reports_bad_config_without_traceback(tmp_path):
                  "--set", f"mlflow.tracking_uri=sqlite:///{tmp_path}/mlflow.db"]) == 2
 
 
+def test_route_refuses_an_empty_question_and_a_single_choice_before_any_model_work(tmp_path, capsys):
+    from cluster.cli import main
+
+    demo = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs", "demo.yaml")
+    route = ["route", "--config", demo, "--router", str(tmp_path / "router.pt"), "--audio", str(tmp_path / "x.wav")]
+    assert main([*route, "--question", "  ", "--choices", "a|b"]) == 2
+    assert "question is empty" in capsys.readouterr().err
+    assert main([*route, "--question", "Is it loud?", "--choices", "yes| yes |"]) == 2
+    assert "needs at least 2 distinct choices, got ['yes']" in capsys.readouterr().err
+
+
 def test_limits_are_validated_and_can_be_turned_off():
     assert run_limits({}) == {"tool_timeout_s": 120.0, "reasoner_timeout_s": 600.0, "max_audio_seconds": 600.0,
                               "max_bad_fraction": 0.1}
