@@ -75,5 +75,8 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
         .callbacks(EpisodeOutcomeMetrics)
         # a crashed env runner is replaced and sampling goes on; the job does not end with it
         .fault_tolerance(restart_failed_env_runners=True)
-        .debugging(seed=train.seed)
+        # no CPU/RAM poll (Ray Tune's UtilMonitor, a thread every 0.7 s): nothing reads its result
+        # keys (cluster/train.py `_iteration_metrics`), and without GPUtil it printed "Install gputil
+        # for GPU system monitoring." into every run
+        .debugging(seed=train.seed, log_sys_usage=False)
     )

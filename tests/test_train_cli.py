@@ -32,8 +32,10 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
         assert main(["demo", "--config", str(tmp_path / "c.yaml"), "--quiet"]) == 0
     finally:
         ray.shutdown()
-    out = capfd.readouterr().out
+    captured = capfd.readouterr()
+    out = captured.out
     assert "| learned |" in out and "| none |" in out  # the comparison table
+    assert "Install gputil" not in captured.err  # no system-usage poll (policy/ppo.py)
     items = json.load(open(tmp_path / "probe" / "items.json"))
     assert len(items) == 30
     assert os.path.exists(tmp_path / "run" / "router.pt")
