@@ -115,6 +115,44 @@ def test_every_tool_answers_silent_and_tiny_audio_without_raising(all_tools, wri
     assert answer.choice in ("hello there", "good night")
 
 
+def test_a_clip_too_short_to_measure_is_an_error_that_says_so(all_tools, write_wav):
+    """Under 40 ms the level-over-time line and Praat's pitch track are undefined: each said so in its
+    library's words ("LinAlgError: SVD did not converge", "PraatError: minimum pitch must not be
+    less than 600 Hz", LAPACK on stderr). Now the tool's own: which tool, the clip's length and the
+    least it needs; no library warns about the short clip; the duration is said as under half a
+    second, not "about 0 seconds"."""
+    import warnings
+
+    from tools.executor import ToolExecutor
+
+    executor = ToolExecutor(all_tools)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # librosa: "n_fft=1024 is too large for input signal"
+        warnings.simplefilter("error", RuntimeWarning)  # numpy's polyfit on one frame
+        results = {r.tool: r for r in executor.run(write_wav("short.wav", tone(440, 0.02)), "q", ["a", "b"],
+                                                    executor.names)}
+    for name in ("loudness", "pitch"):
+        assert not results[name].ok
+        assert results[name].error == f"the clip is 0.020 s long; {name} needs at least 0.04 s"
+    assert all(r.ok for name, r in results.items() if name not in ("loudness", "pitch")), results
+    assert results["duration"].text == "The clip lasts 0.02 seconds, under half a second."
+    longer = {r.tool: r for r in executor.run(write_wav("longer.wav", tone(440, 0.05)), "q", ["a", "b"],
+                                              ["loudness", "pitch"])}
+    assert all(r.ok for r in longer.values()), longer  # at and above the least, they measure
+
+
+def test_a_short_steady_tone_has_no_beat_rather_than_an_error(all_tools, write_wav):
+    """Half a second of one tone: nothing in the beat range (0.3-2 s) repeats, every autocorrelation
+    peak there is negative, and the search for one "nearly as strong as the strongest" found none
+    (StopIteration). No beat: no line for the reasoner, as for any clip without one."""
+    from tools.base import load_audio
+
+    tempo = next(t for t in all_tools if t.name == "tempo")
+    steady = (0.5 * np.sin(2 * np.pi * 440 * np.arange(int(0.5 * SR)) / SR)).astype(np.float32)  # no fade: no onset
+    result = tempo.run(load_audio(write_wav("tone.wav", steady)), "What is the tempo?", [])
+    assert result.ok and result.text == "" and result.data["bpm"] is None, result
+
+
 # -- manifests and configs ---------------------------------------------------------------------
 
 def test_non_utf8_manifest_is_a_clear_error(tmp_path):

@@ -121,6 +121,7 @@ class Tool(Protocol):
     uses_choices:  its result depends on the question and answer choices (they join the cache key)
     applicable:    its precondition on the question and choices; a tool that does not apply is
                    masked for the router and never run (BaseTool: always applies)
+    min_seconds:   (BaseTool) the shortest clip it measures; a shorter one is an error result
     run:           the result, or an error result; never raises
 
     Optional (BaseTool gives empty ones; the executor asks only tools that have them):
@@ -149,7 +150,9 @@ class BaseTool:
     Subclasses implement `analyze(audio, question, choices) -> (data, text)`, and may implement
     `contrast_texts(data)`: the texts for the other outcomes of the same measurement,
     `question_contrasts(data, question, choices)`: those for the outcomes a question names, and
-    `features` with `feature_vector(data)`: what the router sees of a result.
+    `features` with `feature_vector(data)`: what the router sees of a result. `min_seconds`: the
+    shortest clip the measurement is defined on; a shorter one gets an error result naming both
+    lengths instead of the measurement library's own error.
     """
 
     name = "base"
@@ -159,6 +162,7 @@ class BaseTool:
     version = "1"
     uses_choices = False
     features: tuple[str, ...] = ()  # names of feature_vector's entries; their number is fixed per tool
+    min_seconds = 0.0  # the shortest clip it can measure: a shorter one is an error result that says so
 
     def __init__(self, cost: float | None = None, **params: Any):
         if cost is not None:
@@ -193,6 +197,9 @@ class BaseTool:
 
     def run(self, audio: Audio, question: str, choices: Sequence[str]) -> ToolResult:
         start = time.perf_counter()
+        if audio.duration < self.min_seconds:  # not a measurement library's error from deep inside
+            return ToolResult(self.name, False, {}, "", f"the clip is {audio.duration:.3f} s long; {self.name} "
+                              f"needs at least {self.min_seconds:g} s", time.perf_counter() - start)
         try:
             data, text = self.analyze(audio, question, list(choices))
             contrasts = [c for c in self.contrast_texts(data) if c and c != text] if text else []

@@ -26,7 +26,7 @@ class DurationTool(BaseTool):
         "About how many seconds of audio are there here?"
     )
     cost = 0.05
-    version = "2"  # contrasts
+    version = "3"  # under half a second said so ("about 0 seconds" before)
 
     features = ("log_seconds",)
 
@@ -40,6 +40,8 @@ class DurationTool(BaseTool):
     @staticmethod
     def describe(data: dict) -> str:
         seconds = data["seconds"]
+        if seconds < 0.5:  # rounded to whole seconds it would be "about 0 seconds"
+            return f"The clip lasts {seconds:.2f} seconds, under half a second."
         return f"The clip lasts {seconds:.1f} seconds, about {_seconds(round(seconds))}."
 
     def contrast_texts(self, data):
@@ -95,6 +97,7 @@ class LoudnessTool(BaseTool):
     )
     cost = 0.1
     version = "4"  # contrasts; gaps said by where they are
+    min_seconds = 0.04  # two 30 ms frames 10 ms apart (frame_db): a level over time, a line through it
 
     features = ("trend", "gap")
 

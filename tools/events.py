@@ -5,7 +5,7 @@ import numpy as np
 
 from tools import mentions
 from tools.base import Audio, BaseTool
-from tools.signal import BASS_HZ, active_segments, load_librosa, spectral_peak_db
+from tools.signal import BASS_HZ, active_segments, load_librosa, one_window_at_least, spectral_peak_db
 
 
 class EventCountTool(BaseTool):
@@ -94,7 +94,7 @@ def onset_envelope(samples: np.ndarray, sr: int) -> np.ndarray:
     the kick marks some beats in the bass and the hi-hat the others in the treble; one band alone
     holds every other beat (half the tempo), and a plain broadband sum lets the kick drown the hat."""
     librosa = load_librosa()
-    mag2 = np.abs(librosa.stft(samples, n_fft=512, hop_length=TEMPO_HOP)) ** 2
+    mag2 = np.abs(librosa.stft(one_window_at_least(samples, 512), n_fft=512, hop_length=TEMPO_HOP)) ** 2
     freqs = librosa.fft_frequencies(sr=sr, n_fft=512)
     lag = 8
     env = np.zeros(mag2.shape[1])
@@ -141,6 +141,8 @@ def beat_period(env: np.ndarray, fps: float) -> tuple[float, float]:
     if not len(peaks):
         return 0.0, 0.0
     top = max(acf[i] for i in peaks)
+    if top <= 0:  # nothing in 0.3-2 s repeats (a short steady tone): no beat, and no peak "nearly as strong"
+        return 0.0, 0.0
     base = int(next(i for i in peaks if acf[i] >= 0.75 * top))
     period = float(base)
     for d in (2, 3, 4):

@@ -31,6 +31,7 @@ class PitchTool(BaseTool):
     )
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too
+    min_seconds = 0.04  # Praat's autocorrelation needs three periods of the 75 Hz floor
 
     features = ("tones", "direction", "log_hz")
 

@@ -61,6 +61,12 @@ def frame_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, win: float 
     return 20 * np.log10(rms + 1e-10)
 
 
+def one_window_at_least(samples: np.ndarray, n_fft: int) -> np.ndarray:
+    """A clip shorter than one FFT window with silence after it: librosa warns on the short clip
+    ("n_fft=1024 is too large for input signal") and pads it with zeros anyway."""
+    return samples if len(samples) >= n_fft else np.pad(samples, (0, n_fft - len(samples)))
+
+
 def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_fft: int = 1024,
                      min_hz: float = 0.0) -> np.ndarray:
     """Per frame, the level of the strongest STFT bin (at or above `min_hz`) in dB.
@@ -71,7 +77,7 @@ def spectral_peak_db(samples: np.ndarray, sr: int, hop: float = HOP_SECONDS, n_f
     coming and going; `min_hz` leaves them out.
     """
     librosa = load_librosa()
-    mag = np.abs(librosa.stft(samples, n_fft=n_fft, hop_length=int(hop * sr), center=True))
+    mag = np.abs(librosa.stft(one_window_at_least(samples, n_fft), n_fft=n_fft, hop_length=int(hop * sr), center=True))
     mag = mag[int(np.ceil(min_hz * n_fft / sr)):]
     return 20 * np.log10(mag.max(axis=0) + 1e-10)
 
