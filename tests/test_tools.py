@@ -257,3 +257,30 @@ def test_result_features_say_what_each_tool_found():
     assert features(PhraseSpotTool(), audio_of(tone(440, 1.0)), "What does the speaker say?",
                     ["higher", "lower"]) == {"spotted": 0.0}
     assert all(cls.features for cls in BUILTIN.values())  # every built-in tool shows the router something
+
+
+def test_tools_run_prints_each_chosen_tool_and_refuses_unknown_ones(write_wav, capsys):
+    """`audiorouter tools run`: the chosen tools on one clip, one line each (or one JSON result
+    each with --json); an unknown tool name or a file that is not audio is exit code 2 with a reason."""
+    import json
+    import os
+
+    from cluster.cli import main
+
+    demo = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs", "demo.yaml")
+    clip = str(write_wav("a4.wav", np.concatenate([silence(0.3), tone(440, 1.0), silence(0.3)])))
+    run = ["tools", "run", "--config", demo, "--audio", clip]
+    assert main([*run, "--tools", "duration,pitch"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["duration", "pitch"]
+    assert lines[1].endswith("One steady tone at 440 Hz: the note A4.")
+    assert main([*run, "--tools", "pitch", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["tool"] == "pitch" and result["ok"] and result["data"]["tones"][0]["note"] == "A4"
+    assert main([*run, "--tools", "pitch,nosuch"]) == 2
+    assert "unknown tool(s) ['nosuch']" in capsys.readouterr().err
+    junk = os.path.join(os.path.dirname(clip), "junk.wav")
+    with open(junk, "w") as f:
+        f.write("not audio")
+    assert main(["tools", "run", "--config", demo, "--audio", junk]) == 2
+    assert "not readable as audio" in capsys.readouterr().err
