@@ -66,10 +66,18 @@ def entrypoint(args: Sequence[str], python: str = "python") -> str:
 def submit(address: str, args: Sequence[str], env: dict, python: str = "python", wait: bool = True,
            timeout_s: float = 3600, poll_s: float = 2.0, echo=print) -> tuple[str, str]:
     """Submit the job; with `wait`, follow it to the end and echo its logs. (job id, status)."""
+    from ray.exceptions import AuthenticationError
     from ray.job_submission import JobSubmissionClient
 
     try:
         client = JobSubmissionClient(address)
+    except AuthenticationError as exc:  # 401 (no token sent) or 403 (a wrong one)
+        said = str(exc).splitlines()[0]
+        raise SetupError(f"the Ray job server at {address} wants a token ({said}). Ray's job client sends one only "
+                         "with RAY_AUTH_MODE=token (from ~/.ray/auth_token or RAY_AUTH_TOKEN), while `ray start` "
+                         "turns token auth on wherever ~/.ray/auth_token exists, and any local Ray (`make demo` "
+                         "too) writes that file. Submit with RAY_AUTH_MODE=token and the cluster's token, or start "
+                         "the head with RAY_AUTH_MODE=disabled.") from exc
     except Exception as exc:  # ConnectionError, or a ValueError on a malformed address
         raise SetupError(f"cannot reach the Ray job server at {address} ({exc}); is the head running "
                            "with its dashboard (`ray start --head --dashboard-host 127.0.0.1`)?") from exc

@@ -44,6 +44,26 @@ def test_submit_to_a_down_head_is_a_clear_error(capfd):
     assert "cannot reach the Ray job server" in capfd.readouterr().err
 
 
+def test_submit_to_a_head_that_wants_a_token_says_how_to_send_one(monkeypatch, capfd):
+    """A head started where ~/.ray/auth_token exists (any local Ray writes it) wants a token, and
+    Ray's job client sends none unless RAY_AUTH_MODE=token: its 401 became "cannot reach the Ray job
+    server ... is the head running?". Measured against a real head (2026-12-03): the message below,
+    then SUCCEEDED with RAY_AUTH_MODE=token."""
+    import ray.job_submission
+    from ray.exceptions import AuthenticationError
+
+    from cluster.cli import main
+
+    def wants_a_token(address):
+        raise AuthenticationError("Authentication required: Unauthorized: Missing authentication token\n\n...")
+
+    monkeypatch.setattr(ray.job_submission, "JobSubmissionClient", wants_a_token)
+    assert main(["submit", "--address", "http://127.0.0.1:8265", "--", "eval", "--help"]) == 2
+    err = capfd.readouterr().err
+    assert "wants a token (Authentication required: Unauthorized: Missing authentication token)" in err
+    assert "RAY_AUTH_MODE=token" in err and "RAY_AUTH_MODE=disabled" in err and "cannot reach" not in err
+
+
 def test_submit_waits_for_a_head_without_a_job_agent_yet():
     """A head just started refuses a job with "No available agent to submit job, please try again
     later" until its job agent registers: submit tries again for up to its wait, says so once, and
