@@ -89,9 +89,19 @@ def kill_ray_under(temp_dir: str) -> None:
     (never `ray stop`, which would also stop any other Ray on the machine)."""
     import psutil
 
-    for proc in psutil.process_iter(["cmdline"]):
-        if any(temp_dir in part for part in proc.info["cmdline"] or []):
-            try:
-                proc.kill()
-            except psutil.Error:
-                pass
+    started = [proc for proc in psutil.process_iter(["cmdline"])
+               if any(temp_dir in part for part in proc.info["cmdline"] or [])]
+    # and their children: the raylet's agents retitle themselves ("ray::DashboardAgent"), so their
+    # command lines no longer name the temp dir, and killing the raylet alone left them running
+    for proc in list(started):
+        try:
+            started += proc.children(recursive=True)
+        except psutil.Error:
+            pass
+    for proc in started:
+        if proc.pid == os.getpid():
+            continue
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
