@@ -104,7 +104,10 @@ def test_train_job_through_the_jobs_api(tmp_path):
     # turns it on for the first only); the job's `python` is the one this venv puts first on PATH
     env = {**os.environ, "RAY_AUTH_MODE": "disabled", "PATH": BIN + os.pathsep + os.environ["PATH"]}
     dashboard = free_port()
+    # the job agent on a free port too: at Ray's fixed default (52365) another Ray on the machine, or a
+    # killed head's agent still running, holds it, and the head never gets a job agent
     subprocess.run([os.path.join(BIN, "ray"), "start", "--head", f"--port={free_port()}",
+                    f"--dashboard-agent-listen-port={free_port()}",
                     "--node-ip-address=127.0.0.1", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
                     "--include-dashboard=true", f"--temp-dir={ray_tmp}", "--num-cpus=2", "--disable-usage-stats"],
                    env=env, check=True, capture_output=True, timeout=180)
