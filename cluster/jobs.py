@@ -80,7 +80,7 @@ def submit(address: str, args: Sequence[str], env: dict, python: str = "python",
                          "the head with RAY_AUTH_MODE=disabled.") from exc
     except Exception as exc:  # ConnectionError, or a ValueError on a malformed address
         raise SetupError(f"cannot reach the Ray job server at {address} ({exc}); is the head running "
-                           "with its dashboard (`ray start --head --dashboard-host 127.0.0.1`)?") from exc
+                         "with its dashboard (`ray start --head --dashboard-host 127.0.0.1`)?") from exc
     job_id = submit_when_agent_ready(client, {"entrypoint": entrypoint(args, python), "runtime_env": env},
                                      echo=echo)
     echo(f"submitted {job_id} to {address}")

@@ -57,8 +57,9 @@ class WhisperASRTool(BaseTool):
         if self._asr is None:
             from transformers import pipeline
 
-            self._asr = pipeline("automatic-speech-recognition", model=self.model_path,
-                                 device=pipeline_device(self.device))
+            with transformers_bars_off():
+                self._asr = pipeline("automatic-speech-recognition", model=self.model_path,
+                                     device=pipeline_device(self.device))
         generate = {"language": self.language, "task": "transcribe"}
         if self.max_new_tokens:
             generate["max_new_tokens"] = int(self.max_new_tokens)
