@@ -419,3 +419,30 @@ def test_a_paraphrase_keeps_the_alternatives_of_the_line_it_is_about(smollm):
     answers = reasoner.answer_batch([ReasonRequest(choices.question, choices.choices, heard, "", alts),
                                      ReasonRequest(choices.question, choices.choices[::-1], heard, "", alts)])
     assert [a.choice for a in answers] == ["it fades away", "it fades away"]
+
+
+def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
+    """"Is it longer than 9 seconds?" over a 19 s clip: the alternative at 9 s echoes the question's
+    "9" and the contrast rule alone answered "no" to all five, four of them wrong."""
+    from env.reasoners.contrast import THRESHOLD_MARGIN
+    from env.reasoners.smollm2 import SmolLMReasoner
+    from tools.basic import DurationTool
+    from tools.events import TempoTool
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
+    duration, tempo = DurationTool(), TempoTool()
+    cases = [(duration, {"seconds": 19.0}, "Is it longer than 9 seconds?", "yes"),
+             (duration, {"seconds": 9.0}, "Is this clip shorter than 14 seconds?", "yes"),
+             (duration, {"seconds": 4.0}, "Does the recording go on for more than ten seconds?", "no"),
+             (tempo, {"bpm": 72.0, "start_bpm": 72.0, "end_bpm": 72.0, "change": "steady"}, "Is it faster than 47 BPM?", "yes"),
+             (tempo, {"bpm": 91.0, "start_bpm": 91.0, "end_bpm": 91.0, "change": "steady"},
+              "Is the beat quicker than 56 beats per minute?", "yes")]
+    requests = []
+    for tool, data, question, _ in cases:
+        result = ToolResult(tool.name, True, data, tool.describe(data), contrasts=tool.contrast_texts(data))
+        contrasts = ToolExecutor([tool]).contrasts([result], question, ["no", "yes"])
+        requests.append(ReasonRequest(question, ("no", "yes"), (result.text,), "", contrasts))
+    answers = reasoner.answer_batch(requests)
+    assert [a.choice for a in answers] == [expected for *_, expected in cases]
+    assert all(abs(a.scores[0]) == THRESHOLD_MARGIN for a in answers)
+    assert "contrast=meaning.v19" in reasoner.id

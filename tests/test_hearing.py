@@ -184,6 +184,14 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     guess, apart = reasoner.answer_batch([ReasonRequest("Is this clip 25 s long?", ("yes", "no"), (), clip),
                                           ReasonRequest("Is this clip 10 s long?", ("yes", "no"), (), clip)])
     assert guess.probabilities[0] == guess.probabilities[1] and apart.choice == "no"
+    # a comparison with a number is read off a tool's measured number, not off the ear's impression
+    from env.reasoners.contrast import THRESHOLD_MARGIN
+
+    q = "Is this clip longer than 10 seconds?"
+    heard, measured = reasoner.answer_batch([
+        ReasonRequest(q, ("yes", "no"), (), clip),
+        ReasonRequest(q, ("yes", "no"), ("The clip lasts 27.0 seconds.",), clip, (("The clip lasts 10.0 seconds.",),))])
+    assert abs(heard.scores[0]) != THRESHOLD_MARGIN and measured.scores == [THRESHOLD_MARGIN, -THRESHOLD_MARGIN]
 
 
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():

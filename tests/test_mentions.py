@@ -53,3 +53,61 @@ def test_executor_adds_question_contrasts_after_the_cached_ones():
     asked = executor.contrasts([result], "Is it 120 BPM or 75 BPM?", ["yes", "no"])
     # the measured value itself is not an alternative; 75 BPM is, after the tool's own
     assert asked[0][: len(plain[0])] == plain[0] and asked[0][len(plain[0]):] == (tool.describe({**data, "bpm": 75.0}),)
+
+
+def test_a_comparison_with_a_number_is_read_from_the_question():
+    Threshold = mentions.Threshold
+    assert mentions.threshold("Is it longer than 9 seconds?") == (Threshold(9.0, True, False, "second"), False)
+    assert mentions.threshold("Is this clip shorter than 14 s?") == (Threshold(14.0, False, False, "second"), False)
+    assert mentions.threshold("Do you hear more than two claps?") == (Threshold(2.0, True, False, "claps"), False)
+    assert mentions.threshold("Is the beat quicker than 56 beats per minute?")[0] == Threshold(56.0, True, False, "bpm")
+    assert mentions.threshold("Is it faster than 47 BPM?")[0].unit == "bpm"
+    assert mentions.threshold("Is the clip over 10 seconds long?")[0] == Threshold(10.0, True, False, "second")
+    assert mentions.threshold("Are there at least three knocks?")[0] == Threshold(3.0, True, True, "knocks")
+    assert mentions.threshold("Is it not longer than 3 s?") == (Threshold(3.0, True, False, "second"), True)
+    # in seconds, as the tools state lengths
+    assert mentions.threshold("Does it run longer than 2 minutes?")[0] == Threshold(120.0, True, False, "second")
+    assert mentions.threshold("Is it shorter than 500 ms?")[0].value == 0.5
+    # no number, an equality, or two comparisons: none
+    for question in ("Is the second sound longer than the first?", "Does it get louder over time?",
+                     "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
+        assert mentions.threshold(question) is None, question
+    above, below = Threshold(9.0, True, False), Threshold(14.0, False, False)
+    assert above.holds(9.5) and not above.holds(9.0) and not below.holds(14.0) and below.holds(3.0)
+    assert Threshold(3.0, True, True).holds(3.0) and Threshold(3.0, False, True).holds(3.0)
+
+
+def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
+    """The measured value is the number at the place where the tool's alternative at the question's
+    number names that number (duration, tempo, a count), whatever other numbers the line has."""
+    from env.reasoners import ReasonRequest
+    from env.reasoners.contrast import compared_number
+
+    def request(tool, data, question):
+        text = tool.describe(data)
+        executor = ToolExecutor([tool])
+        result = ToolResult(tool.name, True, data, text, contrasts=tool.contrast_texts(data))
+        return ReasonRequest(question, ("yes", "no"), (text,), "", executor.contrasts([result], question, ["yes", "no"]))
+
+    duration, tempo, events = DurationTool(), TempoTool(), EventCountTool()
+    assert compared_number(request(duration, {"seconds": 19.0}, "Is it longer than 9 seconds?")) is True
+    assert compared_number(request(duration, {"seconds": 9.0}, "Is this clip shorter than 14 seconds?")) is True
+    assert compared_number(request(duration, {"seconds": 19.0}, "Is this clip shorter than 14 seconds?")) is False
+    assert compared_number(request(duration, {"seconds": 19.0}, "Is it not longer than 9 seconds?")) is False
+    steady = {"bpm": 72.0, "start_bpm": 72.0, "end_bpm": 72.0, "change": "steady"}
+    # the line's first number is the beat period (0.83 s): the tempo is the one the alternative changes to 47
+    assert compared_number(request(tempo, steady, "Is it faster than 47 BPM?")) is True
+    assert compared_number(request(tempo, steady, "Is the tempo slower than 98 BPM?")) is True
+    six = {"count": 6, "durations": [], "segments": []}
+    assert compared_number(request(events, six, "Are there more than 6 chirps?")) is False  # equal: not more
+    assert compared_number(request(events, six, "Are there at least six chirps?")) is True
+    assert compared_number(request(events, {**six, "count": 3}, "Do you hear more than two claps?")) is True
+    # no comparison, or no line that says which number is the measured one: the other rules decide
+    assert compared_number(request(duration, {"seconds": 19.0}, "Is the recording 9 seconds long?")) is None
+    assert compared_number(ReasonRequest("Is it longer than 9 seconds?", ("yes", "no"), ("It is long.",))) is None
+    # every tool called: a length above 9 and the event counter's alternative at 9 events, below it;
+    # the value in the question's unit decides, and with no unit there is no one reading
+    lines = ("The clip lasts 19.0 seconds.", "Number of separate sound events (beeps, tones): 3.")
+    alternatives = (("The clip lasts 9.0 seconds.",), ("Number of separate sound events (beeps, tones): 9.",))
+    assert compared_number(ReasonRequest("Is it longer than 9 seconds?", ("yes", "no"), lines, "", alternatives)) is True
+    assert compared_number(ReasonRequest("Is it more than 9?", ("yes", "no"), lines, "", alternatives)) is None

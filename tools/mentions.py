@@ -12,7 +12,7 @@ asked about was none of the neighbours the tool offered). Tools turn these value
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -140,3 +140,53 @@ def asks_what_is_said(question: str) -> bool:
     "utterance" is not a word of saying here: utterances are what speech-count questions count."""
     asked = LISTENERS_JUDGEMENT.sub(" ", question)
     return bool(ASKS_WHAT_IS_SAID.search(asked)) and not ASKS_SOMETHING_ELSE.search(asked)
+
+
+# "longer than 9 seconds", "more than two claps", "over 10 s", "at least 3", "not faster than 90 BPM"
+_ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "louder", "over", "above", "exceed", "exceeds",
+          "at least")
+_BELOW = ("less", "fewer", "shorter", "slower", "lower", "quieter", "softer", "under", "below", "at most")
+_COMPARED = re.compile(r"\b(not\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
+                       r"\s+(?:about\s+|roughly\s+|around\s+)?(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#.])"
+                       r"(?:\s*([a-z]+))?", re.IGNORECASE)
+# what a number counts, as the tools write it: "9 seconds" and "9.0 s" are both seconds, "beats per
+# minute" is "BPM"; a length in minutes or milliseconds is turned into seconds
+_UNITS = {"s": "second", "sec": "second", "secs": "second", "seconds": "second", "beats": "bpm", "beat": "bpm",
+          "hertz": "hz"}
+_TO_SECONDS = {"minute": 60.0, "minutes": 60.0, "min": 60.0, "mins": 60.0, "ms": 0.001, "millisecond": 0.001,
+               "milliseconds": 0.001}
+
+
+def unit_name(word: str | None) -> str:
+    """The unit a word after a number names, as `Threshold.unit` compares them ("" for none)."""
+    word = (word or "").lower()
+    return "second" if word in _TO_SECONDS else _UNITS.get(word, word)
+
+
+class Threshold(NamedTuple):
+    """A number a question compares the measured value with: is the value `above` it (or below),
+    does the value equal to it count (`at least`, `at most`), and what it counts (`unit_name` of
+    the word after it: "second", "bpm", "claps")."""
+
+    value: float
+    above: bool
+    inclusive: bool
+    unit: str = ""
+
+    def holds(self, measured: float) -> bool:
+        if measured == self.value:
+            return self.inclusive
+        return (measured > self.value) == self.above
+
+
+def threshold(question: str) -> tuple[Threshold, bool] | None:
+    """The one comparison with a number the question makes ("Is it longer than 9 seconds?") and
+    whether it is negated ("Is it not longer than ..."), or None where it makes none or several."""
+    found = list(_COMPARED.finditer(question))
+    if len(found) != 1:
+        return None
+    negated, word, number, after = found[0].groups()
+    word = " ".join(word.lower().split())
+    value = float(NUMBER_WORDS[number.lower()]) if number.lower() in NUMBER_WORDS else float(number)
+    value *= _TO_SECONDS.get((after or "").lower(), 1.0)  # the tools state lengths in seconds
+    return Threshold(value, word in _ABOVE, word in ("at least", "at most"), unit_name(after)), bool(negated)

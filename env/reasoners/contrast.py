@@ -14,7 +14,7 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import is_yes_no
+from tools.mentions import is_yes_no, threshold, unit_name
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -34,7 +34,11 @@ YES_NO_MEANING_SCALE = 10.0
 # part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
 # were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
 # their ids name cached answers, so the next rule is 19
-CONTRAST_VERSION = 16
+CONTRAST_VERSION = 19  # 19: a yes/no comparison with a number is read off the measured number (`compared_number`)
+# the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
+# right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
+# "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
+THRESHOLD_MARGIN = 3.5
 
 
 def swapped_evidence(request: ReasonRequest) -> list[tuple[int, tuple[str, ...]]]:
@@ -262,3 +266,48 @@ def pairwise_contrast(shifts: list[list[float]]) -> list[float]:
         return max((s[i] - s[j] for s in shifts), key=abs)
 
     return [sum(apart(i, j) for j in range(n) if j != i) / n for i in range(n)]
+
+
+# a number in a tool's text and the word after it: "-9 dB", "0.83 s", "72 BPM"; not the octave of a
+# note name ("A#5", "E5")
+_TEXT_NUMBER = re.compile(r"(?<![\w.#])(-?\d+(?:\.\d+)?)(?:\s*([A-Za-z]+))?")
+
+
+def compared_number(request: ReasonRequest) -> bool | None:
+    """The answer ("yes": True) to a yes/no question that compares the measured value with a number
+    it names ("Is it longer than 9 seconds?", "Are there more than two claps?"), read off the
+    measured number; None where the question makes no such comparison or the evidence does not say
+    which number is the measured value.
+
+    Why not the contrast rule: it scores the question after the measured line and after the line the
+    tool would have said at the value the question names (`question_contrasts`). That suits "is it
+    9 s long?"; for "longer than 9 seconds?" the 9 s line echoes the question's "9" whatever the
+    length (6 of the 9 such questions of a held-out set answered wrong with the right tool's
+    line; docs/RESULTS.md "Comparisons with a number").
+
+    The measured value is the number at the place in a tool line where one of its alternatives names
+    the question's number instead (the tool's reading at that value), or, where none does, a number
+    of the measured line equal to it that an alternative changes. Where the lines give values on
+    both sides of the comparison (every tool called: "longer than 9 seconds?" meets the event
+    counter's alternative at 9 events), the values in the question's unit decide ("seconds"), and
+    without one, None."""
+    asked = threshold(request.question)
+    if asked is None or not is_yes_no(request.choices):
+        return None
+    limit, negated = asked
+    named, equal = set(), set()  # (measured value, its unit)
+    for text, alternatives in zip(request.tool_texts, request.contrasts):
+        ours = [(float(x), unit_name(u)) for x, u in _TEXT_NUMBER.findall(text)]
+        for alternative in alternatives:
+            theirs = [float(x) for x, _ in _TEXT_NUMBER.findall(alternative)]
+            if len(theirs) != len(ours):
+                continue
+            named.update(m for m, a in zip(ours, theirs) if m[0] != a and a == limit.value)
+            equal.update(m for m, a in zip(ours, theirs) if m[0] != a and m[0] == limit.value)
+    values = named or equal
+    if len({limit.holds(v) for v, _ in values}) > 1 and limit.unit:
+        values = {(v, unit) for v, unit in values if unit == limit.unit}
+    verdicts = {limit.holds(v) for v, _ in values}
+    if len(verdicts) != 1:
+        return None
+    return verdicts.pop() != negated

@@ -1,0 +1,38 @@
+"""benchmarks/unseen_clips.py: a check set off the probe, whose answers must follow from its clips."""
+import collections
+import json
+import os
+
+import numpy as np
+import soundfile as sf
+
+from benchmarks.unseen_clips import FAMILIES, generate
+
+
+def test_unseen_clips_are_what_their_answers_say(tmp_path):
+    """Ten items per family, answers among distinct choices, a third yes/no with both answers, the
+    same set for the same seed; the clips' lengths, level trends and gaps are the drawn ones."""
+    items = generate(str(tmp_path / "a"))
+    assert len(items) == 100 and collections.Counter(i["task"] for i in items) == {f: 10 for f in FAMILIES}
+    assert all(i["answer"] in i["choices"] and len(set(i["choices"])) == len(i["choices"]) for i in items)
+    yes_no = [i for i in items if i["form"] == "yesno"]
+    assert all(sorted(i["choices"]) == ["no", "yes"] for i in yes_no) and 25 <= len(yes_no) <= 40
+    assert {i["answer"] for i in yes_no} == {"yes", "no"}
+    params = {p["id"]: p for p in json.load(open(tmp_path / "a" / "params.json"))}
+    for item in items:
+        audio, rate = sf.read(os.path.join(tmp_path / "a", item["audio_id"]))
+        assert rate == 16000 and audio.ndim == 1 and abs(np.abs(audio).max() - 0.8) < 0.01
+        drawn = params[item["id"]]
+        frames = np.sqrt(np.mean(audio[: len(audio) // 160 * 160].reshape(-1, 160) ** 2, axis=1))  # 10 ms RMS
+        if item["task"] == "duration":
+            assert abs(len(audio) / rate - drawn["seconds"]) < 1e-3
+        if item["task"] == "loudness":  # the second half 6 dB or more above the first, or not
+            half = len(frames) // 2
+            rise = 10 * np.log10(np.mean(frames[half:] ** 2) / np.mean(frames[:half] ** 2))
+            assert (rise > 6) == drawn["rising"], (item["id"], rise)
+        if item["task"] == "gap":  # a dip of 15 dB below the median level where there is a gap
+            inner = frames[20:-20]
+            assert (20 * np.log10(np.percentile(inner, 3) / np.median(inner)) < -15) == drawn["gap"], item["id"]
+    again = generate(str(tmp_path / "b"))
+    assert again == items
+    assert (tmp_path / "a" / "audio" / "h2-001.wav").read_bytes() == (tmp_path / "b" / "audio" / "h2-001.wav").read_bytes()
