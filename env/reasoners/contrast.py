@@ -282,8 +282,8 @@ def compared_number(request: ReasonRequest) -> bool | None:
     Why not the contrast rule: it scores the question after the measured line and after the line the
     tool would have said at the value the question names (`question_contrasts`). That suits "is it
     9 s long?"; for "longer than 9 seconds?" the 9 s line echoes the question's "9" whatever the
-    length (6 of the 9 such questions of a held-out set answered wrong with the right tool's
-    line; docs/RESULTS.md "Comparisons with a number").
+    length (6 of the 9 such questions of benchmarks/unseen_clips.py answered wrong with the right
+    tool's line; docs/PROMPTS.md "Contrast rule v19").
 
     The measured value is the number at the place in a tool line where one of its alternatives names
     the question's number instead (the tool's reading at that value), or, where none does, a number
