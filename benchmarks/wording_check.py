@@ -6,7 +6,8 @@ descriptions (a third yes/no; varied vocabulary, structure and choice wording). 
 audio: the check scores routing only, the tool a question goes to against its family's expert
 tool. A question unlike the router's training questions (`Router.familiar` false) is routed by
 the fallback, which needs no clip (`Router.pick_by_relevance`): that is what is scored, with and
-without the training questions' support (`train.novelty_neighbour_weight`). A familiar one is
+without the training questions' support (`train.novelty_neighbour_weight`), and with the runner-up
+added within `train.novelty_second_tool_margin` (right tool among those called). A familiar one is
 routed by the policy, which reads the clip: it is counted, not scored.
 
 Run from the repository root after `make demo` (a few seconds):
@@ -63,16 +64,22 @@ def main() -> None:
         allowed = np.array([t.applicable(q["question"], q["choices"]) for t in tools])
         for label, w in (("relevance", 0.0), ("with neighbours", weight)):
             row[label] += router.tool_names[router.pick_by_relevance(relevance, allowed, vector, w)] == q["expert_tool"]
-    columns = ["questions", "familiar", "relevance", "with neighbours"]
+        called = [router.tool_names[k] for k in router.fallback_tools(relevance, allowed, vector)]
+        row["among the called"] += q["expert_tool"] in called
+        row["second tools"] += len(called) - 1
+    columns = ["questions", "familiar", "relevance", "with neighbours", "among the called", "second tools"]
     total = sum(counts.values(), collections.Counter())
     print(f"router {args.router} (novelty_threshold {router.novelty_threshold}, neighbour_weight {weight}, "
-          f"floor {router.spec.get('neighbour_floor', 0.6)}): right tool among the unfamiliar questions")
+          f"floor {router.spec.get('neighbour_floor', 0.6)}, second_tool_margin {router.second_tool_margin}): "
+          f"right tool among the unfamiliar questions; 'among the called': the fallback as the router runs it, "
+          f"which adds the runner-up within the margin ('second tools' counts those)")
     print("| family | " + " | ".join(columns) + " |\n|" + "---|" * (len(columns) + 1))
     for family, row in list(counts.items()) + [("all", total)]:
         print(f"| {family} | " + " | ".join(str(row[c]) for c in columns) + " |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"router": args.router, "neighbour_weight": weight, "families": counts}, f, indent=1)
+            json.dump({"router": args.router, "neighbour_weight": weight,
+                       "second_tool_margin": router.second_tool_margin, "families": counts}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ class Router:
         self.system.encoder.encode("What is the warm-up question?")  # loads the encoder now
 
     def spec(self) -> dict:
-        return {"tool_names": self.executor.names, "max_calls": int(self.system.router.spec["max_calls"])}
+        return {"tool_names": self.executor.names, "max_calls": self.system.router.most_calls}
 
     def _route(self, audio: bytes, fmt: str, question: str, choices: Sequence[str]) -> dict:
         start = time.perf_counter()

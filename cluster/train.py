@@ -122,7 +122,7 @@ class TrainRecipe:
         config = build_ppo_config(self.cfg, pools={k: p.address for k, p in self.pools.items()} if self.pools else None)
         self.env = make_env(config.env_config)  # as the runners build it: items, tool names, feature spec
         check_novelty_reading(self.env, self.section.novelty_relevance_of, self.section.novelty_relevance_match,
-                              self.section.novelty_reading)
+                              self.section.novelty_reading, self.section.novelty_second_tool_margin)
         # bad items known before training (manifest, audio): logged, and over the limit, stop now
         self.bad = BadItems(run_limits(self.cfg)["max_bad_fraction"])
         self.bad.add(self.env.rejected)
@@ -175,7 +175,8 @@ class TrainRecipe:
                       neighbour_floor=self.section.novelty_neighbour_floor,
                       novelty_relevance_of=self.section.novelty_relevance_of,
                       novelty_relevance_match=self.section.novelty_relevance_match,
-                      novelty_reading=self.section.novelty_reading)
+                      novelty_reading=self.section.novelty_reading,
+                      second_tool_margin=self.section.novelty_second_tool_margin)
         self.algo.stop()
         self.env.close()
         for pool in (self.pools or {}).values():

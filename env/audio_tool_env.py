@@ -196,7 +196,7 @@ class AudioToolEnv(gym.Env):
             found[self.feature_slots[k]] = self.result_features(k, result)
         n = self.n_static  # then the relevance (n_tools): the found block goes between
         vec = np.concatenate([self.static[:n], found, self.static[n:], called, succeeded,
-                              [len(self.called) / self.max_calls]])
+                              [len(self.called) / self.budget]])
         mask = np.ones(self.n_tools + 1, np.float32)
         mask[: self.n_tools] = (self.applicable & (called == 0)).astype(np.float32)
         return {"observations": np.clip(vec, -OBS_LIMIT, OBS_LIMIT).astype(np.float32), "action_mask": mask}
@@ -232,7 +232,15 @@ class AudioToolEnv(gym.Env):
         self.applicable = self._applicable(item)
         self.called: list[int] = []
         self.results: list[ToolResult] = []
+        self.budget = self.max_calls
         return self._obs()
+
+    def extend_budget(self, calls: int) -> None:
+        """Allow this episode up to `calls` tool calls (never fewer than `max_calls`); the next
+        episode starts at `max_calls` again. Only for routing without the policy: the router's
+        fallback consults a second tool on an unfamiliar question it cannot place
+        (`policy.export.Router.fallback_tools`), where the policy was trained with one call."""
+        self.budget = max(self.max_calls, min(int(calls), self.n_tools))
 
     def plan(self, action) -> tuple[int | None, bool, bool]:
         """What `step(action)` will do: (tool to call or None, episode ends, action was masked).
@@ -241,7 +249,7 @@ class AudioToolEnv(gym.Env):
         masked = not (0 <= action <= self.n_tools) or self._obs()["action_mask"][action] == 0
         if masked or action == self.answer_action:
             return None, True, masked
-        return action, len(self.called) + 1 >= self.max_calls, False
+        return action, len(self.called) + 1 >= self.budget, False
 
     def requests(self, results: Sequence[ToolResult]) -> list[ReasonRequest]:
         """The two reasoner requests that score an episode ending with `results`: with and without tools."""

@@ -49,6 +49,9 @@ class TrainConfig:
                                               "values; empty: the policy's). The demo's clauses_and_examples: "
                                               "without the whole description's cosine, which counts against a "
                                               "tool that does several things")
+    novelty_second_tool_margin: float = option(0.0, "such a question's fallback also calls the runner-up tool when its "
+                                                    "relevance lies within this of the best one's (0: one tool; "
+                                                    "the episode's budget grows to two for it)")
     seed: int = option(0, "RLlib seed")
 
 

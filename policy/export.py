@@ -28,14 +28,16 @@ OLD_FORMATS = {"audiorouter-router/1": "it was trained before tool relevance joi
 
 def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, novelty_threshold: float = 0.0,
                   neighbour_weight: float = 0.0, neighbour_floor: float = 0.6, novelty_relevance_of: str = "",
-                  novelty_relevance_match: str = "", novelty_reading: str = "question") -> None:
+                  novelty_relevance_match: str = "", novelty_reading: str = "question",
+                  second_tool_margin: float = 0.0) -> None:
     """Write the RLlib RouterModule's weights and the feature spec of the env it was trained on;
     with a `novelty_threshold`, also its training questions' MiniLM vectors, read as
     `novelty_reading` says (`Router.familiar`), and
     what an unfamiliar question's relevance is read of and how it meets the tools' descriptions
-    (`novelty_relevance_of`, `novelty_relevance_match`, default the env's), and with a
+    (`novelty_relevance_of`, `novelty_relevance_match`, default the env's), within what relevance
+    margin it consults a second tool (`second_tool_margin`, `Router.fallback_tools`), and with a
     `neighbour_weight` the tool the trained policy calls first on each (`Router.neighbour_support`)."""
-    check_novelty_reading(env, novelty_relevance_of, novelty_relevance_match, novelty_reading)
+    check_novelty_reading(env, novelty_relevance_of, novelty_relevance_match, novelty_reading, second_tool_margin)
     state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()
              if k.split(".")[0] in ("trunk", "pi", "vf", "prior")}
     questions = list(dict.fromkeys(item.question for item in env.items)) if novelty_threshold > 0 else []
@@ -44,7 +46,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
     blob = {"format": FORMAT, "state_dict": state, "known_questions": known,
             "known_tools": torch.full((len(questions),), -1, dtype=torch.long),
             "novelty_threshold": float(novelty_threshold), "novelty_reading": novelty_reading,
-            "neighbour_weight": float(neighbour_weight),
+            "neighbour_weight": float(neighbour_weight), "second_tool_margin": float(second_tool_margin),
             "neighbour_floor": float(neighbour_floor), "hidden": list(hidden), "obs_dim": env.obs_dim,
             "tool_names": list(env.tool_names), "tool_costs": [float(c) for c in env.costs],
             "max_calls": env.max_calls, "descriptors": list(env.descriptors),
@@ -62,10 +64,13 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
 
 
 def check_novelty_reading(env: AudioToolEnv, relevance_of: str = "", relevance_match: str = "",
-                          reading: str = "question") -> None:
-    """A ValueError for a fallback reading the env cannot give: an unknown name, or a match its
-    matcher has not encoded (examples, from one built for descriptions). Training checks it before
-    its first iteration, export again."""
+                          reading: str = "question", second_tool_margin: float = 0.0) -> None:
+    """A ValueError for a fallback reading the env cannot give: an unknown name, a match its
+    matcher has not encoded (examples, from one built for descriptions), or a second tool's margin
+    outside [0, 1] (a difference of cosines). Training checks it before its first iteration, export again."""
+    if not 0.0 <= float(second_tool_margin) <= 1.0:
+        raise ValueError(f"novelty_second_tool_margin {second_tool_margin}: a difference of relevance cosines, "
+                         f"from 0 (one tool) to 1")
     novelty_text("", reading)
     relevance_text("", (), relevance_of or env.relevance_of)
     env.matcher.relevance(env.encoder.encode(""), relevance_match or env.relevance_match)
@@ -239,31 +244,68 @@ class Router(torch.nn.Module):
             support[k] = max(0.0, float(routed.max()) - floor) if routed.size else 0.0
         return support
 
+    @property
+    def second_tool_margin(self) -> float:
+        """Within what relevance margin the fallback consults the runner-up tool too
+        (`train.novelty_second_tool_margin`; 0, and files from before it: never)."""
+        return float(self.spec.get("second_tool_margin", 0.0))
+
+    @property
+    def most_calls(self) -> int:
+        """The most tools one route calls: the trained budget, or two where the fallback may add the runner-up."""
+        return max(int(self.spec["max_calls"]), 2 if self.second_tool_margin > 0 else 1)
+
     def act_by_relevance(self, obs: dict[str, np.ndarray], question_vector: np.ndarray | None = None,
                          relevance: np.ndarray | None = None) -> int:
-        """The most relevant applicable tool while none has been called, then ANSWER: routing by
-        the relevance block (or the `relevance` given: the question's as `novelty_relevance_of`
-        reads it), for a question unlike any the policy was trained on; with a `neighbour_weight`
-        and the question's vector, plus that weight times its `neighbour_support`."""
+        """The fallback's tools (`fallback_tools`) in turn, then ANSWER: routing by the relevance
+        block (or the `relevance` given: the question's as `novelty_relevance_of` reads it), for a
+        question unlike any the policy was trained on. The tools are chosen from the first
+        observation's mask: a second is called only where the episode's budget allows it."""
         x = np.asarray(obs["observations"], np.float32)
         n = len(self.spec["tool_names"])
         called = x[-(2 * n + 1): -(n + 1)]
         if relevance is None:
             relevance = x[-(3 * n + 1): -(2 * n + 1)]
-        allowed = np.asarray(obs["action_mask"][:n]) > 0
-        if called.any() or not allowed.any():
+        mask = np.asarray(obs["action_mask"][:n]) > 0
+        allowed = mask | (called > 0)  # what the first decision could choose from
+        if not allowed.any():
             return n
-        return self.pick_by_relevance(relevance, allowed, question_vector)
+        planned = self.fallback_tools(relevance, allowed, question_vector)
+        done = [k for k in planned if called[k] > 0]
+        if len(done) != int(called.sum()):  # not this plan's episode: answer rather than guess
+            return n
+        return next((k for k in planned if called[k] == 0 and mask[k]), n)
+
+    def fallback_tools(self, relevance: np.ndarray, allowed: np.ndarray,
+                       question_vector: np.ndarray | None = None, weight: float | None = None) -> list[int]:
+        """What the fallback calls: the allowed tool with the highest relevance (`pick_by_relevance`),
+        and the runner-up too where it lies within `second_tool_margin` of it. The relevance is a
+        cosine between sentence vectors; where two tools lie that close, which one the question asks
+        for is beyond what it can tell ("How many times does someone knock?" lay 0.03 nearer the
+        speech segmenter, whose description "counts" speech, than the event counter), and the
+        reasoner can read both tools' lines (docs/RESULTS.md "A second tool where the fallback
+        cannot tell")."""
+        scores = self.scored_relevance(relevance, allowed, question_vector, weight)
+        ranked = [int(k) for k in np.argsort(-scores, kind="stable") if np.isfinite(scores[k])]
+        if len(ranked) > 1 and scores[ranked[0]] - scores[ranked[1]] < self.second_tool_margin:
+            return ranked[:2]
+        return ranked[:1]
+
+    def scored_relevance(self, relevance: np.ndarray, allowed: np.ndarray,
+                         question_vector: np.ndarray | None = None, weight: float | None = None) -> np.ndarray:
+        """Each tool's relevance, plus `weight` (default: its `neighbour_weight`) times its
+        `neighbour_support` when the question's vector is given; -inf where not allowed."""
+        weight = float(self.spec.get("neighbour_weight", 0.0) if weight is None else weight)
+        if weight > 0 and question_vector is not None:
+            relevance = relevance + weight * self.neighbour_support(question_vector)
+        return np.where(np.asarray(allowed, bool), np.asarray(relevance, np.float64), -np.inf)
 
     def pick_by_relevance(self, relevance: np.ndarray, allowed: np.ndarray,
                           question_vector: np.ndarray | None = None, weight: float | None = None) -> int:
         """The allowed tool with the highest relevance, plus `weight` (default: its
         `neighbour_weight`) times its `neighbour_support` when the question's vector is given
         (benchmarks/wording_check.py scores this without a clip)."""
-        weight = float(self.spec.get("neighbour_weight", 0.0) if weight is None else weight)
-        if weight > 0 and question_vector is not None:
-            relevance = relevance + weight * self.neighbour_support(question_vector)
-        return int(np.argmax(np.where(np.asarray(allowed, bool), relevance, -np.inf)))
+        return int(np.argmax(self.scored_relevance(relevance, allowed, question_vector, weight)))
 
     def check_tool_texts(self, descriptions: Sequence[str], examples: Sequence[Sequence[str]]) -> None:
         """A ValueError unless the tools' descriptions (and, where the relevance reads them, their
@@ -303,6 +345,8 @@ class Router(torch.nn.Module):
                                                                                            self.relevance_match):
             asked = relevance_text(env.item.question, env.item.choices, self.novelty_relevance_of)
             relevance = env.matcher.relevance(env.encoder.encode(asked), self.novelty_relevance_match)
+        if not familiar and self.second_tool_margin > 0:
+            env.extend_budget(2)  # the fallback may consult the runner-up (`fallback_tools`)
         decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question, relevance))
         done, info = False, {}
         while not done:

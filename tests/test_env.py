@@ -555,6 +555,48 @@ def test_an_unfamiliar_question_is_routed_by_relevance(probe, encoder, tmp_path)
     assert plain.novelty_threshold == 0 and plain._known.size == 0 and plain.familiar(encoder.encode(odd.question))
 
 
+def test_the_fallback_consults_the_runner_up_within_its_margin(probe, encoder, tmp_path):
+    """novelty_second_tool_margin: the fallback calls the runner-up tool too where its relevance lies
+    within the margin of the best one's, in a budget of two even when the policy was trained with
+    one call (a familiar question keeps the trained budget); 0 and files from before it call one
+    tool; a margin outside [0, 1] is refused."""
+    from dataclasses import replace
+
+    import torch
+
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False)
+    odd = replace(probe[0], id="odd", question="Which of these colours is the sky painted in the picture?")
+    obs = env.start(odd)
+    n = env.n_tools
+    relevance = obs["observations"][-(3 * n + 1): -(2 * n + 1)]
+    allowed = obs["action_mask"][:n] > 0
+    ranked = [int(k) for k in np.argsort(-np.where(allowed, relevance, -np.inf), kind="stable")]
+    gap = float(relevance[ranked[0]] - relevance[ranked[1]])
+    routes = {}
+    for name, margin in (("one", 0.0), ("under", gap * 0.99), ("over", min(1.0, gap + 0.01))):
+        export_router(untrained_module(env), env, [8], str(tmp_path / f"{name}.pt"), novelty_threshold=0.9,
+                      second_tool_margin=margin)
+        router = Router(str(tmp_path / f"{name}.pt"))
+        assert router.second_tool_margin == pytest.approx(margin)
+        assert router.most_calls == (2 if margin > 0 else 1)
+        info = router.route(router.routing_env([odd], env.executor, env.reasoner, encoder), seed=0)
+        assert info["by_relevance"]
+        routes[name] = info["tools"]
+        assert router.fallback_tools(relevance, allowed) == [env.tool_names.index(t) for t in info["tools"]]
+        familiar = router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder), seed=0)
+        assert not familiar["by_relevance"] and len(familiar["tools"]) <= 1  # the trained budget
+    best, second = env.tool_names[ranked[0]], env.tool_names[ranked[1]]
+    assert routes == {"one": [best], "under": [best], "over": [best, second]}
+    old = torch.load(str(tmp_path / "over.pt"), weights_only=True)
+    del old["second_tool_margin"]
+    torch.save(old, str(tmp_path / "old.pt"))
+    assert Router(str(tmp_path / "old.pt")).second_tool_margin == 0.0
+    with pytest.raises(ValueError, match="novelty_second_tool_margin 1.5"):
+        export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), second_tool_margin=1.5)
+
+
 def test_the_fallback_reads_the_question_as_novelty_relevance_of_says(probe, encoder, tmp_path):
     """novelty_relevance_of: an unfamiliar question's relevance, for the fallback only, is read of
     the masked question followed by its multiple-choice options (yes/no ones left out); router.pt
