@@ -445,4 +445,69 @@ def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
     answers = reasoner.answer_batch(requests)
     assert [a.choice for a in answers] == [expected for *_, expected in cases]
     assert all(abs(a.scores[0]) == THRESHOLD_MARGIN for a in answers)
-    assert "contrast=meaning.v19" in reasoner.id
+    assert "contrast=meaning.v20" in reasoner.id
+
+
+def test_a_question_asked_from_the_other_side_is_turned_round():
+    """A yes/no comparison from the first of two sounds is asked of the second with the opposite
+    word; a question of two choices about the last sound is asked of the first, its answer swapped.
+    Comparisons without "than the second", a clip that lasts, yes/no questions about the end and
+    more than two choices stay as asked."""
+    from env.reasoners.contrast import asked_as_the_tools_say
+
+    def turned(question, choices=("yes", "no")):
+        request, swapped = asked_as_the_tools_say(ReasonRequest(question, choices, ("line",), "a.wav", (("other",),)))
+        assert (request.choices, request.tool_texts, request.audio, request.contrasts) == (
+            choices, ("line",), "a.wav", (("other",),))
+        return request.question, swapped
+
+    assert turned("Is the first tone lower than the second?") == ("Is the second tone higher than the first?", False)
+    assert turned("Does the first note sound lower-pitched than the one after it?") == (
+        "Does the second note sound higher-pitched than the first?", False)
+    assert turned("Is the first beep louder than the next one?") == ("Is the second beep quieter than the first?", False)
+    assert turned("Is the first sound longer than the second sound?") == (
+        "Is the second sound shorter than the first?", False)
+    assert turned("What do you hear last?", ("speech", "knocks")) == ("What do you hear first?", True)
+    assert turned("What does the clip end with?", ("speech", "a tone")) == ("What does the clip start with?", True)
+    assert turned("Which sound comes last?", ("the bell", "the voice")) == ("Which sound comes first?", True)
+    for question, choices in (("Does the first sound last longer?", ("yes", "no")),
+                              ("Does the clip last about 12 seconds?", ("yes", "no")),
+                              ("Is the second tone higher than the first?", ("yes", "no")),
+                              ("Does the clip end with speech?", ("yes", "no")),
+                              ("How does the sound run from start to end?", ("steady", "broken")),
+                              ("What do you hear last?", ("speech", "knocks", "a bell")),
+                              ("Which comes first, the speech or the tone?", ("speech", "tone"))):
+        assert turned(question, choices) == (question, False)
+
+
+def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
+    """Under "... the second tone is higher." the model answered "no" to "Is the first tone lower
+    than the second?", and under "Heard first: the speech." "speech" to "What do you hear last?":
+    the line's words echo the other answer. Turned round, both are read right, either way the
+    measurement went."""
+    import math
+
+    from env.reasoners.smollm2 import SmolLMReasoner
+    from tools.pitch import PitchTool
+    from tools.speech import SpeechSegmentsTool
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
+    pitch, vad = PitchTool(), SpeechSegmentsTool()
+    requests, expected = [], []
+    for low, high, rises in ((163.0, 258.0, True), (280.0, 236.0, False)):
+        data = {"tones": [{"hz": low, "note": "E3"}, {"hz": high, "note": "C4"}],
+                "second_vs_first_semitones": 12 * math.log2(high / low)}
+        result = ToolResult(pitch.name, True, data, pitch.describe(data), contrasts=pitch.contrast_texts(data))
+        question = "Is the first tone lower than the second?"
+        requests.append(ReasonRequest(question, ("yes", "no"), (result.text,), "",
+                                      ToolExecutor([pitch]).contrasts([result], question, ["yes", "no"])))
+        expected.append("yes" if rises else "no")
+    for first, other in (("speech", "knocks"), ("knocks", "speech")):
+        data = {"speech_segments": [[0.0, 1.0]], "heard_first": first, "other_first_kind": "knocks"}
+        result = ToolResult(vad.name, True, data, vad.describe(1, first, "knocks"), contrasts=vad.contrast_texts(data))
+        question, choices = "What do you hear last?", ("speech", "knocks")
+        requests.append(ReasonRequest(question, choices, (result.text,), "",
+                                      ToolExecutor([vad]).contrasts([result], question, list(choices))))
+        expected.append(other)
+    assert [a.choice for a in reasoner.answer_batch(requests)] == expected
+    assert "contrast=meaning.v20" in reasoner.id

@@ -126,7 +126,7 @@ PHRASE_CHOICES = ["open the door", "call my mother", "play some music", "the car
     "What words are spoken in the recording?", "Which sentence do you hear?", "What is being said?",
     "What does the woman say after the beep?", "Which command is given?", "What is the man talking about?",
     "Transcribe the speech.", "Which word does the speaker utter?", "Which phrase was uttered?",
-    "Would you say the speaker says 'open the door' or 'call my mother'?"])
+    "Would you say the speaker says 'open the door' or 'call my mother'?", "Which line matches the recording?"])
 def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
     assert PhraseSpotTool().applicable(question, PHRASE_CHOICES)
 
@@ -137,6 +137,8 @@ def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
     ("Is the second tone higher or lower than the first?", ["higher", "lower"]),
     ("How many times does someone speak, with pauses in between?", ["two", "three", "four"]),
     ("How many phrases are spoken, one after another?", ["two", "three"]),
+    ("How many lines does the speaker read?", ["two", "three"]),
+    ("Do the clicks line up with the tone or with the speech?", ["the tone", "the speech"]),
     ("In what language is the sentence spoken?", ["english", "french"]),
     ("Does the sound get louder or quieter?", ["louder", "quieter"]),
     ("What does the speaker say?", ["xqzt", "vvkr"]),  # no choice the recognizer knows

@@ -122,9 +122,10 @@ def note_hz(pitch_class: int, octave: int | None, near_hz: float) -> float:
 
 # The question must ask what is said, not only offer choices that happen to be words: "Which comes
 # first, the speech or the tone?" and "Is the speaker male or female?" have dictionary-word choices.
+# "Which line matches the recording?": a line is one said ("line up" is not)
 ASKS_WHAT_IS_SAID = re.compile(
-    r"\b(say|says|said|saying|spoken|utter|utters|uttered|uttering|phrases?|sentences?|words?|mention\w*|pronounc\w*"
-    r"|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*)\b", re.IGNORECASE)
+    r"\b(say|says|said|saying|spoken|utter|utters|uttered|uttering|phrases?|sentences?|lines?(?! up)|words?"
+    r"|mention\w*|pronounc\w*|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*)\b", re.IGNORECASE)
 # ... and not how many, who, in what language or manner it is said
 ASKS_SOMETHING_ELSE = re.compile(
     r"\b(how many|how often|how long|how fast|who|whose|language|accent|dialect|gender|male|female"

@@ -34,7 +34,7 @@ YES_NO_MEANING_SCALE = 10.0
 # part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
 # were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
 # their ids name cached answers, so the next rule is 19
-CONTRAST_VERSION = 19  # 19: a yes/no comparison with a number is read off the measured number (`compared_number`)
+CONTRAST_VERSION = 20  # 20: a question asked from the other side is turned round (`asked_as_the_tools_say`)
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -311,3 +311,46 @@ def compared_number(request: ReasonRequest) -> bool | None:
     if len(verdicts) != 1:
         return None
     return verdicts.pop() != negated
+
+
+# a comparison between two sounds, as the tools' lines word it: of the second against the first
+_COMPARATIVES = {"higher": "lower", "lower": "higher", "louder": "quieter", "quieter": "louder", "softer": "louder",
+                 "longer": "shorter", "shorter": "longer", "faster": "slower", "slower": "faster"}
+# "the first tone [is / sounds / seems] lower[-pitched][ in pitch] than the second [tone] / the one after it"
+_FROM_THE_FIRST = re.compile(
+    r"\bthe first (\w+) ((?:is |sounds? |seems? )?)(" + "|".join(_COMPARATIVES) + r")((?:-pitched)?(?: in pitch)?)"
+    r" than the (?:second(?: \w+)?|one after it|next(?: one)?|other(?: one)?)\b", re.IGNORECASE)
+# which of two sounds comes last, asked of the end: "What do you hear last?", "What does the clip end with?"
+_AT_THE_END = re.compile(r"\b(hear|heard|comes?|plays?|occurs?|is|are)\s+last\b|\b(ends?|finish(?:es)?)\s+with\b",
+                         re.IGNORECASE)
+_AT_THE_START = {"end": "start", "ends": "starts", "finish": "start", "finishes": "starts"}
+
+
+def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, bool]:
+    """The request with its question asked from the side the tools' lines speak of, and whether its
+    answer is then the other choice (two choices only).
+
+    The lines speak of the second of two sounds against the first ("the second tone is higher") and
+    of the one heard first ("Heard first: the speech"). A question asked from the other side shares
+    the line's words with the opposite answer, and the 135M model echoes words: "Is the first tone
+    lower than the second?" under "... the second tone is higher." -> no; "What do you hear last?"
+    under "Heard first: the speech." -> speech (docs/RESULTS.md "Unfamiliar clips and wordings").
+    So a yes/no comparison from the first sound is asked of the second with the opposite word (the
+    same question: "the first lower than the second" is "the second higher than the first"), and a
+    question of two choices about the last sound is asked of the first, its answer the other choice.
+    A yes/no question about the end is left as asked: "Does it end with speech?" is "does it not
+    start with speech?" only for a clip of exactly two sounds, which a yes/no question need not be."""
+    question = request.question
+    if is_yes_no(request.choices):
+        turned = _FROM_THE_FIRST.sub(lambda m: f"the second {m.group(1)} {m.group(2)}"
+                                               f"{_COMPARATIVES[m.group(3).lower()]}{m.group(4)} than the first", question)
+        return (request if turned == question else _with_question(request, turned)), False
+    if len(request.choices) != 2 or not _AT_THE_END.search(question):
+        return request, False
+    turned = _AT_THE_END.sub(lambda m: f"{m.group(1)} first" if m.group(1) else
+                                       f"{_AT_THE_START[m.group(2).lower()]} with", question)
+    return _with_question(request, turned), True
+
+
+def _with_question(request: ReasonRequest, question: str) -> ReasonRequest:
+    return ReasonRequest(question, request.choices, request.tool_texts, request.audio, request.contrasts)

@@ -17,7 +17,7 @@ from typing import Sequence
 from env.prompt import render_prompt, render_question_check
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, THRESHOLD_MARGIN, YES_NO_DOUBT,
-                                   YES_NO_MEANING_SCALE, compared_number,
+                                   YES_NO_MEANING_SCALE, asked_as_the_tools_say, compared_number,
                                    contrast_scores, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
 from env.reasoners.gguf import load_gguf
@@ -459,6 +459,10 @@ class SmolLMReasoner:
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
         start = time.perf_counter()
+        # a question asked from the other side than the tools' lines speak of, turned round (the
+        # answer of one about the last of two sounds is then the other choice)
+        turned = [asked_as_the_tools_say(req) if self.contrast != "none" else (req, False) for req in requests]
+        requests, swapped = [req for req, _ in turned], [swap for _, swap in turned]
         heard = [self.hearing is not None and self.hearing.hears_for(req) for req in requests]
         if self.hearing is not None:
             requests = self.hearing.with_hearing(requests)
@@ -486,7 +490,7 @@ class SmolLMReasoner:
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
         answers = []
-        for req, row, scores, (rule, at, lines), hears in zip(requests, rows, sums, contrast, heard):
+        for req, row, scores, (rule, at, lines), hears, swap in zip(requests, rows, sums, contrast, heard, swapped):
             if rule == "yes_no":  # the question's score, measured vs each alternative line
                 margin = contrast_scores(sums[at], sums[at + 1: at + 1 + len(lines)], mean=False)[0]
                 # one tool's line about the question: the encoder compares single sentences and
@@ -513,6 +517,8 @@ class SmolLMReasoner:
                 scores = [0.0] * len(scores)
             elif hears and rule != "yes_no":  # lengths the ear hears alike: one probability (hearing v6)
                 scores = pool_alike(scores, req.choices, self.temperature)
+            if swap:  # asked which came first: the last is the other one
+                scores = scores[::-1]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
             answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
