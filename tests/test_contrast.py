@@ -511,3 +511,32 @@ def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
         expected.append(other)
     assert [a.choice for a in reasoner.answer_batch(requests)] == expected
     assert "contrast=meaning.v20" in reasoner.id
+
+
+def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
+    """The speech segmenter's order line in its own names ("Heard first: the tone. The tone comes
+    before the speech.") was read the wrong way round for 6 of 6 yes/no questions that call the
+    sounds otherwise ("Is the voice heard before the beep?"); in the question's names
+    (tools/mentions.py `sound_names`) every one is read right, either way the order went."""
+    from env.reasoners.smollm2 import SmolLMReasoner
+    from tools.mentions import sound_names
+    from tools.speech import SpeechSegmentsTool
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
+    vad = SpeechSegmentsTool()
+    requests, expected = [], []
+    for question, choices, speech_first_answer in (
+            ("Is the voice heard before the beep?", ("yes", "no"), "yes"),
+            ("Does the whistle come first, before anyone talks?", ("no", "yes"), "no"),
+            ("Does someone speak before the knocking starts?", ("yes", "no"), "yes"),
+            ("Which comes first, the talking or the chirping?", ("the talking", "the chirping"), "the talking")):
+        names = sound_names(question, choices)
+        for speech_first in (True, False):
+            data = {"speech_segments": [[0.0, 1.0]], "heard_first": "speech" if speech_first else "tone",
+                    "other_first_kind": "tone", "names": {"speech": names.speech, "other": names.other}}
+            result = ToolResult(vad.name, True, data, vad.text_for(data, 1), contrasts=vad.contrast_texts(data))
+            requests.append(ReasonRequest(question, choices, (result.text,), "",
+                                          ToolExecutor([vad]).contrasts([result], question, list(choices))))
+            expected.append(speech_first_answer if speech_first else next(c for c in choices if c != speech_first_answer))
+    assert "The beep comes before the voice." in requests[1].tool_texts[0]
+    assert [a.choice for a in reasoner.answer_batch(requests)] == expected

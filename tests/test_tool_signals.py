@@ -118,6 +118,32 @@ def test_utterances_counted_over_babble():
     assert len(r.data["speech_segments"]) == 3 and r.text.startswith("Number of separate speech segments: 3."), r.data
 
 
+@pytest.mark.parametrize("question,choices,speech,other", [
+    ("Is the voice heard before the beep?", ["yes", "no"], "voice", "beep"),
+    ("Does the whistle come first, before anyone talks?", ["no", "yes"], "talking", "whistle"),
+    ("Does the car horn sound before the man speaks?", [], "speaking", "car horn"),
+    ("Does someone speak before the knocking starts?", [], "speaking", "knocking"),
+    ("What do you hear last?", ["speech", "knocks"], "speech", "knocks"),
+    ("Which sound opens the recording?", ["a tone", "a voice"], "voice", "tone"),
+    ("Which comes first, the talking or the chirping?", ["the talking", "the chirping"], "talking", "chirping"),
+    ("Does the clip start with speech?", ["yes", "no"], "speech", None),
+    ("Is the beep heard first?", ["yes", "no"], None, "beep"),
+    # not about speech against one sound, or not about order: no names
+    ("Does the beep come before the whistle?", ["yes", "no"], None, None),
+    ("Does the person speak two times?", ["yes", "no"], None, None),
+    ("How long does the rushing sound last?", ["3 s", "6 s"], None, None),
+    # a property of a sound, a quoted phrase, a choice that is a clause or a count: not names
+    ("How does the pitch move from the first tone to the second?", ["up", "down"], None, None),
+    ('Is the sentence "turn left after the bakery" spoken first?', ["yes", "no"], None, None),
+    ("How does the sound run from start to end?", ["there is a pause", "it never stops"], None, None),
+    ("How many phrases come one after another?", ["two", "three"], None, None),
+])
+def test_an_order_question_names_its_sounds(question, choices, speech, other):
+    from tools.mentions import sound_names
+
+    assert sound_names(question, choices) == (speech, other)
+
+
 PHRASE_CHOICES = ["open the door", "call my mother", "play some music", "the car is red"]
 
 

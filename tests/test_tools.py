@@ -81,6 +81,18 @@ def test_speech_segments_and_order():
     r2 = SpeechSegmentsTool().run(audio_of(y), "", [])
     assert r2.text.endswith("Heard first: the tone. The tone comes before the speech.") and r2.data["other_first_kind"] == "tone"
     assert SpeechSegmentsTool().run(audio_of(tone(500, 1.0)), "", []).data["speech_segments"] == []
+    # an order question's names for the two sounds, in the line and in its contrasts (they key the cache)
+    tool = SpeechSegmentsTool()
+    asked = tool.run(audio_of(y), "Is the voice heard before the beep?", ["yes", "no"])
+    assert asked.text.endswith("Heard first: the beep. The beep comes before the voice."), asked.text
+    assert asked.contrasts[-1].endswith("Heard first: the voice. The voice comes before the beep.")
+    assert asked.data["heard_first"] == "tone"  # what was measured; the names only say it
+    # a count question keeps the tool's names, as does a question that names two other sounds
+    for question in ("Does the person speak two times?", "Does the beep come before the whistle?"):
+        assert tool.run(audio_of(y), question, ["yes", "no"]).text == r2.text
+    from tools.executor import ToolExecutor
+    keys = {ToolExecutor([tool]).cache_key(tool, "sha", q, ["yes", "no"]) for q in ("Is the beep first?", "Is the tone first?")}
+    assert len(keys) == 2
 
 
 @pytest.mark.parametrize("seed, first", [(3, "tone"), (8, "speech"), (9, "tone")])

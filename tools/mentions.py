@@ -191,3 +191,82 @@ def threshold(question: str) -> tuple[Threshold, bool] | None:
     value = float(NUMBER_WORDS[number.lower()]) if number.lower() in NUMBER_WORDS else float(number)
     value *= _TO_SECONDS.get((after or "").lower(), 1.0)  # the tools state lengths in seconds
     return Threshold(value, word in _ABOVE, word in ("at least", "at most"), unit_name(after)), bool(negated)
+
+
+# What a question calls the two sounds of an order question ("Is the voice heard before the
+# beep?"): the speech segmenter names them so. The 135M reasoner matches words, and a line about
+# "the tone" and "the speech" does not answer a question about "the beep" and "the voice" for it
+# (docs/RESULTS.md "Sounds named as the question names them").
+SPEECH_WORDS = re.compile(r"\b(speech|voices?|talking|speaking|speaker|talker|words|utterances?|singing|singer"
+                          r"|conversation|narration|narrator|announcer|announcement|man speaking|woman speaking)\b",
+                          re.IGNORECASE)
+# "before anyone talks": the verb names the speech
+_SPEAKS = re.compile(r"\b(?:someone|anyone|somebody|anybody|everyone|nobody|he|she|they"
+                     r"|(?:a|the) (?:person|man|woman|child|boy|girl|speaker))"
+                     r"\s+(?:starts? (?:to )?|begins? (?:to )?)?(talk|speak|say|sing)\w*\b", re.IGNORECASE)
+_VERB_NOUN = {"talk": "talking", "speak": "speaking", "say": "speech", "sing": "singing"}
+# a sound named after an article, up to two words ("the car horn"), ended by a word that is not part
+# of a name: verbs and small words of these questions
+_NAMED = re.compile(r"\b(?:the|a|an)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.IGNORECASE)
+_NOT_A_NAME = frozenset(
+    "is are was were be been come comes came coming heard hear hears play plays played playing start starts "
+    "started starting begin begins began open opens opened end ends ended sound sounds appear appears occur occurs "
+    "happen happens first second last before after or and than then with in at on of to by while during "
+    "that which who it its this there a an the go goes went rise rises rising fall falls falling get gets change "
+    "changes stop stops stay stays become becomes seem seems repeat repeats last lasts move moves moving up down".split())
+# people: "the man speaks" names the speaker, not a sound
+_PEOPLE = frozenset("person people man woman men women child boy girl speaker someone".split())
+# names of the whole clip or of a moment in it, not of one of its sounds
+_NOT_A_SOUND = frozenset(
+    "clip recording audio file track sample start beginning end middle same other one ones time moment part "
+    "sound sounds thing order sequence first second last "
+    # what is measured of a sound, not a sound
+    "pitch tempo level volume loudness duration length speed beat rhythm frequency note notes key "
+    "break gap pause silence sentence phrase line question answer option choice".split())
+
+
+# a question about which sound comes when: only then are the sounds named as it names them (a
+# count question's "Does the person speak two times?" keeps the tool's own names)
+# ("last" as in "heard last", not "How long does it last?")
+ASKS_ORDER = re.compile(r"\b(first|before|after|start\w*|begin\w*|open\w*|(?:the|hear|heard|comes?|is|at|plays?) last"
+                        r"|end|ends|ending|then|follow\w*|preced\w*|order|earlier|later)\b", re.IGNORECASE)
+
+
+class SoundNames(NamedTuple):
+    speech: str | None  # the question's word for the speech ("voice", "talking"), if it has one
+    other: str | None   # its name for the one other sound ("beep", "car horn"), if it names exactly one
+
+
+def sound_names(question: str, choices: Sequence[str] = ()) -> SoundNames:
+    """What the question (and its choices) call the speech and the one other sound: "Is the voice
+    heard before the beep?" -> ("voice", "beep"); "Does the whistle come first, before anyone
+    talks?" -> ("talking", "whistle"); "Does the clip start with speech?" -> ("speech", None).
+    `other` is None unless exactly one name of a non-speech sound is found: two ("the beep or the
+    whistle") say the question is not about speech against one sound. Both None unless the
+    question asks about order (`ASKS_ORDER`)."""
+    if not ASKS_ORDER.search(question):
+        return SoundNames(None, None)
+    # a name does not run on from one choice into the next; a quoted phrase is what is said, not a name
+    text = QUOTED.sub(" | ", " | ".join(_texts(question, choices)))
+    speech = SPEECH_WORDS.search(text)
+    verb = _SPEAKS.search(text)
+    speech_name = (speech.group(1).lower() if speech and (not verb or speech.start() < verb.start())
+                   else _VERB_NOUN[verb.group(1).lower()] if verb else None)
+    # a choice that names one sound is its name ("knocks" of "speech" / "knocks"); numbers name none
+    others = [] if is_yes_no(choices) else [
+        phrase for phrase in (re.sub(r"^(?:the|a|an)\s+", "", str(c).strip().lower()) for c in choices)
+        if phrase and len(phrase.split()) <= 3 and not SPEECH_WORDS.search(phrase) and not _SPEAKS.search(phrase)
+        and not _NUMBER.search(phrase) and not re.search(r"[^a-z -]", phrase)
+        and not set(phrase.split()) & (_NOT_A_NAME | _NOT_A_SOUND) and min(map(len, phrase.split())) > 1]
+    for match in _NAMED.finditer(text):
+        name = []
+        for word in match.group(1).lower().split():
+            if word in _NOT_A_NAME or re.fullmatch(r"(?:talk|speak|say|said|sing)\w*", word):
+                break
+            name.append(word)
+        phrase = " ".join(name)
+        if not name or set(name) & (_NOT_A_SOUND | _PEOPLE) or SPEECH_WORDS.search(phrase):
+            continue
+        if phrase not in others:
+            others.append(phrase)
+    return SoundNames(speech_name, others[0] if len(others) == 1 else None)

@@ -108,7 +108,8 @@ class SpeechSegmentsTool(BaseTool):
         "How many distinct stretches of talking can you detect?"
     )
     cost = 0.3
-    version = "7"  # other sounds above 60 Hz (5 and 6 named a reverted trial in local caches)
+    version = "11"  # 11 (8-10 trials): the sounds named as the question names them (7: other sounds above 60 Hz)
+    uses_choices = True  # the question's names for the sounds key the cache
 
     features = ("speech", "speech_segments", "other_sounds", "speech_first")
 
@@ -130,38 +131,50 @@ class SpeechSegmentsTool(BaseTool):
         if not speech:
             return data, "There is no speech in the clip."
         if other:
-            kind = "tone" if _is_tonal(audio, other[0]) else "non-speech sound"
+            kind = "tone" if _is_tonal(audio, other[0]) else "other sound"  # not "non-speech": it holds the other name
             data["other_first_kind"] = kind
             data["heard_first"] = kind if other[0][0] < speech[0][0] else "speech"
-        return data, self.describe(len(speech), data.get("heard_first"), data.get("other_first_kind", ""))
+            # the order in the question's names for the sounds, where it has them: the reasoner
+            # matches words, and "the tone" is not "the whistle" to it (mentions.sound_names)
+            data["names"] = mentions.sound_names(question, choices)._asdict()
+        return data, self.text_for(data, len(speech))
 
     @staticmethod
-    def describe(n: int, first: str | None = None, other: str = "non-speech sound") -> str:
-        """The count; with `first` (speech, or the `other` kind of sound), the order said as a
-        comparison too, as a question about it is asked (see EventsTool.describe)."""
+    def describe(n: int, first: str | None = None, other: str = "other sound", speech: str = "speech") -> str:
+        """The count; with `first` (the `speech` or the `other` sound, by those names), the order
+        said as a comparison too, as a question about it is asked (see EventsTool.describe)."""
         text = f"Number of separate speech segments: {n}."
         if first:
-            later = other if first == "speech" else "speech"
+            later = other if first == speech else speech
             text += f" Heard first: the {first}. The {first} comes before the {later}."
         return text
+
+    @classmethod
+    def text_for(cls, data: dict, n: int, speech_first: bool | None = None) -> str:
+        """`describe` for `n` segments, the sounds by `data`'s names, the order measured or `speech_first`."""
+        if not data.get("heard_first"):
+            return cls.describe(n)
+        names = data.get("names") or {}  # none: the tool's own names
+        speech, other = names.get("speech") or "speech", names.get("other") or data.get("other_first_kind", "other sound")
+        if speech_first is None:
+            speech_first = data["heard_first"] == "speech"
+        return cls.describe(n, speech if speech_first else other, other, speech)
 
     def contrast_texts(self, data):
         """Counts one and two off; the other sound heard first."""
         n, first = len(data.get("speech_segments", [])), data.get("heard_first")
         if not n:
             return []
-        other = data.get("other_first_kind", "")
-        texts = [self.describe(m, first, other) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
+        texts = [self.text_for(data, m) for m in (n - 2, n - 1, n + 1, n + 2) if m >= 1]
         if first:
-            texts.append(self.describe(n, "speech" if first != "speech" else other, other))
+            texts.append(self.text_for(data, n, speech_first=first != "speech"))
         return texts
 
     def question_contrasts(self, data, question, choices):
         """The segment counts the question or choices name."""
         if not data.get("speech_segments"):
             return []
-        return [self.describe(m, data.get("heard_first"), data.get("other_first_kind", ""))
-                for m in mentions.counts(question, choices, most=20)]
+        return [self.text_for(data, m) for m in mentions.counts(question, choices, most=20)]
 
 
 @functools.lru_cache(maxsize=1)
