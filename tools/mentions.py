@@ -213,7 +213,7 @@ _NOT_A_NAME = frozenset(
     "started starting begin begins began open opens opened end ends ended sound sounds appear appears occur occurs "
     "happen happens first second last before after or and than then with in at on of to by while during "
     "that which who it its this there a an the go goes went rise rises rising fall falls falling get gets change "
-    "changes stop stops stay stays become becomes seem seems repeat repeats last lasts move moves moving up down".split())
+    "changes stop stops stay stays become becomes seem seems repeat repeats lasts move moves moving up down".split())
 # people: "the man speaks" names the speaker, not a sound
 _PEOPLE = frozenset("person people man woman men women child boy girl speaker someone".split())
 # names of the whole clip or of a moment in it, not of one of its sounds
