@@ -530,10 +530,10 @@ def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
             ("Does the whistle come first, before anyone talks?", ("no", "yes"), "no"),
             ("Does someone speak before the knocking starts?", ("yes", "no"), "yes"),
             ("Which comes first, the talking or the chirping?", ("the talking", "the chirping"), "the talking")):
-        names = sound_names(question, choices)
+        names = sound_names(question, choices)._asdict()  # as SpeechSegmentsTool.analyze keeps them
         for speech_first in (True, False):
             data = {"speech_segments": [[0.0, 1.0]], "heard_first": "speech" if speech_first else "tone",
-                    "other_first_kind": "tone", "names": {"speech": names.speech, "other": names.other}}
+                    "other_first_kind": "tone", "names": names}
             result = ToolResult(vad.name, True, data, vad.text_for(data, 1), contrasts=vad.contrast_texts(data))
             requests.append(ReasonRequest(question, choices, (result.text,), "",
                                           ToolExecutor([vad]).contrasts([result], question, list(choices))))
