@@ -40,6 +40,13 @@ answers (`QuestionKind`: duration, loudness), and the speech line, which no tool
 only for a yes/no question that names a word its alternatives change ("someone", "nobody") or
 choices that fall on both sides of it. Elsewhere the heard lines stay as context and the answer is
 the reasoner's plain reading of them (docs/PROMPTS.md "Hearing v8").
+
+Hearing v10: each answer says whether the ear heard what the question asks (`hears_what_is_asked`,
+Answer.heard): a line about the question whose answer the ear can tell. Elsewhere the answer is the
+model's lean on the wording, and the reward reads it as the guess it is (env/rewards.py `p_guess`),
+as it reads every answer of the reasoner without hearing: "Does the clip start with speech?" had two
+training items, both "yes", both answered right by the lean, so a router learned to skip its tool
+on a question the ear does not hear (docs/RESULTS.md "A lean is a guess with hearing on too").
 """
 from __future__ import annotations
 
@@ -54,7 +61,7 @@ from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 9  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 10  # part of the reasoner id: bump when what it hears or how it says it changes
 # (v5 and v7 were tried and not landed: docs/RESULTS.md "A second CPU, hearing v5", "Hearing v8")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
@@ -252,6 +259,16 @@ class CoarseHearing:
             return False
         length = clip.lines(request.question, request.choices)[0]
         return self.about(length, request.question, request.choices)
+
+    def hears_what_is_asked(self, request: ReasonRequest) -> bool:
+        """Whether the ear heard what the question asks: one of the clip's heard lines is about it
+        (`about`) and the ear can tell the answer (not `cannot_tell`). Elsewhere (an order, a pitch,
+        a count: nothing the ear hears) the answer without a tool is the model's lean (hearing v10)."""
+        if not request.audio:
+            return False
+        lines = self.hear(request.audio).lines(request.question, request.choices)
+        return (any(self.about(line, request.question, request.choices) for line in lines)
+                and not self.cannot_tell(request))
 
     @staticmethod
     def hears_for(request: ReasonRequest) -> bool:
