@@ -123,6 +123,8 @@ def test_a_heard_line_is_weighed_only_for_a_question_about_it():
     assert weighed("Does the sound get quieter towards the end?") == ["trend"]
     assert weighed("How does the volume change?", ("it rises", "it falls")) == ["trend"]
     assert weighed("Is someone speaking in the recording?") == ["speech"]
+    # the ear hears that someone speaks, not what (hearing v11)
+    assert weighed('Do you hear someone say "wait for me here"?') == []
     assert weighed("What comes first, the speech or the tone?", ("the speech", "the tone")) == []
     assert weighed("How many beeps do you hear?", ("3", "5", "7")) == []  # a count is not a length
     assert weighed("Who is speaking?", ("a man", "a woman")) == []
@@ -166,6 +168,7 @@ def test_the_ear_says_whether_it_heard_what_is_asked(write_wav):
     assert heard("How long is the recording?", ("5 seconds", "25 seconds", "60 seconds"))
     assert heard("Is someone speaking in the recording?") and heard("Is this clip 40 s long?")
     assert not heard("Does the clip start with speech?")  # an order: the ear hears speech, not when
+    assert not heard('Do you hear someone say "call my mother"?')  # nor what is said
     assert not heard("Which is higher, the first tone or the second?", ("the first", "the second"))
     assert not heard("How many beeps do you hear?", ("3", "5", "7"))
     assert not heard("Is this clip 25 s long?")  # heard alike: `cannot_tell`
@@ -181,7 +184,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v10")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v11")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])
@@ -233,5 +236,5 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
         "novelty_reading", "question") == "question"
     reasoner = build_reasoner(hearing["reasoner"])
-    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v10")
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v11")
     assert not build_reasoner(demo["reasoner"]).hears_audio

@@ -47,6 +47,8 @@ model's lean on the wording, and the reward reads it as the guess it is (env/rew
 as it reads every answer of the reasoner without hearing: "Does the clip start with speech?" had two
 training items, both "yes", both answered right by the lean, so a router learned to skip its tool
 on a question the ear does not hear (docs/RESULTS.md "A lean is a guess with hearing on too").
+
+Hearing v11: the speech line is not about a question that asks what is said (`about`).
 """
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 10  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 11  # part of the reasoner id: bump when what it hears or how it says it changes
 # (v5 and v7 were tried and not landed: docs/RESULTS.md "A second CPU, hearing v5", "Hearing v8")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
@@ -238,9 +240,15 @@ class CoarseHearing:
         words for a length: "about 3 seconds" against "about 5" changes a number, and a count's
         choices ("3", "5") name it (9 of 25 `count` training items were answered from the clip's
         length, wrong, at a sure margin). Nor by the speech line's kind: the speech segmenter's
-        questions are also about order and counts, which the ear does not hear."""
+        questions are also about order and counts, which the ear does not hear. Nor is the speech
+        line about a question that asks what is said (`mentions.asks_what_is_said`, the phrase
+        spotter's questions, hearing v11): "Do you hear someone say 'wait for me here'?" names
+        "someone", but the ear hears that someone speaks, not the words, and answered "yes" from it
+        whatever was said."""
         if line.measured_by:
             return self.kind(question, choices) == line.measured_by
+        if mentions.asks_what_is_said(question):  # the ear hears that someone speaks, not what (v11)
+            return False
         if mentions.is_yes_no(choices):
             return any(words(question) & changed_words(line.text, alt) for alt in line.alternatives)
         return any(separates(choices, line.text, alt) for alt in line.alternatives)
