@@ -48,7 +48,8 @@ as it reads every answer of the reasoner without hearing: "Does the clip start w
 training items, both "yes", both answered right by the lean, so a router learned to skip its tool
 on a question the ear does not hear (docs/RESULTS.md "A lean is a guess with hearing on too").
 
-Hearing v11: the speech line is not about a question that asks what is said (`about`).
+Hearing v11: the speech line is not about a question that asks what is said (`about`); a question
+whose choices are lengths and whose kind is unsure is heard (`hears_what_is_asked`).
 """
 from __future__ import annotations
 
@@ -270,12 +271,18 @@ class CoarseHearing:
 
     def hears_what_is_asked(self, request: ReasonRequest) -> bool:
         """Whether the ear heard what the question asks: one of the clip's heard lines is about it
-        (`about`) and the ear can tell the answer (not `cannot_tell`). Elsewhere (an order, a pitch,
-        a count: nothing the ear hears) the answer without a tool is the model's lean (hearing v10)."""
+        (`about`), or its choices are lengths and its kind is unsure ("For how long does the sound
+        play?" reads as the duration tool's question only with its choices: the length line is then
+        not weighed, but the model reads the length it heard off it and picks that choice), and the
+        ear can tell the answer (not `cannot_tell`). Elsewhere (an order, a pitch, a count: nothing
+        the ear hears) the answer without a tool is the model's lean (hearing v10, v11)."""
         if not request.audio:
             return False
-        lines = self.hear(request.audio).lines(request.question, request.choices)
-        return (any(self.about(line, request.question, request.choices) for line in lines)
+        question, choices = request.question, request.choices
+        lines = self.hear(request.audio).lines(question, choices)
+        lengths_asked = (self.kind(question, choices) is None
+                         and all(len(mentions.lengths(choice)) == 1 for choice in choices))
+        return ((lengths_asked or any(self.about(line, question, choices) for line in lines))
                 and not self.cannot_tell(request))
 
     @staticmethod
