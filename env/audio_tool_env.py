@@ -20,8 +20,7 @@ Contract (what the router and RLlib rely on):
   only then, from the configured reward (env/rewards.py): `relative` = correct(with tools) -
   correct(without tools) (the no-tool answer is one cached reasoner call per item),
   `relative_prob` = the same in the reasoner's probability of the correct choice (1/k for an
-  answer without evidence from a reasoner that does not hear what the question asks, Answer.heard:
-  env/rewards.py `p_guess`), or
+  answer without evidence from a reasoner that does not hear: env/rewards.py `p_guess`), or
   `outcome` = correct(with tools); each minus `cost_weight * sum(costs of the tools called)` and
   `call_cost` per call.
 - the reasoner sees the successful results in config order (`ToolExecutor.evidence`), so the
@@ -165,20 +164,12 @@ class AudioToolEnv(gym.Env):
         """The reasoner's probability of its no-tool answer minus that of the runner-up (0: a toss-up,
         1: certain). One reasoner call per item, the no-tool request the reward needs anyway (cached;
         when the router then answers without a tool, this is the answer). 0 for a reasoner that does
-        not hear what the question asks: its no-tool answer is a guess whatever its scores say
-        (Answer.heard; env/rewards.py `p_guess`)."""
+        not hear: its no-tool answer is a guess whatever its scores say (env/rewards.py `p_guess`)."""
         if not self.reasoner_hears:
             return 0.0
         answer = self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0]
-        if not self.heard(answer):
-            return 0.0
         top = sorted(answer.probabilities, reverse=True)
         return float(top[0] - top[1]) if len(top) > 1 else 1.0
-
-    def heard(self, answer) -> bool:
-        """Whether an answer rests on the reasoner's own hearing of what its question asks
-        (Answer.heard; left open, None, by a backend outside `CachedReasoner`: its `hears_audio`)."""
-        return self.reasoner_hears and answer.heard is not False
 
     def _applicable(self, item: AudioQA) -> np.ndarray:
         ok = set(applicable_tools(item, self.executor))
@@ -308,7 +299,7 @@ class AudioToolEnv(gym.Env):
             return self._fail("reasoner", exc)
         answer = with_tools.choice
         outcome = Outcome(self.item, with_tools, without, tools, cost, self.cost_weight, self.call_cost,
-                          reasoner_hears=self.heard(without),
+                          reasoner_hears=self.reasoner_hears,
                           evidence=any(t.strip() for t in requests[0].tool_texts))
         info = {"answer": answer, "correct": outcome.correct, "correct_without_tools": outcome.correct_without_tools,
                 "tools": outcome.tools, "cost": cost, "masked_action": masked, "item_id": self.item.id}

@@ -13,8 +13,7 @@ and returns a float. Registered, each less `outcome.penalty` (`cost_weight x cos
                    place of 0/1 (Answer.probabilities): on a two-choice item the no-tool answer is
                    right half the time by chance, so `relative` often pays the right tool 0; the
                    probability says how much the evidence moved the reasoner towards the truth
-    relative_mixed `relative` plus `prob_weight` (0.25) x `relative_prob`'s gain (a guess counted 1/k
-                   on both: `Outcome.worth`): the 0/1 term says
+    relative_mixed `relative` plus `prob_weight` (0.25) x `relative_prob`'s gain: the 0/1 term says
                    *whether* a tool is worth its price (a heard answer that is already right earns a
                    tool nothing but the small probability term), the probability term says *which*
                    tool moved the reasoner towards the truth on items the coin flip paid 0 either way
@@ -30,9 +29,7 @@ reasoner that does not hear: `ReasonerBackend.hears_audio` False, the embedded S
 `hearing`) as a guess, 1/k on the correct choice (`Outcome.p_guess`), not the model's own ranking
 of the choices: so answering without a tool earns 0 and a tool earns what its evidence is worth
 against a guess, whatever the model's bias on the question's wording. A reasoner that hears is
-measured against what it heard, per question (Answer.heard): the embedded SmolLM2 with `hearing`
-hears a length, speech and a level trend, and its answer to a question about none of them is a
-guess too. `relative`, the seed paper's, keeps its 0/1 no-tool side.
+measured against what it heard.
 """
 from __future__ import annotations
 
@@ -53,10 +50,9 @@ class Outcome:
     cost: float
     cost_weight: float
     call_cost: float = 0.0  # per call, whatever the tool costs (0.1 measured: fewer calls, less accuracy)
-    # whether the reasoner itself heard what the question asks (Answer.heard of its no-tool answer:
-    # an LALM always; the embedded one with `hearing` where a heard line is about the question), and
-    # whether the with-tools request held any tool's evidence (not when every tool called failed).
-    # An answer that rests on neither is a guess (`p_guess`)
+    # whether the reasoner perceives the clip itself (ReasonerBackend.hears_audio: an LALM, the
+    # embedded one with `hearing`), and whether the with-tools request held any tool's evidence
+    # (not when every tool called failed). An answer that rests on neither is a guess (`p_guess`)
     reasoner_hears: bool = True
     evidence: bool = True
 
@@ -79,24 +75,6 @@ class Outcome:
         return self.without_tools.choice == self.item.answer
 
     @property
-    def guessed(self) -> bool:
-        """Whether the answer with the tools rests on nothing of the clip: no tool's evidence, and
-        the reasoner did not hear what is asked (then it is the no-tool answer, a guess as well)."""
-        return not (self.evidence and self.tools) and not self.reasoner_hears
-
-    @property
-    def worth(self) -> float:
-        """The answer with the tools on the 0/1 scale: 1 or 0, `p_guess` where it is a guess (what
-        a guess is worth on average: right on an item by the wording's lean, it would be wrong on
-        the next clip of that wording that asks the other way)."""
-        return self.p_guess if self.guessed else float(self.correct)
-
-    @property
-    def worth_without_tools(self) -> float:
-        """... without tools: 1 or 0 where the reasoner heard what is asked, else `p_guess`."""
-        return float(self.correct_without_tools) if self.reasoner_hears else self.p_guess
-
-    @property
     def p_guess(self) -> float:
         """The probability of the correct choice for an answer that rests on nothing of the clip:
         every choice alike. A reasoner that does not hear, asked without evidence, still ranks the
@@ -110,7 +88,7 @@ class Outcome:
     def p_correct(self) -> float:
         """The reasoner's probability of the correct choice, with the tools' evidence (`p_guess`
         where there is none and the reasoner does not hear)."""
-        if self.guessed:
+        if not (self.evidence and self.tools) and not self.reasoner_hears:
             return self.p_guess
         return correct_choice_probability(self.with_tools, self.item)
 
@@ -152,8 +130,7 @@ class RelativeProbReward:
 
 
 class RelativeMixedReward:
-    """correct(with) - correct(without) + prob_weight x (p(correct | with) - p(correct | without)) - penalty,
-    an answer that is a guess counted at its worth, 1/k, on both terms (`Outcome.worth`).
+    """correct(with) - correct(without) + prob_weight x (p(correct | with) - p(correct | without)) - penalty.
 
     `relative` alone is a coin flip where the no-tool answer is right by chance: the right tool
     and a wrong one both earn 0 there, so a few familiar questions go to the wrong tool.
@@ -165,7 +142,7 @@ class RelativeMixedReward:
         self.prob_weight = float(prob_weight)
 
     def __call__(self, outcome: Outcome) -> float:
-        gain = outcome.worth - outcome.worth_without_tools
+        gain = float(outcome.correct) - float(outcome.correct_without_tools)
         return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
 
 

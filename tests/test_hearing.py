@@ -123,8 +123,6 @@ def test_a_heard_line_is_weighed_only_for_a_question_about_it():
     assert weighed("Does the sound get quieter towards the end?") == ["trend"]
     assert weighed("How does the volume change?", ("it rises", "it falls")) == ["trend"]
     assert weighed("Is someone speaking in the recording?") == ["speech"]
-    # the ear hears that someone speaks, not what (hearing v11)
-    assert weighed('Do you hear someone say "wait for me here"?') == []
     assert weighed("What comes first, the speech or the tone?", ("the speech", "the tone")) == []
     assert weighed("How many beeps do you hear?", ("3", "5", "7")) == []  # a count is not a length
     assert weighed("Who is speaking?", ("a man", "a woman")) == []
@@ -154,30 +152,6 @@ def test_a_yes_no_question_about_a_length_heard_alike_is_a_guess(write_wav):
     assert not hearing.cannot_tell(ReasonRequest("Is this clip 25 s long?", ("yes", "no")))  # no clip
 
 
-def test_the_ear_says_whether_it_heard_what_is_asked(write_wav):
-    """Hearing v10 (Answer.heard): a question one heard line is about, whose answer the ear can
-    tell, is heard; a question about nothing it hears (which sound comes first, a pitch, a count),
-    or a length it hears alike, is not: its answer without a tool is the model's lean."""
-    hearing = CoarseHearing()
-    clip = write_wav("talk23.wav", np.concatenate([speak("call my mother"), tone(400, 22.0)]))
-    assert hearing.hear(clip) == HeardClip(25, True, "steady")
-
-    def heard(question, choices=("yes", "no"), audio=clip):
-        return hearing.hears_what_is_asked(ReasonRequest(question, choices, (), audio))
-
-    assert heard("How long is the recording?", ("5 seconds", "25 seconds", "60 seconds"))
-    # its kind unsure (the duration tool's with its choices only), its choices lengths: heard (v11)
-    assert hearing.kind("For how long does the sound play?", ("4 s", "11 s", "25 s", "3 s")) is None
-    assert heard("For how long does the sound play?", ("4 s", "11 s", "25 s", "3 s"))
-    assert heard("Is someone speaking in the recording?") and heard("Is this clip 40 s long?")
-    assert not heard("Does the clip start with speech?")  # an order: the ear hears speech, not when
-    assert not heard('Do you hear someone say "call my mother"?')  # nor what is said
-    assert not heard("Which is higher, the first tone or the second?", ("the first", "the second"))
-    assert not heard("How many beeps do you hear?", ("3", "5", "7"))
-    assert not heard("Is this clip 25 s long?")  # heard alike: `cannot_tell`
-    assert not heard("How long is the recording?", ("5 seconds", "25 seconds"), audio="")  # no clip
-
-
 @pytest.mark.slow
 def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_wav):
     """No tool called: a clip's length and whether someone speaks come from its own hearing, and
@@ -187,7 +161,7 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     from env.reasoners.smollm2 import SmolLMReasoner
 
     reasoner = SmolLMReasoner(threads=2, contrast="yes_no", hearing=True)
-    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v11")
+    assert reasoner.hears_audio and reasoner.id.endswith(":hearing.v9")
     short, long_ = write_wav("short.wav", tone(400, 2.0)), write_wav("long.wav", tone(400, 10.0))
     q, choices = "How long is this audio clip?", ("2 seconds", "10 seconds")  # heard to the second, then to 5 s
     answers = reasoner.answer_batch([ReasonRequest(q, choices, (), short), ReasonRequest(q, choices, (), long_)])
@@ -210,9 +184,6 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
     guess, apart = reasoner.answer_batch([ReasonRequest("Is this clip 25 s long?", ("yes", "no"), (), clip),
                                           ReasonRequest("Is this clip 10 s long?", ("yes", "no"), (), clip)])
     assert guess.probabilities[0] == guess.probabilities[1] and apart.choice == "no"
-    assert not guess.heard and apart.heard  # the guess says so (Answer.heard, hearing v10)
-    order = reasoner.answer_batch([ReasonRequest("Does the clip start with speech?", ("yes", "no"), (), talk)])[0]
-    assert not order.heard and not SmolLMReasoner(threads=2).answer_batch([ReasonRequest(q, ("yes", "no"))])[0].heard
     # a comparison with a number is read off a tool's measured number, not off the ear's impression
     from env.reasoners.contrast import THRESHOLD_MARGIN
 
@@ -239,5 +210,5 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
         "novelty_reading", "question") == "question"
     reasoner = build_reasoner(hearing["reasoner"])
-    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v11")
+    assert reasoner.hears_audio and reasoner.id.endswith(":paraphrase_line:hearing.v9")
     assert not build_reasoner(demo["reasoner"]).hears_audio

@@ -67,12 +67,8 @@ class CachedReasoner:
 
     def calibrated(self, answer: Answer, n_choices: int) -> Answer:
         """The answer's probabilities at the backend's temperature, recomputed from its scores:
-        answers cached before probabilities existed, or at another temperature, get today's. Its
-        `heard`, where the backend left it open (or cached it before it existed), is the backend's
-        `hears_audio`."""
+        answers cached before probabilities existed, or at another temperature, get today's."""
         answer.probabilities = choice_probabilities(answer.scores, answer.index, n_choices, self.temperature)
-        if answer.heard is None:
-            answer.heard = bool(self.hears_audio)
         return answer
 
 

@@ -40,16 +40,6 @@ answers (`QuestionKind`: duration, loudness), and the speech line, which no tool
 only for a yes/no question that names a word its alternatives change ("someone", "nobody") or
 choices that fall on both sides of it. Elsewhere the heard lines stay as context and the answer is
 the reasoner's plain reading of them (docs/PROMPTS.md "Hearing v8").
-
-Hearing v10: each answer says whether the ear heard what the question asks (`hears_what_is_asked`,
-Answer.heard): a line about the question whose answer the ear can tell. Elsewhere the answer is the
-model's lean on the wording, and the reward reads it as the guess it is (env/rewards.py `p_guess`),
-as it reads every answer of the reasoner without hearing: "Does the clip start with speech?" had two
-training items, both "yes", both answered right by the lean, so a router learned to skip its tool
-on a question the ear does not hear (docs/RESULTS.md "A lean is a guess with hearing on too").
-
-Hearing v11: the speech line is not about a question that asks what is said (`about`); a question
-whose choices are lengths and whose kind is unsure is heard (`hears_what_is_asked`).
 """
 from __future__ import annotations
 
@@ -64,7 +54,7 @@ from tools.base import load_audio
 from tools import mentions
 from tools.signal import frame_db
 
-HEARING_VERSION = 11  # part of the reasoner id: bump when what it hears or how it says it changes
+HEARING_VERSION = 9  # part of the reasoner id: bump when what it hears or how it says it changes
 # (v5 and v7 were tried and not landed: docs/RESULTS.md "A second CPU, hearing v5", "Hearing v8")
 TREND_DB = 6.0  # the level change a coarse listener notices
 FINE_SECONDS = 7.5  # below it a length is heard to the second, above it to 5 s
@@ -241,15 +231,9 @@ class CoarseHearing:
         words for a length: "about 3 seconds" against "about 5" changes a number, and a count's
         choices ("3", "5") name it (9 of 25 `count` training items were answered from the clip's
         length, wrong, at a sure margin). Nor by the speech line's kind: the speech segmenter's
-        questions are also about order and counts, which the ear does not hear. Nor is the speech
-        line about a question that asks what is said (`mentions.asks_what_is_said`, the phrase
-        spotter's questions, hearing v11): "Do you hear someone say 'wait for me here'?" names
-        "someone", but the ear hears that someone speaks, not the words, and answered "yes" from it
-        whatever was said."""
+        questions are also about order and counts, which the ear does not hear."""
         if line.measured_by:
             return self.kind(question, choices) == line.measured_by
-        if mentions.asks_what_is_said(question):  # the ear hears that someone speaks, not what (v11)
-            return False
         if mentions.is_yes_no(choices):
             return any(words(question) & changed_words(line.text, alt) for alt in line.alternatives)
         return any(separates(choices, line.text, alt) for alt in line.alternatives)
@@ -268,22 +252,6 @@ class CoarseHearing:
             return False
         length = clip.lines(request.question, request.choices)[0]
         return self.about(length, request.question, request.choices)
-
-    def hears_what_is_asked(self, request: ReasonRequest) -> bool:
-        """Whether the ear heard what the question asks: one of the clip's heard lines is about it
-        (`about`), or its choices are lengths and its kind is unsure ("For how long does the sound
-        play?" reads as the duration tool's question only with its choices: the length line is then
-        not weighed, but the model reads the length it heard off it and picks that choice), and the
-        ear can tell the answer (not `cannot_tell`). Elsewhere (an order, a pitch, a count: nothing
-        the ear hears) the answer without a tool is the model's lean (hearing v10, v11)."""
-        if not request.audio:
-            return False
-        question, choices = request.question, request.choices
-        lines = self.hear(request.audio).lines(question, choices)
-        lengths_asked = (self.kind(question, choices) is None
-                         and all(len(mentions.lengths(choice)) == 1 for choice in choices))
-        return ((lengths_asked or any(self.about(line, question, choices) for line in lines))
-                and not self.cannot_tell(request))
 
     @staticmethod
     def hears_for(request: ReasonRequest) -> bool:

@@ -140,9 +140,7 @@ class SmolLMReasoner:
       names a clip, tools or none; its answers are then cached per clip (`hears_audio`). Where
       the heard lines are the evidence, choices that name lengths it hears alike share one
       probability (hearing.py `pool_alike`, hearing v6), and a yes/no question about a length it
-      hears as the one it heard is a guess, "yes" and "no" alike (`CoarseHearing.cannot_tell`, v9).
-      Each answer says whether the ear heard what its question asks (Answer.heard,
-      `CoarseHearing.hears_what_is_asked`, v10)
+      hears as the one it heard is a guess, "yes" and "no" alike (`CoarseHearing.cannot_tell`, v9)
     paraphrase_line (with `contrast: meaning`): a question that shares no word with what any
       alternative changes is weighed against the alternatives of one line only, the one whose
       alternatives change what is nearest it in meaning (contrast.py swaps_about); without it,
@@ -524,6 +522,5 @@ class SmolLMReasoner:
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
             answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
-                                  choice_probabilities(scores, best, len(req.choices), self.temperature),
-                                  heard=bool(hears and self.hearing.hears_what_is_asked(req))))
+                                  choice_probabilities(scores, best, len(req.choices), self.temperature)))
         return answers

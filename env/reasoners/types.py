@@ -35,13 +35,7 @@ class ReasonRequest:
 class Answer:
     """`scores`: the backend's score per choice (empty for a backend that only generates text).
     `probabilities`: per choice, the backend's calibrated probability that it is the right one
-    (`choice_probabilities`); the reward `relative_prob` reads the correct choice's.
-    `heard`: whether the answer rests on the backend's own perception of what the question asks
-    about, not only on the tools' evidence. None: as its `hears_audio` says (an LALM hears
-    whatever is asked; a text-only backend nothing), filled in by `CachedReasoner`. The embedded
-    SmolLM2 with `hearing` says per request: it hears a length, speech and a level trend, so its
-    answer to a question about none of them (an order, a pitch) is its lean on the wording, a
-    guess (env/rewards.py `p_guess`)."""
+    (`choice_probabilities`); the reward `relative_prob` reads the correct choice's."""
 
     choice: str
     index: int
@@ -49,7 +43,6 @@ class Answer:
     raw: str = ""
     seconds: float = 0.0
     probabilities: list[float] = field(default_factory=list)
-    heard: bool | None = None
 
 
 def choice_probabilities(scores: Sequence[float], index: int, n_choices: int, temperature: float = 1.0) -> list[float]:
