@@ -216,10 +216,11 @@ _NOT_A_NAME = frozenset(
     "changes stop stops stay stays become becomes seem seems repeat repeats lasts move moves moving up down".split())
 # people: "the man speaks" names the speaker, not a sound
 _PEOPLE = frozenset("person people man woman men women child boy girl speaker someone".split())
-# names of the whole clip or of a moment in it, not of one of its sounds
+# names of the whole clip or of a moment in it, not of one of its sounds (words that end a name,
+# _NOT_A_NAME, such as "sound" and "first", never reach a name)
 _NOT_A_SOUND = frozenset(
-    "clip recording audio file track sample start beginning end middle same other one ones time moment part "
-    "sound sounds thing order sequence first second last "
+    "clip recording audio file track sample beginning middle same other one ones time moment part "
+    "thing order sequence "
     # what is measured of a sound, not a sound
     "pitch tempo level volume loudness duration length speed beat rhythm frequency note notes key "
     "break gap pause silence sentence phrase line question answer option choice".split())
