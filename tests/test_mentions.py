@@ -111,3 +111,20 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     alternatives = (("The clip lasts 9.0 seconds.",), ("Number of separate sound events (beeps, tones): 9.",))
     assert compared_number(ReasonRequest("Is it longer than 9 seconds?", ("yes", "no"), lines, "", alternatives)) is True
     assert compared_number(ReasonRequest("Is it more than 9?", ("yes", "no"), lines, "", alternatives)) is None
+
+
+def test_a_question_is_worded_in_the_lines_words():
+    """Verb phrases keep their form, a group is kept, a replacement is not rewritten again, and a
+    wording applies only where the lines say its key."""
+    from tools.mentions import in_the_lines_words, phrase_wordings, verb_wordings
+
+    wordings = (*verb_wordings(["die|dies|dying|died away"], "get|gets|getting|got quieter", "quieter"),
+                *phrase_wordings([r"continuous (\w+)"], r"\1 without a break", "without a break"),
+                *phrase_wordings([r"a break"], "a silent gap", "silent gap"))
+    lines = "The sound runs without a break. The sound gets quieter. A silent gap."
+    assert in_the_lines_words("Does it die away?", wordings, lines) == "Does it get quieter?"
+    assert in_the_lines_words("Is it dying  away?", wordings, lines) == "Is it getting quieter?"
+    assert in_the_lines_words("It dies away?", wordings, lines) == "It gets quieter?"
+    assert in_the_lines_words("Is it one continuous hum?", wordings, lines) == "Is it one hum without a break?"
+    assert in_the_lines_words("Is there a break?", wordings, lines) == "Is there a silent gap?"
+    assert in_the_lines_words("Does it die away?", wordings, "The pitch goes up.") == "Does it die away?"

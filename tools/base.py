@@ -130,7 +130,9 @@ class Tool(Protocol):
     example beside the description (a new wording lies nearer some question than one sentence);
     contrast_texts(data) and question_contrasts(data, question, choices), the texts for other
     outcomes that the reasoner's contrast rule scores against;
-    features and feature_vector(data): what the router sees of a result (`feature_vector` below).
+    features and feature_vector(data): what the router sees of a result (`feature_vector` below);
+    question_words, how questions word what the tool's line says, in the line's words
+    (tools/mentions.py Wording): a reasoner that matches words reads the question in them.
     """
 
     name: str
@@ -163,6 +165,7 @@ class BaseTool:
     uses_choices = False
     features: tuple[str, ...] = ()  # names of feature_vector's entries; their number is fixed per tool
     min_seconds = 0.0  # the shortest clip it can measure: a shorter one is an error result that says so
+    question_words: tuple = ()  # mentions.Wording: a question's words for what the line says -> the line's
 
     def __init__(self, cost: float | None = None, **params: Any):
         if cost is not None:

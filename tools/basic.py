@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from tools import mentions
+from tools.mentions import phrase_wordings, verb_wordings
 from tools.base import Audio, BaseTool
 from tools.signal import HOP_SECONDS, frame_db, segments_from_mask
 
@@ -81,6 +82,14 @@ def silent_gaps(db: np.ndarray, hop: float = HOP_SECONDS, depth: float = 8.0,
     return segments_from_mask(quiet & inside, hop, min_gap=0.0, min_len=min_len)
 
 
+# words after "continuous" that are not the sound it describes ("continuous from start to end")
+_NOT_A_NOUN = "(?:from|through|throughout|all|the|for|or|and|until|till|across|over|in|at|to|with|during)"
+_LOUDER = "(?:louder|stronger|more intense)"
+_QUIETER = "(?:quieter|softer|fainter|weaker)"
+_IN_LEVEL = "(?: in (?:volume|loudness|level))?"  # "ramping up in loudness": the line's words say it all
+_SILENCES = "(?:breaks?|pauses?|gaps?|silences?|dropouts?|drop-outs?|interruptions?|moments? of silence)"
+
+
 class LoudnessTool(BaseTool):
     name = "loudness"
     description = ("Loudness over time: level at start and end, whether it rises or falls, and any silent gap "
@@ -98,6 +107,59 @@ class LoudnessTool(BaseTool):
     cost = 0.1
     version = "4"  # contrasts; gaps said by where they are
     min_seconds = 0.04  # two 30 ms frames 10 ms apart (frame_db): a level over time, a line through it
+    # how questions word what the line says, in the line's words: a rising or falling level, a
+    # silent gap, none (tools/mentions.py Wording; longer phrases first)
+    question_words = (
+        *phrase_wordings([r"a fade[- ]in", r"a crescendo", r"a build[- ]up", r"a swell"], "a rise in level", "rises"),
+        *phrase_wordings([r"a fade[- ]out", r"a fade", r"a decrescendo", r"a diminuendo", r"a decay"],
+                         "a fall in level", "falls"),
+        *verb_wordings([f"get|gets|getting|got {_LOUDER}(?: and {_LOUDER})+",
+                        "start|starts|starting|started (?:out )?(?:quiet|soft|faint|low)(?:ly)? and (?:end|ends|ending|ended)"
+                        " (?:up )?(?:loud|strong)(?:ly)?",
+                        f"fade|fades|fading|faded (?:in|up)(?: from (?:quiet|silence|nothing))?{_IN_LEVEL}",
+                        f"swell|swells|swelling|swelled(?: up)?{_IN_LEVEL}", f"build|builds|building|built up{_IN_LEVEL}",
+                        f"ramp|ramps|ramping|ramped up{_IN_LEVEL}", "crescendo|crescendos|crescendoing|crescendoed",
+                        "grow|grows|growing|grew (?:louder|stronger|more intense|in volume|in loudness)",
+                        "become|becomes|becoming|became (?:louder|stronger|more intense)",
+                        "rise|rises|rising|rose in (?:volume|loudness|level)",
+                        "increase|increases|increasing|increased in (?:volume|loudness|level)",
+                        "gain|gains|gaining|gained (?:volume|loudness)",
+                        "get|gets|getting|got (?:stronger|more intense|loud)(?!er)",
+                        f"intensify|intensifies|intensifying|intensified{_IN_LEVEL}",
+                        "louden|loudens|loudening|loudened"], "get|gets|getting|got louder", "louder"),
+        *verb_wordings([f"get|gets|getting|got {_QUIETER}(?: and {_QUIETER})+",
+                        "start|starts|starting|started (?:out )?(?:loud|strong)(?:ly)? and (?:end|ends|ending|ended)"
+                        " (?:up )?(?:quiet|soft|faint)(?:ly)?",
+                        f"fade|fades|fading|faded (?:out|away|down|off){_IN_LEVEL}",
+                        f"die|dies|dying|died (?:away|down|out|off){_IN_LEVEL}",
+                        f"trail|trails|trailing|trailed (?:off|away){_IN_LEVEL}",
+                        f"taper|tapers|tapering|tapered off{_IN_LEVEL}", f"tail|tails|tailing|tailed (?:off|away){_IN_LEVEL}",
+                        "peter|peters|petering|petered out", f"drop|drops|dropping|dropped off{_IN_LEVEL}",
+                        "drop|drops|dropping|dropped in (?:volume|loudness|level)",
+                        f"fall|falls|falling|fell (?:off|away){_IN_LEVEL}", "fall|falls|falling|fell in (?:volume|loudness|level)",
+                        "decrease|decreases|decreasing|decreased in (?:volume|loudness|level)",
+                        "lose|loses|losing|lost (?:volume|loudness)",
+                        "grow|grows|growing|grew (?:quieter|softer|fainter|weaker)",
+                        "become|becomes|becoming|became (?:quieter|softer|fainter|weaker)",
+                        "get|gets|getting|got (?:softer|fainter|weaker)", "quiet|quiets|quieting|quieted down",
+                        f"decay|decays|decaying|decayed{_IN_LEVEL}", f"soften|softens|softening|softened{_IN_LEVEL}",
+                        f"diminish|diminishes|diminishing|diminished{_IN_LEVEL}", "recede|recedes|receding|receded",
+                        f"fade|fades|fading|faded{_IN_LEVEL}"], "get|gets|getting|got quieter", "quieter"),
+        *phrase_wordings([r"(?:continuous|uninterrupted|unbroken|non-?stop)ly",
+                          rf"without (?:stopping|pausing|(?:a |any )?{_SILENCES})", rf"with no {_SILENCES}"],
+                         "without a break", "without a break"),
+        *phrase_wordings([rf"(?:continuous|uninterrupted|unbroken|non-?stop)\s+(?!{_NOT_A_NOUN}\b)([a-z]+)"],
+                         r"\1 without a break", "without a break"),
+        *phrase_wordings([r"continuous|uninterrupted|unbroken|non-?stop"], "without a break", "without a break"),
+        *phrase_wordings([rf"(?<!un)interrupted(?: by (?:a |any )?{_SILENCES})?"], "broken by a silent gap", "silent gap"),
+        *phrase_wordings([rf"(?<!without )(?<!no )(?:a|an|any|some) (?:(?:short|brief|quick|small|momentary|little|sudden) )?"
+                          rf"{_SILENCES}"], "a silent gap", "silent gap"),
+        *verb_wordings(["stay|stays|staying|stayed (?:constant|even|level|flat|the same|unchanged|consistent|stable)",
+                        "remain|remains|remaining|remained (?:constant|even|level|flat|the same|unchanged|consistent|stable)"],
+                       "stay|stays|staying|stayed steady", "steady"),
+        *verb_wordings(["cut|cuts|cutting|cut out", "drop|drops|dropping|dropped out", "break|breaks|breaking|broke off",
+                        "go|goes|going|went silent"], "stop|stops|stopping|stopped", "stops"),
+    )  # not words other lines use: "go up" is the pitch tool's, "pauses" the speech segmenter's
 
     features = ("trend", "gap")
 

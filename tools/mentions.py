@@ -271,3 +271,58 @@ def sound_names(question: str, choices: Sequence[str] = ()) -> SoundNames:
         if phrase not in others:
             others.append(phrase)
     return SoundNames(speech_name, others[0] if len(others) == 1 else None)
+
+
+class Wording(NamedTuple):
+    """One way questions word what a tool's line says, and the line's own words for it.
+
+    `pattern` matches the question's words ("fades away"); `words` replaces them in the same
+    grammatical form ("gets quieter"; `\\1` keeps a group); `key` is the word of the line the replacement echoes: a
+    reasoner asks the question in the line's words only where a line (or an alternative) says it.
+    Tools declare theirs (`question_words`, tools/base.py)."""
+
+    pattern: re.Pattern
+    words: str
+    key: str
+
+
+def _form_words(spec: str) -> tuple[list[str], str]:
+    """"fade|fades|fading|faded in" -> (["fade", "fades", "fading", "faded"], " in")."""
+    verbs, rest = re.fullmatch(r"([\w|]+)(.*)", spec).groups()
+    return verbs.split("|"), rest
+
+
+def verb_wordings(phrases: Sequence[str], to: str, key: str) -> list[Wording]:
+    """Each verb phrase, given in its four forms ("die|dies|dying|died away"), asked as `to` in the
+    same form ("get|gets|getting|got quieter"): "Is it dying away?" -> "Is it getting quieter?"."""
+    targets, target_rest = _form_words(to)
+    out = []
+    for spec in phrases:
+        forms, rest = _form_words(spec)
+        for form, target in zip(forms, targets):
+            words = form + rest.replace(" ", r"\s+")
+            out.append(Wording(re.compile(rf"\b{words}\b", re.IGNORECASE), target + target_rest, key))
+    return out
+
+
+def phrase_wordings(phrases: Sequence[str], to: str, key: str) -> list[Wording]:
+    """Each phrase (a regular expression over words) asked as `to`."""
+    return [Wording(re.compile(rf"\b(?:{p})\b", re.IGNORECASE), to, key) for p in phrases]
+
+
+def in_the_lines_words(question: str, wordings: Sequence[Wording], lines: str) -> str:
+    """The question with each wording whose key the lines say replaced by the lines' words (the
+    first that matches a span wins: list longer phrases first)."""
+    lines = lines.lower()
+    # each replaced span is held as a mark until the end, so no later wording rewrites a line's
+    # words again ("without a break" is not a break)
+    said: list[str] = []
+
+    def mark(match: re.Match, words: str) -> str:
+        said.append(match.expand(words))
+        return f"\x00{len(said) - 1}\x00"
+
+    for wording in wordings:
+        if wording.key in lines:
+            question = wording.pattern.sub(lambda m: mark(m, wording.words), question)
+    return re.sub(r"\x00(\d+)\x00", lambda m: said[int(m.group(1))], question)
