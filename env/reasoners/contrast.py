@@ -14,7 +14,8 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import is_yes_no, threshold, unit_name
+from tools.mentions import in_the_lines_words, is_yes_no, threshold, unit_name
+from tools.registry import BUILTIN
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -34,7 +35,7 @@ YES_NO_MEANING_SCALE = 10.0
 # part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
 # were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
 # their ids name cached answers, so the next rule is 19
-CONTRAST_VERSION = 20  # 20: a question asked from the other side is turned round (`asked_as_the_tools_say`)
+CONTRAST_VERSION = 21  # 21: a question asked in the words of the lines before it (`asked_as_the_tools_say`)
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -313,6 +314,8 @@ def compared_number(request: ReasonRequest) -> bool | None:
     return verdicts.pop() != negated
 
 
+# how questions word what the built-in tools' lines say, and the lines' words for it
+QUESTION_WORDS = tuple(w for tool in BUILTIN.values() for w in tool.question_words)
 # a comparison between two sounds, as the tools' lines word it: of the second against the first
 _COMPARATIVES = {"higher": "lower", "lower": "higher", "louder": "quieter", "quieter": "louder", "softer": "louder",
                  "longer": "shorter", "shorter": "longer", "faster": "slower", "slower": "faster"}
@@ -339,8 +342,18 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, bool]
     same question: "the first lower than the second" is "the second higher than the first"), and a
     question of two choices about the last sound is asked of the first, its answer the other choice.
     A yes/no question about the end is left as asked: "Does it end with speech?" is "does it not
-    start with speech?" only for a clip of exactly two sounds, which a yes/no question need not be."""
-    question = request.question
+    start with speech?" only for a clip of exactly two sounds, which a yes/no question need not be.
+
+    First, what a tool's line says is asked in the line's words, where that line (or one of its
+    alternatives) is in the request: "Does it die away toward the end?" under "... the sound gets
+    quieter." as "Does it get quieter toward the end?", "Is there a break partway through?" under
+    "... a silent gap ..." as "Is there a silent gap partway through?" (the tools' `question_words`).
+    The model read those four questions of benchmarks/unseen_clips.py the wrong way with the right
+    line, and all four right in the line's words (docs/PROMPTS.md "Contrast rule v21")."""
+    question = in_the_lines_words(request.question, QUESTION_WORDS,
+                                  " ".join([*request.tool_texts, *(t for ts in request.contrasts for t in ts)]))
+    if question != request.question:
+        request = _with_question(request, question)
     if is_yes_no(request.choices):
         turned = _FROM_THE_FIRST.sub(lambda m: f"the second {m.group(1)} {m.group(2)}"
                                                f"{_COMPARATIVES[m.group(3).lower()]}{m.group(4)} than the first", question)
