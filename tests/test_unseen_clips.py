@@ -36,3 +36,24 @@ def test_unseen_clips_are_what_their_answers_say(tmp_path):
     again = generate(str(tmp_path / "b"))
     assert again == items
     assert (tmp_path / "a" / "audio" / "h2-001.wav").read_bytes() == (tmp_path / "b" / "audio" / "h2-001.wav").read_bytes()
+
+
+def test_level_wordings_expect_what_each_clip_holds():
+    """benchmarks/level_wordings.py: every question is yes/no or two-choice with its kind known; a
+    negated question expects the other answer; clips are taken three of each side, in order."""
+    from benchmarks.level_wordings import HOLDS, clips_for, expected
+
+    here = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "level_wordings.json")
+    wordings = json.load(open(here))
+    assert len(wordings) == 101 and all(w["answer_if_true"] in w["choices"] for w in wordings)
+    assert {w["asks"] for w in wordings} == {*HOLDS, "direction"}
+    by_kind = {w["asks"]: w for w in wordings}
+    assert (expected(by_kind["louder"], True), expected(by_kind["not_louder"], True)) == ("yes", "no")
+    assert (expected(by_kind["gap"], False), expected(by_kind["no_gap"], False)) == ("no", "yes")
+    direction = by_kind["direction"]
+    assert expected(direction, False) != expected(direction, True) == direction["answer_if_true"]
+    params = [{"id": f"l{k}", "task": "loudness", "rising": k % 2 == 0} for k in range(8)] + \
+             [{"id": f"g{k}", "task": "gap", "gap": k < 2} for k in range(5)]
+    clips = clips_for(params)
+    assert clips["level"] == [("l0", True), ("l2", True), ("l4", True), ("l1", False), ("l3", False), ("l5", False)]
+    assert clips["gap"] == [("g0", True), ("g1", True), ("g2", False), ("g3", False), ("g4", False)]
