@@ -38,22 +38,30 @@ def test_unseen_clips_are_what_their_answers_say(tmp_path):
     assert (tmp_path / "a" / "audio" / "h2-001.wav").read_bytes() == (tmp_path / "b" / "audio" / "h2-001.wav").read_bytes()
 
 
-def test_level_wordings_expect_what_each_clip_holds():
-    """benchmarks/level_wordings.py: every question is yes/no or two-choice with its kind known; a
-    negated question expects the other answer; clips are taken three of each side, in order."""
-    from benchmarks.level_wordings import HOLDS, clips_for, expected
+def test_question_wordings_expect_what_each_clip_holds():
+    """benchmarks/question_wordings.py: every question's kind is known and its answers are among its
+    choices; a negated question expects the other answer; clips are taken three of each side, in order."""
+    from benchmarks.question_wordings import SETS, clips_for, expected, load
 
-    here = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "level_wordings.json")
-    wordings = json.load(open(here))
-    assert len(wordings) == 101 and all(w["answer_if_true"] in w["choices"] for w in wordings)
-    assert {w["asks"] for w in wordings} == {*HOLDS, "direction"}
-    by_kind = {w["asks"]: w for w in wordings}
-    assert (expected(by_kind["louder"], True), expected(by_kind["not_louder"], True)) == ("yes", "no")
-    assert (expected(by_kind["gap"], False), expected(by_kind["no_gap"], False)) == ("no", "yes")
+    level, pitch = SETS["level"], SETS["pitch"]
+    for name, wording_set in SETS.items():
+        wordings = load(name)
+        assert {w["asks"] for w in wordings} == set(wording_set.kinds), name
+        for w in wordings:
+            assert expected(wording_set, w, True) in w["choices"] and expected(wording_set, w, False) in w["choices"]
+            assert expected(wording_set, w, True) != expected(wording_set, w, False), w["question"]
+    assert len(load("level")) == 101
+    assert {w["half"] for w in load("pitch")} == {"build", "check"}
+    by_kind = {w["asks"]: w for w in load("level")}
+    assert (expected(level, by_kind["louder"], True), expected(level, by_kind["not_louder"], True)) == ("yes", "no")
+    assert (expected(level, by_kind["gap"], False), expected(level, by_kind["no_gap"], False)) == ("no", "yes")
     direction = by_kind["direction"]
-    assert expected(direction, False) != expected(direction, True) == direction["answer_if_true"]
+    assert expected(level, direction, False) != expected(level, direction, True) == direction["answer_if_true"]
+    lower = {"question": "Which tone is lower?", "choices": ["the first", "the second"], "asks": "direction",
+             "answer_if_true": "the first", "answer_if_false": "the second"}
+    assert (expected(pitch, lower, True), expected(pitch, lower, False)) == ("the first", "the second")
     params = [{"id": f"l{k}", "task": "loudness", "rising": k % 2 == 0} for k in range(8)] + \
              [{"id": f"g{k}", "task": "gap", "gap": k < 2} for k in range(5)]
-    clips = clips_for(params)
+    clips = clips_for(level, params)
     assert clips["level"] == [("l0", True), ("l2", True), ("l4", True), ("l1", False), ("l3", False), ("l5", False)]
     assert clips["gap"] == [("g0", True), ("g1", True), ("g2", False), ("g3", False), ("g4", False)]
