@@ -128,3 +128,46 @@ def test_a_question_is_worded_in_the_lines_words():
     assert in_the_lines_words("Is it one continuous hum?", wordings, lines) == "Is it one hum without a break?"
     assert in_the_lines_words("Is there a break?", wordings, lines) == "Is there a silent gap?"
     assert in_the_lines_words("Does it die away?", wordings, "The pitch goes up.") == "Does it die away?"
+
+
+def test_a_yes_no_question_is_read_without_its_negation():
+    """One negation is taken out and the answer is then the other; a question opened by a negated
+    auxiliary asks for agreement (no flip); "or not", "not only" and two negations stay."""
+    from tools.mentions import unnegated
+
+    assert unnegated("Is the second tone not higher than the first?") == ("Is the second tone higher than the first?", True)
+    assert unnegated("Does the melody fail to rise?") == ("Does the melody rise?", True)
+    assert unnegated("Does the hum fail to grow louder?") == ("Does the hum grow louder?", True)
+    assert unnegated("Is it false that the tone gets louder?") == ("Is it true that the tone gets louder?", True)
+    assert unnegated("Is it true that the pitch doesn't drop?") == ("Is it true that the pitch does drop?", True)
+    assert unnegated("Does the tone never get louder?") == ("Does the tone ever get louder?", True)
+    assert unnegated("Is there no gap in the sound?") == ("Is there any gap in the sound?", True)
+    assert unnegated("Won't it stop?") == ("Will it stop?", False)
+    assert unnegated("Isn't the second tone lower than the first?") == ("Is the second tone lower than the first?", False)
+    for question in ("Is it rising or not?", "Is it false that it never stops?", "Is this not only loud but long?",
+                     "Is the second tone higher than the first?", "Does the hum get louder?"):
+        assert unnegated(question) == (question, False)
+
+
+def test_the_pitch_tools_words_apply_under_a_line_of_two_tones_only():
+    """A question's words for a pitch going up or down, or a tone higher or lower, are asked in the
+    pitch line's words; under a line of one tone, or another tool's, they stay."""
+    from tools.mentions import in_the_lines_words
+    from tools.pitch import PitchTool
+
+    two = "Tone 1: 300 Hz (D4); tone 2: 400 Hz (G4). The pitch goes up: the second tone is higher."
+    asked = lambda q, lines=two: in_the_lines_words(q, PitchTool.question_words, lines)  # noqa: E731
+    assert asked("Does the melody descend?") == "Does the melody go down?"
+    assert asked("Is the pitch climbing?") == "Is the pitch going up?"
+    assert asked("Does the synth step up in pitch?") == "Does the synth go up in pitch?"
+    assert asked("Is the second note higher-pitched than the first one?") == "Is the second note higher than the first one?"
+    assert asked("Is the second beep deeper than the first?") == "Is the second beep lower than the first?"
+    assert asked("Is the closing note pitched above the opening note?") == "Is the closing note higher than the opening note?"
+    assert asked("Is the later tone at a higher frequency than the earlier one?") == "Is the later tone higher than the earlier one?"
+    assert asked("Does the sequence go from low to high?") == "Does the sequence go up?"
+    assert asked("Would you say the second beep is squeakier?") == "Would you say the second beep is higher?"
+    # the loudness tool's words stay its own; one tone, or no pitch line: nothing is reworded
+    assert asked("Does it rise in volume?") == "Does it rise in volume?"
+    assert asked("Does the hum drop off at the end?") == "Does the hum drop off at the end?"
+    assert asked("Does the melody descend?", "One steady tone at 440 Hz: the note A4.") == "Does the melody descend?"
+    assert asked("Does the melody descend?", "The sound gets quieter.") == "Does the melody descend?"

@@ -43,6 +43,48 @@ def is_yes_no(choices: Sequence[str]) -> bool:
     return sorted(str(c).strip().lower() for c in choices) == ["no", "yes"]
 
 
+# a question opened by a negated auxiliary asks for agreement ("Isn't the second tone lower?" is
+# answered "yes" when it is lower): read without the "n't"
+_OPENING_NOT = re.compile(r"^(\s*)(is|are|was|were|does|do|did|has|have|ca|could|would|should|wo)n't\b", re.IGNORECASE)
+_OPENING_SAID = {"ca": "can", "wo": "will"}  # "can't", "won't"
+# a negation of what a question asks, and the words that ask it without: "is not higher" -> "is
+# higher", "doesn't go up" -> "does go up", "never gets louder" -> "ever gets louder", "fail to rise"
+# -> "rise", "Is it false that" -> "Is it true that", "Is there no gap" -> "Is there any gap"
+_NEGATIONS = (
+    (re.compile(r"\b(is|are|was|were|does|do|did|has|have|could|would|should)n't\b", re.IGNORECASE), r"\1"),
+    (re.compile(r"\bcan't\b", re.IGNORECASE), "can"), (re.compile(r"\bwon't\b", re.IGNORECASE), "will"),
+    (re.compile(r"\bnot\s+(?!only\b|sure\b)", re.IGNORECASE), ""),
+    (re.compile(r"\bnever\b", re.IGNORECASE), "ever"),
+    (re.compile(r"\bfail(?:s|ed|ing)?\s+to\s+", re.IGNORECASE), ""),
+    (re.compile(r"\bfalse\s+that\b", re.IGNORECASE), "true that"),
+    (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
+)
+# "or not" asks both ways; "not only" and "not sure" negate nothing asked
+_NOT_A_NEGATION = re.compile(r"\bor\s+not\b|\bwhether\s+or\s+not\b", re.IGNORECASE)
+
+
+def unnegated(question: str) -> tuple[str, bool]:
+    """A yes/no question asked without its one negation, and whether the answer is then the other:
+    "Is the second tone not higher than the first?" -> ("Is the second tone higher than the first?",
+    True). A question opened by a negated auxiliary ("Isn't it rising?") asks for agreement and is
+    read without the "n't", its answer the same. A question with no negation, with "or not", or
+    with two negations (which the words alone do not settle: "Is it false that it never stops?")
+    is returned as it is."""
+    opened = _OPENING_NOT.match(question)
+    if opened:
+        said = _OPENING_SAID.get(opened.group(2).lower(), opened.group(2))
+        if opened.group(2)[0].isupper():
+            said = said[0].upper() + said[1:]
+        return f"{opened.group(1)}{said}{question[opened.end():]}", False
+    if _NOT_A_NEGATION.search(question):
+        return question, False
+    found = [(pattern, words) for pattern, words in _NEGATIONS for _ in pattern.finditer(question)]
+    if len(found) != 1:
+        return question, False
+    pattern, words = found[0]
+    return " ".join(pattern.sub(words, question, count=1).split()), True
+
+
 def quoted_phrase(question: str) -> str | None:
     """The first phrase the question quotes, if any."""
     match = QUOTED.search(question)

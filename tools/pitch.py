@@ -5,6 +5,7 @@ import numpy as np
 
 from tools import mentions
 from tools.base import Audio, BaseTool, hz_to_note
+from tools.mentions import phrase_wordings, verb_wordings
 from tools.signal import active_segments, segments_from_mask, spectral_peak_db
 
 
@@ -32,6 +33,32 @@ class PitchTool(BaseTool):
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too
     min_seconds = 0.04  # Praat's autocorrelation needs three periods of the 75 Hz floor
+
+    # how questions word what the line says of two tones, in the line's words ("goes up", "higher");
+    # the key "the pitch goes" is in the line of two tones and its alternatives only (tools/mentions.py)
+    question_words = (
+        *phrase_wordings([r"pitched above"], "higher than", "the pitch goes"),
+        *phrase_wordings([r"higher in (?:pitch|frequency)(?= than)", r"at a higher (?:pitch|frequency)(?= than)"],
+                         "higher", "the pitch goes"),
+        *phrase_wordings([r"pitched below"], "lower than", "the pitch goes"),
+        *phrase_wordings([r"lower in (?:pitch|frequency)(?= than)", r"at a lower (?:pitch|frequency)(?= than)"],
+                         "lower", "the pitch goes"),
+        *phrase_wordings([r"higher[- ]pitched", r"(?:shrill|sharp)er", r"squeakier|tinnier"], "higher", "the pitch goes"),
+        *phrase_wordings([r"lower[- ]pitched", r"deeper", r"bassier", r"flatter"], "lower", "the pitch goes"),
+        *phrase_wordings([r"from (?:a )?low(?:er)?(?: (?:note|tone|pitch))? to (?:a )?high(?:er)?(?: (?:note|tone|pitch))?"],
+                         "up", "the pitch goes"),
+        *phrase_wordings([r"from (?:a )?high(?:er)?(?: (?:note|tone|pitch))? to (?:a )?low(?:er)?(?: (?:note|tone|pitch))?"],
+                         "down", "the pitch goes"),
+        *verb_wordings(["ascend|ascends|ascending|ascended", "climb|climbs|climbing|climbed(?: up)?",
+                        "rise|rises|rising|rose(?! in (?:volume|loudness|level))", "step|steps|stepping|stepped up",
+                        "move|moves|moving|moved up(?:ward)?", "jump|jumps|jumping|jumped up", "leap|leaps|leaping|leapt up",
+                        "head|heads|heading|headed up(?:ward)?"], "go|goes|going|went up", "the pitch goes"),
+        *verb_wordings(["descend|descends|descending|descended", "drop|drops|dropping|dropped(?: down)?(?! (?:off|out)\\b)",
+                        "fall|falls|falling|fell(?! (?:off|away)\\b)", "step|steps|stepping|stepped down",
+                        "move|moves|moving|moved down(?:ward)?", "sink|sinks|sinking|sank", "dip|dips|dipping|dipped",
+                        "jump|jumps|jumping|jumped down", "head|heads|heading|headed down(?:ward)?"],
+                       "go|goes|going|went down", "the pitch goes"),
+    )  # choices are not reworded; "rise in volume", "drop off", "fall away" stay the loudness tool's
 
     features = ("tones", "direction", "log_hz")
 
