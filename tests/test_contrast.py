@@ -445,46 +445,75 @@ def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
     answers = reasoner.answer_batch(requests)
     assert [a.choice for a in answers] == [expected for *_, expected in cases]
     assert all(abs(a.scores[0]) == THRESHOLD_MARGIN for a in answers)
-    assert "contrast=meaning.v21" in reasoner.id
+    assert "contrast=meaning.v22" in reasoner.id
 
 
 def test_a_question_asked_from_the_other_side_is_turned_round():
-    """A yes/no comparison from the first of two sounds is asked of the second with the opposite
-    word; a question of two choices about the last sound is asked of the first, its answer swapped.
-    Comparisons without "than the second", a clip that lasts, yes/no questions about the end and
-    more than two choices stay as asked."""
+    """A comparison of two sounds is asked as the lines speak of it ("Is the second <sound> <word>
+    than the first?") where a line or an alternative compares the second with the first: a question
+    about the first sound is asked of the second, its answer the other; which of two sounds, named
+    by place, is "yes" for the second; a yes/no question's one negation is taken out, its answer the
+    other. A question of two choices about the last sound is asked of the first, its answer swapped.
+    A movement from the first to the second, a comparison with a number, a comparison no line
+    makes, yes/no questions about the end and more than two choices stay as asked."""
     from env.reasoners.contrast import asked_as_the_tools_say
 
-    def turned(question, choices=("yes", "no")):
-        request, swapped = asked_as_the_tools_say(ReasonRequest(question, choices, ("line",), "a.wav", (("other",),)))
-        assert (request.choices, request.tool_texts, request.audio, request.contrasts) == (
-            choices, ("line",), "a.wav", (("other",),))
-        return request.question, swapped
+    pitch = ("Tone 1: 300 Hz (D4); tone 2: 400 Hz (G4). The pitch goes up: the second tone is higher.",)
+    pitch_other = (("Tone 1: 300 Hz (D4); tone 2: 225 Hz (A3). The pitch goes down: the second tone is lower.",),)
+    events = ("2 sounds. The first sound is longer: 1.9 s against 0.8 s.",)
+    events_other = (("2 sounds. The second sound is longer: 1.9 s against 0.8 s.",),)
+    yes_no = ("yes", "no")
 
-    assert turned("Is the first tone lower than the second?") == ("Is the second tone higher than the first?", False)
-    assert turned("Does the first note sound lower-pitched than the one after it?") == (
-        "Does the second note sound higher-pitched than the first?", False)
-    assert turned("Is the first beep louder than the next one?") == ("Is the second beep quieter than the first?", False)
-    assert turned("Is the first sound longer than the second sound?") == (
-        "Is the second sound shorter than the first?", False)
-    assert turned("What do you hear last?", ("speech", "knocks")) == ("What do you hear first?", True)
-    assert turned("What does the clip end with?", ("speech", "a tone")) == ("What does the clip start with?", True)
-    assert turned("Which sound comes last?", ("the bell", "the voice")) == ("Which sound comes first?", True)
-    for question, choices in (("Does the first sound last longer?", ("yes", "no")),
-                              ("Does the clip last about 12 seconds?", ("yes", "no")),
-                              ("Is the second tone higher than the first?", ("yes", "no")),
-                              ("Does the clip end with speech?", ("yes", "no")),
-                              ("How does the sound run from start to end?", ("steady", "broken")),
-                              ("What do you hear last?", ("speech", "knocks", "a bell")),
-                              ("Which comes first, the speech or the tone?", ("speech", "tone"))):
-        assert turned(question, choices) == (question, False)
+    def turned(question, choices=yes_no, texts=pitch, contrasts=pitch_other):
+        request, order = asked_as_the_tools_say(ReasonRequest(question, choices, texts, "a.wav", contrasts))
+        assert (request.tool_texts, request.audio, request.contrasts) == (texts, "a.wav", contrasts)
+        return request.question, request.choices, order
+
+    second_lower = ("Is the second tone lower than the first?", yes_no)
+    assert turned("Is the first tone lower than the second?") == (*second_lower, (1, 0))
+    assert turned("Does the first note sound lower-pitched than the one after it?") == (*second_lower, (1, 0))
+    assert turned("Is the opening note deeper than the closing note?") == (*second_lower, (1, 0))
+    assert turned("Is the latter tone bassier than the former?") == (*second_lower, (0, 1))
+    assert turned("Is the first tone the higher-pitched of the two?", ("no", "yes")) == (
+        "Is the second tone higher than the first?", yes_no, (0, 1))
+    assert turned("Which tone is lower?", ("the earlier one", "the later one")) == (*second_lower, (1, 0))
+    assert turned("Calling the first tone A and the second B, which is deeper?", ("B", "A")) == (*second_lower, (0, 1))
+    assert turned("Is the first beep higher or lower than the second?", ("higher", "lower")) == (
+        "Is the second tone higher than the first?", yes_no, (1, 0))
+    assert turned("Is the first note the high one or the low one?", ("the low one", "the high one")) == (
+        *second_lower, (1, 0))
+    assert turned("Is the second tone not higher than the first?") == ("Is the second tone higher than the first?",
+                                                                       yes_no, (1, 0))
+    assert turned("Isn't the second tone lower than the first?") == (*second_lower, (0, 1))
+    assert turned("Is it false that the first tone is lower than the second?") == (*second_lower, (0, 1))
+    assert turned("Does the melody fail to rise?") == ("Does the melody go up?", yes_no, (1, 0))
+    assert turned("Does the first sound last longer?", texts=events, contrasts=events_other) == (
+        "Is the second sound longer than the first?", yes_no, (1, 0))
+    assert turned("Which of the two sounds lasts longer?", ("first", "second"), events, events_other) == (
+        "Is the second sound longer than the first?", yes_no, (1, 0))
+    for question, choices in (("What do you hear last?", ("speech", "knocks")),
+                              ("What does the clip end with?", ("speech", "a tone")),
+                              ("Which sound comes last?", ("the bell", "the voice"))):
+        assert turned(question, choices, ("line",), (("other",),))[1:] == (choices, (1, 0))
+    assert turned("What do you hear last?", ("speech", "knocks"), ("line",), (("other",),))[0] == "What do you hear first?"
+    for question, choices, texts, contrasts in (
+            ("Does the pitch go up from the first tone to the second?", yes_no, pitch, pitch_other),
+            ("Is the first sound longer than 2 seconds?", yes_no, events, events_other),
+            ("Is the first tone lower than the second?", yes_no, ("line",), (("other",),)),
+            ("Is the first beep louder than the next one?", yes_no, pitch, pitch_other),
+            ("Does the clip end with speech?", yes_no, pitch, pitch_other),
+            ("How does the sound run from start to end?", ("steady", "broken"), pitch, pitch_other),
+            ("Which tone is higher?", ("the first", "the second", "the same"), pitch, pitch_other),
+            ("What do you hear last?", ("speech", "knocks", "a bell"), ("line",), (("other",),)),
+            ("Which comes first, the speech or the tone?", ("speech", "tone"), ("line",), (("other",),))):
+        assert turned(question, choices, texts, contrasts) == (question, choices, tuple(range(len(choices))))
 
 
 def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
     """Under "... the second tone is higher." the model answered "no" to "Is the first tone lower
-    than the second?", and under "Heard first: the speech." "speech" to "What do you hear last?":
-    the line's words echo the other answer. Turned round, both are read right, either way the
-    measurement went."""
+    than the second?", "the second" to "Which tone is lower?", "yes" to "Does the melody fail to
+    rise?", and under "Heard first: the speech." "speech" to "What do you hear last?": the line's
+    words echo the other answer. Turned round, each is read right, either way the measurement went."""
     import math
 
     from env.reasoners.smollm2 import SmolLMReasoner
@@ -498,10 +527,15 @@ def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
         data = {"tones": [{"hz": low, "note": "E3"}, {"hz": high, "note": "C4"}],
                 "second_vs_first_semitones": 12 * math.log2(high / low)}
         result = ToolResult(pitch.name, True, data, pitch.describe(data), contrasts=pitch.contrast_texts(data))
-        question = "Is the first tone lower than the second?"
-        requests.append(ReasonRequest(question, ("yes", "no"), (result.text,), "",
-                                      ToolExecutor([pitch]).contrasts([result], question, ["yes", "no"])))
-        expected.append("yes" if rises else "no")
+        for question, choices, if_rises, if_falls in (
+                ("Is the first tone lower than the second?", ("yes", "no"), "yes", "no"),
+                ("Which tone is lower?", ("the first", "the second"), "the first", "the second"),
+                ("Is the first note the high one or the low one?", ("the high one", "the low one"),
+                 "the low one", "the high one"),
+                ("Does the melody fail to rise?", ("yes", "no"), "no", "yes")):
+            requests.append(ReasonRequest(question, choices, (result.text,), "",
+                                          ToolExecutor([pitch]).contrasts([result], question, list(choices))))
+            expected.append(if_rises if rises else if_falls)
     for first, other in (("speech", "knocks"), ("knocks", "speech")):
         data = {"speech_segments": [[0.0, 1.0]], "heard_first": first, "other_first_kind": "knocks"}
         result = ToolResult(vad.name, True, data, vad.describe(1, first, "knocks"), contrasts=vad.contrast_texts(data))
@@ -510,7 +544,7 @@ def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
                                       ToolExecutor([vad]).contrasts([result], question, list(choices))))
         expected.append(other)
     assert [a.choice for a in reasoner.answer_batch(requests)] == expected
-    assert "contrast=meaning.v21" in reasoner.id
+    assert "contrast=meaning.v22" in reasoner.id
 
 
 def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
@@ -602,4 +636,4 @@ def test_the_reasoner_reads_a_question_in_the_words_of_the_line(smollm):
              ("Is it one continuous sound the whole way through?", ("steady", gap), "no")]
     answers = reasoner.answer_batch([_loudness_request(q, *sound) for q, sound, _ in cases])
     assert [a.choice for a in answers] == [want for _, _, want in cases]
-    assert "contrast=meaning.v21" in reasoner.id
+    assert "contrast=meaning.v22" in reasoner.id

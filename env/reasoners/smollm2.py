@@ -461,8 +461,10 @@ class SmolLMReasoner:
         start = time.perf_counter()
         # a question asked from the other side than the tools' lines speak of, turned round (the
         # answer of one about the last of two sounds is then the other choice)
-        turned = [asked_as_the_tools_say(req) if self.contrast != "none" else (req, False) for req in requests]
-        requests, swapped = [req for req, _ in turned], [swap for _, swap in turned]
+        asked = [req.choices for req in requests]  # the answer is one of these, whatever is scored
+        turned = [asked_as_the_tools_say(req) if self.contrast != "none" else (req, tuple(range(len(req.choices))))
+                  for req in requests]
+        requests, orders = [req for req, _ in turned], [order for _, order in turned]
         heard = [self.hearing is not None and self.hearing.hears_for(req) for req in requests]
         if self.hearing is not None:
             requests = self.hearing.with_hearing(requests)
@@ -490,7 +492,8 @@ class SmolLMReasoner:
             self._prior_cache[key] = prior
         seconds = (time.perf_counter() - start) / max(1, len(requests))  # the batch's time, shared out
         answers = []
-        for req, row, scores, (rule, at, lines), hears, swap in zip(requests, rows, sums, contrast, heard, swapped):
+        for req, row, scores, (rule, at, lines), hears, order, choices in zip(requests, rows, sums, contrast, heard,
+                                                                              orders, asked):
             if rule == "yes_no":  # the question's score, measured vs each alternative line
                 margin = contrast_scores(sums[at], sums[at + 1: at + 1 + len(lines)], mean=False)[0]
                 # one tool's line about the question: the encoder compares single sentences and
@@ -517,10 +520,11 @@ class SmolLMReasoner:
                 scores = [0.0] * len(scores)
             elif hears and rule != "yes_no":  # lengths the ear hears alike: one probability (hearing v6)
                 scores = pool_alike(scores, req.choices, self.temperature)
-            if swap:  # asked which came first: the last is the other one
-                scores = scores[::-1]
+            # back to the choices as asked: which came last is the other of which came first; "not
+            # higher" the other of "higher"; "the earlier one" is "no" to "is the second higher?"
+            scores = [scores[k] for k in order]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
-            answers.append(Answer(req.choices[best], best, scores, req.choices[best], seconds,
-                                  choice_probabilities(scores, best, len(req.choices), self.temperature)))
+            answers.append(Answer(choices[best], best, scores, choices[best], seconds,
+                                  choice_probabilities(scores, best, len(choices), self.temperature)))
         return answers
