@@ -491,6 +491,11 @@ def test_a_question_asked_from_the_other_side_is_turned_round():
         "Is the second sound longer than the first?", yes_no, (1, 0))
     assert turned("Which of the two sounds lasts longer?", ("first", "second"), events, events_other) == (
         "Is the second sound longer than the first?", yes_no, (1, 0))
+    # beside another tool's comparison, asked of the line that makes this one
+    request, order = asked_as_the_tools_say(ReasonRequest("Which one is lower?", ("the second one", "the first one"),
+                                                          events + pitch, "a.wav", events_other + pitch_other))
+    assert (request.question, request.tool_texts, request.contrasts, order) == (
+        "Is the second tone lower than the first?", pitch, pitch_other, (0, 1))
     for question, choices in (("What do you hear last?", ("speech", "knocks")),
                               ("What does the clip end with?", ("speech", "a tone")),
                               ("Which sound comes last?", ("the bell", "the voice"))):

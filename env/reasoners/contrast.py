@@ -379,6 +379,8 @@ def compared_as_the_lines_say(request: ReasonRequest) -> tuple[ReasonRequest, tu
     first beep higher or lower than the second?" / "higher", "lower"; "the high one", "the low
     one"). Of the last two, one about the first sound is asked of the second, its answer the other.
 
+    The yes/no request holds only the lines that make that comparison (and their alternatives).
+
     Why: the 135M model echoes words. "The first" and "the second" are in every outcome's line:
     asked "Which tone is lower?" under "the second tone is higher", it picks the first choice
     whatever the clip; asked about the first tone, it echoes "higher". Asked whether the second
@@ -409,8 +411,15 @@ def compared_as_the_lines_say(request: ReasonRequest) -> tuple[ReasonRequest, tu
     noun = next((noun for noun, said_word in said if word in (said_word, _COMPARATIVES[said_word])), None)
     if word is None or noun is None:
         return None
-    asked = ReasonRequest(f"Is the second {noun} {word} than the first?", ("yes", "no"), request.tool_texts,
-                          request.audio, request.contrasts)
+    # asked of the lines that make this comparison: another tool's "the second sound is longer"
+    # and its alternative "the first sound is longer" change the question's "second" and "first",
+    # and the yes/no rule would read that line instead (the event counter beside the pitch tool)
+    alternatives = [request.contrasts[i] if i < len(request.contrasts) else () for i in range(len(request.tool_texts))]
+    makes = [i for i, text in enumerate(request.tool_texts)
+             if any((noun, w) in _LINE_COMPARES.findall(t.lower()) for t in (text, *alternatives[i])
+                    for w in (word, _COMPARATIVES[word]))]
+    asked = ReasonRequest(f"Is the second {noun} {word} than the first?", ("yes", "no"),
+                          tuple(request.tool_texts[i] for i in makes), request.audio, tuple(alternatives[i] for i in makes))
     return asked, order
 
 
