@@ -456,7 +456,7 @@ def test_a_question_asked_from_the_other_side_is_turned_round():
     other. A question of two choices about the last sound is asked of the first, its answer swapped.
     A movement from the first to the second, a comparison with a number, a comparison no line
     makes, yes/no questions about the end and more than two choices stay as asked."""
-    from env.reasoners.contrast import asked_as_the_tools_say
+    from env.reasoners.asking import asked_as_the_tools_say
 
     pitch = ("Tone 1: 300 Hz (D4); tone 2: 400 Hz (G4). The pitch goes up: the second tone is higher.",)
     pitch_other = (("Tone 1: 300 Hz (D4); tone 2: 225 Hz (A3). The pitch goes down: the second tone is lower.",),)
@@ -597,7 +597,7 @@ def _loudness_request(question, trend, gaps, choices=("yes", "no")):
 def test_a_question_is_asked_in_the_words_of_the_lines_before_it():
     """What the loudness line says, worded otherwise by a question, is asked in the line's words;
     only where that line is in the request, and not words another tool's line uses."""
-    from env.reasoners.contrast import asked_as_the_tools_say
+    from env.reasoners.asking import asked_as_the_tools_say
 
     def asked(question, texts=None, contrasts=None):
         request = _loudness_request(question, "quieter", []) if texts is None else \

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from env.prompt import render_prompt, render_question_check
+from env.reasoners.asking import asked_as_the_tools_say
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, THRESHOLD_MARGIN, YES_NO_DOUBT,
-                                   YES_NO_MEANING_SCALE, asked_as_the_tools_say, compared_number,
+                                   YES_NO_MEANING_SCALE, compared_number,
                                    contrast_scores, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
 from env.reasoners.gguf import load_gguf
