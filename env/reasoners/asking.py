@@ -49,6 +49,11 @@ _COMPARED_WITH = re.compile(r"\b(?:than|relative to|compared (?:to|with)|in comp
 _FROM_TO = re.compile(r"\bfrom\b.*\bto\b", re.IGNORECASE)
 
 
+def _all_lines(request: ReasonRequest) -> str:
+    """The request's tool lines and their alternatives, as one text: what a line or an alternative says."""
+    return " ".join([*request.tool_texts, *(t for ts in request.contrasts for t in ts)])
+
+
 def _in_line_word(text: str, pattern: re.Pattern) -> str | None:
     """The one comparison the text makes, in the lines' word; None for none or several."""
     words = {_CHOICE_WORDS[w.lower()] for w in pattern.findall(text)}
@@ -84,7 +89,7 @@ def compared_as_the_lines_say(request: ReasonRequest) -> tuple[ReasonRequest, tu
     asked "Which tone is lower?" under "the second tone is higher", it picks the first choice
     whatever the clip; asked about the first tone, it echoes "higher". Asked whether the second
     tone is lower than the first, it reads the line (docs/PROMPTS.md "Contrast rule v22")."""
-    lines = " ".join([*request.tool_texts, *(t for ts in request.contrasts for t in ts)]).lower()
+    lines = _all_lines(request).lower()
     said = sorted(set(_LINE_COMPARES.findall(lines)))
     if not said or len(request.choices) != 2:
         return None
@@ -149,7 +154,7 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
     fail to grow louder?" is "Does the hum get louder?" turned round. The model echoes the line's
     words and passes over a "not" (docs/PROMPTS.md "Contrast rule v22")."""
     question = in_the_lines_words(request.question, QUESTION_WORDS,
-                                  " ".join([*request.tool_texts, *(t for ts in request.contrasts for t in ts)]))
+                                  _all_lines(request))
     if question != request.question:
         request = _with_question(request, question)
     as_they_are = tuple(range(len(request.choices)))

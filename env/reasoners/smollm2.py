@@ -460,8 +460,8 @@ class SmolLMReasoner:
             if len(req.choices) < 2:
                 raise ValueError(f"need at least 2 choices, got {list(req.choices)}")
         start = time.perf_counter()
-        # a question asked from the other side than the tools' lines speak of, turned round (the
-        # answer of one about the last of two sounds is then the other choice)
+        # each question asked as the tools' lines speak (env/reasoners/asking.py); `orders` maps the
+        # asked request's scores back to the choices as asked
         asked = [req.choices for req in requests]  # the answer is one of these, whatever is scored
         turned = [asked_as_the_tools_say(req) if self.contrast != "none" else (req, tuple(range(len(req.choices))))
                   for req in requests]
