@@ -11,12 +11,16 @@ parameters, `params.json`, give the answer):
   lower; yes/no, negated and multiple-choice questions ("Which one sits lower?"). Two helpers
   wrote one half each without seeing the other's: `--half build` is what rules are written from,
   `--half check` is only measured. docs/PROMPTS.md "Contrast rule v22".
+- `count` (`count_wordings.json`, the event counter): templates on how many knocks, claps, chirps
+  or drips a clip holds, comparing the count with a number k or multiple choice, in a build and
+  a check half the same way (`NumberSet`). docs/PROMPTS.md "Contrast rule v23".
 
-Every question is asked of the first three clips where the fact holds and the first three where
-it does not, with the tool's line and its alternatives, so it scores the reasoner's reading alone
-(expert routing). Run from the repository root after `python benchmarks/unseen_clips.py`:
+A question about a fact is asked of the first three clips where the fact holds and the first three
+where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
+scores the reasoner's reading alone (expert routing). Run from the repository root after
+`python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -26,20 +30,31 @@ import collections
 import json
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cluster.config import load_config
 from env.reasoners import ReasonRequest
 from env.reasoners.registry import build_reasoner
 from tools.basic import LoudnessTool
+from tools.events import EventCountTool
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+class Case(NamedTuple):
+    """One question asked of one clip: the words as asked, the choices and the right one."""
+
+    clip: str
+    question: str
+    choices: tuple[str, ...]
+    expected: str
+
+
 @dataclass(frozen=True)
 class WordingSet:
-    """A file of questions, the tool whose line they are asked with, and what each kind asks.
+    """A file of questions about a fact a clip holds or not, and the tool whose line they are asked with.
 
     `facts` names each fact a clip holds or not: (unseen_clips task, its boolean parameter).
     `kinds` maps a question's `asks` to (fact, the answer "yes" is right when the fact holds);
@@ -51,18 +66,10 @@ class WordingSet:
     facts: dict[str, tuple[str, str]]
     kinds: dict[str, tuple[str, bool | None]]
 
-
-SETS = {
-    "level": WordingSet("level_wordings.json", LoudnessTool,
-                        facts={"level": ("loudness", "rising"), "gap": ("gap", "gap")},
-                        kinds={"louder": ("level", True), "not_louder": ("level", False),
-                               "quieter": ("level", False), "not_quieter": ("level", True),
-                               "gap": ("gap", True), "no_gap": ("gap", False), "direction": ("level", None)}),
-    "pitch": WordingSet("pitch_wordings.json", PitchTool,
-                        facts={"up": ("pitch_compare", "up")},
-                        kinds={"higher": ("up", True), "not_higher": ("up", False),
-                               "lower": ("up", False), "not_lower": ("up", True), "direction": ("up", None)}),
-}
+    def cases(self, wording: dict, params: list[dict]) -> list[Case]:
+        clips = clips_for(self, params)[self.kinds[wording["asks"]][0]]
+        return [Case(clip, wording["question"], tuple(wording["choices"]), expected(self, wording, holds))
+                for clip, holds in clips]
 
 
 def clips_for(wording_set: WordingSet, params: list[dict]) -> dict[str, list[tuple[str, bool]]]:
@@ -83,6 +90,89 @@ def expected(wording_set: WordingSet, wording: dict, holds: bool) -> str:
     return "yes" if holds == yes_when else "no"
 
 
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four "
+                "twenty-five twenty-six twenty-seven twenty-eight twenty-nine thirty").split()
+COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != k,
+               "more_than": lambda n, k: n > k, "fewer_than": lambda n, k: n < k,
+               "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k,
+               "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k}
+
+
+@dataclass(frozen=True)
+class NumberSet:
+    """A file of question templates about a number a clip holds (how many sounds, how many seconds).
+
+    A yes/no template compares the clip's value N with a number k (`{k}`, `{k_word}`); its `asks`
+    (one of `kinds`, rules in COMPARISONS) says when "yes" is right. Each is asked of every clip of
+    `clips`, once with the k nearest N where "yes" is right and once where "no" is: the boundary
+    ("more than 6" of 7 sounds and of 6), k never equal to N where `equal_k` is False (a length
+    measured as 9.02 s is not "longer than 9 seconds" to the one who drew 9). A multiple-choice
+    template (`asks` the `choice_kind`) gives `choice_format` ("{v_word} times"); each clip gets the
+    right value and three others `apart` from it, the right one at a different place per clip.
+    `{sound}` / `{sounds}` name the clip's sound."""
+
+    file: str
+    tool: type
+    task: str
+    value: str  # the clip's parameter the questions ask about
+    kinds: frozenset
+    choice_kind: str
+    one_per: str  # clips: the first of each `one_per` with a value of at least 3
+    equal_k: bool
+    apart: tuple[tuple[int, ...], tuple[int, ...]]  # the other choices' offsets, for even and odd clips
+
+    def clips(self, params: list[dict]) -> list[dict]:
+        firsts = {}
+        for p in params:
+            if p["task"] == self.task and p[self.value] >= 3:
+                firsts.setdefault(p[self.one_per], p)
+        return list(firsts.values())
+
+    def cases(self, wording: dict, params: list[dict]) -> list[Case]:
+        out = []
+        for place, clip in enumerate(self.clips(params)):
+            n, names = clip[self.value], {"sound": clip["kind"], "sounds": clip["kind"] + "s"}
+            if wording["asks"] == self.choice_kind:
+                others = [n + d for d in self.apart[place % 2]]
+                if min(others) < 1:
+                    raise ValueError(f"{clip['id']}: {self.value} {n} leaves a choice under 1 with offsets {self.apart}")
+                values = others[:place % 4] + [n] + others[place % 4:]
+                choices = tuple(wording["choice_format"].format(v=v, v_word=NUMBER_WORDS[v], **names) for v in values)
+                out.append(Case(clip["id"], wording["question"].format(**names), choices, choices[place % 4]))
+                continue
+            rule = COMPARISONS[wording["asks"]]
+            yes, no = self.yes_no(wording)
+            ks = sorted((k for k in range(2, 23) if self.equal_k or k != n), key=lambda k: (abs(k - n), (k - n) * (-1) ** place))
+            for holds in (True, False):
+                k = next(k for k in ks if rule(n, k) == holds)
+                question = wording["question"].format(k=k, k_word=NUMBER_WORDS[k], **names)
+                out.append(Case(clip["id"], question, tuple(wording["choices"]), yes if holds else no))
+        return out
+
+    @staticmethod
+    def yes_no(wording: dict) -> tuple[str, str]:
+        """The choice that means yes and the one that means no."""
+        yes = wording.get("yes_choice") or next(c for c in wording["choices"] if c.lower() == "yes")
+        return yes, next(c for c in wording["choices"] if c != yes)
+
+
+SETS = {
+    "level": WordingSet("level_wordings.json", LoudnessTool,
+                        facts={"level": ("loudness", "rising"), "gap": ("gap", "gap")},
+                        kinds={"louder": ("level", True), "not_louder": ("level", False),
+                               "quieter": ("level", False), "not_quieter": ("level", True),
+                               "gap": ("gap", True), "no_gap": ("gap", False), "direction": ("level", None)}),
+    "pitch": WordingSet("pitch_wordings.json", PitchTool,
+                        facts={"up": ("pitch_compare", "up")},
+                        kinds={"higher": ("up", True), "not_higher": ("up", False),
+                               "lower": ("up", False), "not_lower": ("up", True), "direction": ("up", None)}),
+    "count": NumberSet("count_wordings.json", EventCountTool, task="count", value="n", one_per="kind", equal_k=True,
+                       kinds=frozenset({"exactly", "not_exactly", "more_than", "fewer_than", "at_least", "at_most",
+                                        "how_many"}), choice_kind="how_many", apart=((-2, -1, 1), (-1, 1, 2))),
+}
+
+
 def load(name: str, half: str | None = None) -> list[dict]:
     """The set's questions; a set written in two halves gives one of them where `half` is named."""
     wordings = json.load(open(os.path.join(HERE, SETS[name].file)))
@@ -101,7 +191,7 @@ def main() -> int:
     if not os.path.exists(params_path):
         raise SystemExit(f"{params_path} not found: run python benchmarks/unseen_clips.py --out {args.clips} first")
     wording_set = SETS[args.set]
-    clips = clips_for(wording_set, json.load(open(params_path)))
+    params = json.load(open(params_path))
     wordings = load(args.set, args.half)
     if not wordings:
         raise SystemExit(f"no questions in {wording_set.file} for --half {args.half}")
@@ -110,18 +200,19 @@ def main() -> int:
     reasoner = build_reasoner(load_config(args.config).get("reasoner"))
     cases, requests = [], []
     for wording in wordings:
-        for clip, holds in clips[wording_set.kinds[wording["asks"]][0]]:
-            audio = os.path.join(args.clips, "audio", f"{clip}.wav")
-            results = executor.run(audio, wording["question"], wording["choices"], [tool.name])
-            requests.append(ReasonRequest.from_results(wording["question"], wording["choices"], results, executor))
-            cases.append((wording, clip, expected(wording_set, wording, holds)))
+        for case in wording_set.cases(wording, params):
+            audio = os.path.join(args.clips, "audio", f"{case.clip}.wav")
+            results = executor.run(audio, case.question, case.choices, [tool.name])
+            requests.append(ReasonRequest.from_results(case.question, case.choices, results, executor))
+            cases.append((wording, case))
     answers = reasoner.answer_batch(requests)
     right, total, misses = collections.Counter(), collections.Counter(), []
-    for (wording, clip, want), answer in zip(cases, answers):
+    for (wording, case), answer in zip(cases, answers):
         total[wording["asks"]] += 1
-        right[wording["asks"]] += answer.choice == want
-        if answer.choice != want:
-            misses.append({"question": wording["question"], "clip": clip, "answer": answer.choice, "expected": want})
+        right[wording["asks"]] += answer.choice == case.expected
+        if answer.choice != case.expected:
+            misses.append({"question": case.question, "choices": case.choices, "clip": case.clip,
+                           "answer": answer.choice, "expected": case.expected})
     for asks in total:
         print(f"{asks:12s} {right[asks]:4d} of {total[asks]}")
     print(f"{'all':12s} {sum(right.values()):4d} of {sum(total.values())}")

@@ -44,8 +44,8 @@ def test_question_wordings_expect_what_each_clip_holds():
     from benchmarks.question_wordings import SETS, clips_for, expected, load
 
     level, pitch = SETS["level"], SETS["pitch"]
-    for name, wording_set in SETS.items():
-        wordings = load(name)
+    for name in ("level", "pitch"):
+        wording_set, wordings = SETS[name], load(name)
         assert {w["asks"] for w in wordings} == set(wording_set.kinds), name
         for w in wordings:
             assert expected(wording_set, w, True) in w["choices"] and expected(wording_set, w, False) in w["choices"]
@@ -65,3 +65,34 @@ def test_question_wordings_expect_what_each_clip_holds():
     clips = clips_for(level, params)
     assert clips["level"] == [("l0", True), ("l2", True), ("l4", True), ("l1", False), ("l3", False), ("l5", False)]
     assert clips["gap"] == [("g0", True), ("g1", True), ("g2", False), ("g3", False), ("g4", False)]
+
+
+def test_count_wordings_ask_each_clip_at_the_boundary():
+    """The count set: a yes/no template is asked of the first clip of each sound with at least three,
+    with the nearest k each way ("more than 6" of 7 sounds: yes, "more than 7": no); a how-many
+    template's choices hold the right count once, at a different place per clip."""
+    from benchmarks.question_wordings import SETS, load
+
+    count = SETS["count"]
+    wordings = load("count")
+    assert {w["asks"] for w in wordings} == count.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": "c0", "task": "count", "kind": "knock", "n": 2}, {"id": "c1", "task": "count", "kind": "knock", "n": 7},
+              {"id": "c2", "task": "count", "kind": "knock", "n": 4}, {"id": "c3", "task": "count", "kind": "clap", "n": 3},
+              {"id": "g0", "task": "gap", "gap": True}]
+    more = {"question": "Are there more than {k} {sounds}?", "asks": "more_than", "choices": ["yes", "no"]}
+    assert [(c.clip, c.question, c.expected) for c in count.cases(more, params)] == [
+        ("c1", "Are there more than 6 knocks?", "yes"), ("c1", "Are there more than 7 knocks?", "no"),
+        ("c3", "Are there more than 2 claps?", "yes"), ("c3", "Are there more than 3 claps?", "no")]
+    odd = {"question": "Is the {sound} count other than {k_word}?", "asks": "not_exactly", "choices": ["True", "False"],
+           "yes_choice": "True"}
+    assert [(c.question, c.expected) for c in count.cases(odd, params)] == [
+        ("Is the knock count other than six?", "True"), ("Is the knock count other than seven?", "False"),
+        ("Is the clap count other than four?", "True"), ("Is the clap count other than three?", "False")]
+    how_many = {"question": "How many {sounds}?", "asks": "how_many", "choice_format": "{v_word} times"}
+    cases = count.cases(how_many, params)
+    assert [c.expected for c in cases] == ["seven times", "three times"]
+    assert cases[0].choices.index("seven times") == 0 and cases[1].choices.index("three times") == 1
+    assert all(len(set(c.choices)) == 4 for c in cases)
+    for w in wordings:  # every template fills in and names its right answer among its choices
+        for case in count.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
