@@ -427,16 +427,19 @@ def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
     from env.reasoners.contrast import THRESHOLD_MARGIN
     from env.reasoners.smollm2 import SmolLMReasoner
     from tools.basic import DurationTool
-    from tools.events import TempoTool
+    from tools.events import EventCountTool, TempoTool
 
     reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
-    duration, tempo = DurationTool(), TempoTool()
+    duration, tempo, events = DurationTool(), TempoTool(), EventCountTool()
     cases = [(duration, {"seconds": 19.0}, "Is it longer than 9 seconds?", "yes"),
              (duration, {"seconds": 9.0}, "Is this clip shorter than 14 seconds?", "yes"),
              (duration, {"seconds": 4.0}, "Does the recording go on for more than ten seconds?", "no"),
              (tempo, {"bpm": 72.0, "start_bpm": 72.0, "end_bpm": 72.0, "change": "steady"}, "Is it faster than 47 BPM?", "yes"),
              (tempo, {"bpm": 91.0, "start_bpm": 91.0, "end_bpm": 91.0, "change": "steady"},
-              "Is the beat quicker than 56 beats per minute?", "yes")]
+              "Is the beat quicker than 56 beats per minute?", "yes"),
+             # "no fewer than", and a question about a statement (contrast rule v23)
+             (events, {"count": 6, "durations": []}, "Is the count of knocks no fewer than six?", "yes"),
+             (events, {"count": 6, "durations": []}, "Would it be wrong to say there are more than 5 claps?", "no")]
     requests = []
     for tool, data, question, _ in cases:
         result = ToolResult(tool.name, True, data, tool.describe(data), contrasts=tool.contrast_texts(data))
@@ -445,7 +448,7 @@ def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
     answers = reasoner.answer_batch(requests)
     assert [a.choice for a in answers] == [expected for *_, expected in cases]
     assert all(abs(a.scores[0]) == THRESHOLD_MARGIN for a in answers)
-    assert "contrast=meaning.v22" in reasoner.id
+    assert "contrast=meaning.v23" in reasoner.id
 
 
 def test_a_question_asked_from_the_other_side_is_turned_round():
@@ -491,6 +494,12 @@ def test_a_question_asked_from_the_other_side_is_turned_round():
         "Is the second sound longer than the first?", yes_no, (1, 0))
     assert turned("Which of the two sounds lasts longer?", ("first", "second"), events, events_other) == (
         "Is the second sound longer than the first?", yes_no, (1, 0))
+    # a statement with "true" and "false" is asked with "yes" and "no", its negation taken out
+    assert turned("True or false: the second tone is not lower than the first.", ("False", "True")) == (
+        *second_lower, (0, 1))
+    assert turned("True or false: the melody does not rise.", ("True", "False")) == (
+        "the melody does go up.", yes_no, (1, 0))
+    assert turned("The first tone is lower than the second.", ("true", "false")) == (*second_lower, (1, 0))
     # beside another tool's comparison, asked of the line that makes this one
     request, order = asked_as_the_tools_say(ReasonRequest("Which one is lower?", ("the second one", "the first one"),
                                                           events + pitch, "a.wav", events_other + pitch_other))
@@ -549,7 +558,7 @@ def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
                                       ToolExecutor([vad]).contrasts([result], question, list(choices))))
         expected.append(other)
     assert [a.choice for a in reasoner.answer_batch(requests)] == expected
-    assert "contrast=meaning.v22" in reasoner.id
+    assert "contrast=meaning.v23" in reasoner.id
 
 
 def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
@@ -641,4 +650,4 @@ def test_the_reasoner_reads_a_question_in_the_words_of_the_line(smollm):
              ("Is it one continuous sound the whole way through?", ("steady", gap), "no")]
     answers = reasoner.answer_batch([_loudness_request(q, *sound) for q, sound, _ in cases])
     assert [a.choice for a in answers] == [want for _, _, want in cases]
-    assert "contrast=meaning.v22" in reasoner.id
+    assert "contrast=meaning.v23" in reasoner.id

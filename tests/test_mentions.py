@@ -68,8 +68,17 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     # in seconds, as the tools state lengths
     assert mentions.threshold("Does it run longer than 2 minutes?")[0] == Threshold(120.0, True, False, "second")
     assert mentions.threshold("Is it shorter than 500 ms?")[0].value == 0.5
+    # "no more than" is "not more than"; the comparison after the number; more words for it
+    assert mentions.threshold("Is the count of knocks no fewer than six?") == (Threshold(6.0, False, False), True)
+    assert mentions.threshold("Do you hear four claps or fewer?") == (Threshold(4.0, False, True, "claps"), False)
+    assert mentions.threshold("Does it happen 4 or more times?")[0] == Threshold(4.0, True, True)
+    assert mentions.threshold("Is it 6 seconds or longer?")[0] == Threshold(6.0, True, True, "second")
+    assert mentions.threshold("Does the count stay at or below 5?")[0] == Threshold(5.0, False, True)
+    assert mentions.threshold("Is there a minimum of 3 claps?")[0] == Threshold(3.0, True, True, "claps")
+    assert mentions.threshold("Is the number smaller than five?")[0] == Threshold(5.0, False, False)
+    assert mentions.threshold("Does the count fall short of 4?")[0] == Threshold(4.0, False, False)
     # no number, an equality, or two comparisons: none
-    for question in ("Is the second sound longer than the first?", "Does it get louder over time?",
+    for question in ("Is it 5 or 6 seconds long?", "Is the second sound longer than the first?", "Does it get louder over time?",
                      "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
         assert mentions.threshold(question) is None, question
     above, below = Threshold(9.0, True, False), Threshold(14.0, False, False)
@@ -142,9 +151,18 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("Is it true that the pitch doesn't drop?") == ("Is it true that the pitch does drop?", True)
     assert unnegated("Does the tone never get louder?") == ("Does the tone ever get louder?", True)
     assert unnegated("Is there no gap in the sound?") == ("Is there any gap in the sound?", True)
+    # a question about a statement, and a value other than a number
+    assert unnegated("Would it be wrong to say there are at most 4 claps?") == (
+        "Would it be right to say there are at most 4 claps?", True)
+    assert unnegated("Is it untrue that the tone rises?") == ("Is it true that the tone rises?", True)
+    assert unnegated("Is 5 the wrong count for the claps?") == ("Is 5 the right count for the claps?", True)
+    assert unnegated("Is the number of knocks something other than 6?") == ("Is the number of knocks equal to 6?", True)
+    assert unnegated("Does the count of claps differ from five?") == ("Does the count of claps equal five?", True)
+    assert unnegated("Is the total different from 3?") == ("Is the total equal to 3?", True)
     assert unnegated("Won't it stop?") == ("Will it stop?", False)
     assert unnegated("Isn't the second tone lower than the first?") == ("Is the second tone lower than the first?", False)
     for question in ("Is it rising or not?", "Is it false that it never stops?", "Is this not only loud but long?",
+                     "Is there any sound other than speech?", "Does the second tone differ from the first?",
                      "Is the second tone higher than the first?", "Does the hum get louder?"):
         assert unnegated(question) == (question, False)
 

@@ -47,6 +47,7 @@ def is_yes_no(choices: Sequence[str]) -> bool:
 # answered "yes" when it is lower): read without the "n't"
 _OPENING_NOT = re.compile(r"^(\s*)(is|are|was|were|does|do|did|has|have|ca|could|would|should|wo)n't\b", re.IGNORECASE)
 _OPENING_SAID = {"ca": "can", "wo": "will"}  # "can't", "won't"
+_NUMBER_AHEAD = r"(?:\d|(?:" + "|".join(NUMBER_WORDS) + r")\b)"
 # a negation of what a question asks, and the words that ask it without: "is not higher" -> "is
 # higher", "doesn't go up" -> "does go up", "never gets louder" -> "ever gets louder", "fail to rise"
 # -> "rise", "Is it false that" -> "Is it true that", "Is there no gap" -> "Is there any gap"
@@ -58,6 +59,17 @@ _NEGATIONS = (
     (re.compile(r"\bfail(?:s|ed|ing)?\s+to\s+", re.IGNORECASE), ""),
     (re.compile(r"\bfalse\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
+    # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
+    # "Is 5 the wrong count?"
+    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake)\s+to\s+(say|claim|state|conclude)\b",
+                re.IGNORECASE), r"right to \1"),
+    (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
+    (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
+    # a value other than a number: "something other than 5", "differ from six"
+    (re.compile(r"\b(?:something\s+|anything\s+)?other\s+than(?=\s+" + _NUMBER_AHEAD + ")", re.IGNORECASE),
+     "equal to"),
+    (re.compile(r"\b(differ|differs|different)\s+(?:from|than)(?=\s+" + _NUMBER_AHEAD + ")", re.IGNORECASE),
+     lambda m: {"differ": "equal", "differs": "equals"}.get(m.group(1).lower(), "equal to")),
 )
 # "or not" asks both ways; "not only" and "not sure" negate nothing asked
 _NOT_A_NEGATION = re.compile(r"\bor\s+not\b|\bwhether\s+or\s+not\b", re.IGNORECASE)
@@ -185,13 +197,21 @@ def asks_what_is_said(question: str) -> bool:
     return bool(ASKS_WHAT_IS_SAID.search(asked)) and not ASKS_SOMETHING_ELSE.search(asked)
 
 
-# "longer than 9 seconds", "more than two claps", "over 10 s", "at least 3", "not faster than 90 BPM"
-_ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "louder", "over", "above", "exceed", "exceeds",
-          "at least")
-_BELOW = ("less", "fewer", "shorter", "slower", "lower", "quieter", "softer", "under", "below", "at most")
-_COMPARED = re.compile(r"\b(not\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
-                       r"\s+(?:about\s+|roughly\s+|around\s+)?(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#.])"
-                       r"(?:\s*([a-z]+))?", re.IGNORECASE)
+# "longer than 9 seconds", "more than two claps", "over 10 s", "at least 3", "not faster than 90 BPM",
+# "no fewer than 4", "a minimum of 3", "at or below 5", "smaller than 6", "short of 4"
+_ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "larger", "bigger", "louder", "over", "above",
+          "exceed", "exceeds", "at least", "a minimum of", "at or above")
+_BELOW = ("less", "fewer", "smaller", "shorter", "slower", "lower", "quieter", "softer", "under", "below",
+          "short of", "at most", "a maximum of", "at or below")
+_INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below")
+_A_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#.])"
+# "no more than 5" is "not more than 5": at most 5
+_COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
+                       r"\s+(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:\s*([a-z]+))?", re.IGNORECASE)
+# the comparison after the number: "5 or more claps", "four or fewer", "6 seconds or longer"
+_OR_AFTER = {"more": "more", "greater": "more", "above": "more", "over": "more", "higher": "more", "longer": "longer",
+             "fewer": "fewer", "less": "fewer", "below": "fewer", "under": "fewer", "lower": "fewer", "shorter": "shorter"}
+_COMPARED_AFTER = re.compile(_A_NUMBER + r"(?:\s*([a-z]+))?\s+or\s+(" + "|".join(_OR_AFTER) + r")\b", re.IGNORECASE)
 # what a number counts, as the tools write it: "9 seconds" and "9.0 s" are both seconds, "beats per
 # minute" is "BPM"; a length in minutes or milliseconds is turned into seconds
 _UNITS = {"s": "second", "sec": "second", "secs": "second", "seconds": "second", "beats": "bpm", "beat": "bpm",
@@ -223,16 +243,20 @@ class Threshold(NamedTuple):
 
 
 def threshold(question: str) -> tuple[Threshold, bool] | None:
-    """The one comparison with a number the question makes ("Is it longer than 9 seconds?") and
-    whether it is negated ("Is it not longer than ..."), or None where it makes none or several."""
-    found = list(_COMPARED.finditer(question))
+    """The one comparison with a number the question makes ("Is it longer than 9 seconds?", "Are
+    there 5 or more claps?") and whether it is negated ("Is it not longer than ...", "no more
+    than"), or None where it makes none or several."""
+    found = [(bool(negated), word, number, after, False) for negated, word, number, after in _COMPARED.findall(question)]
+    found += [(False, _OR_AFTER[word.lower()], number, after, True)  # "5 or more": 5 counts
+              for number, after, word in _COMPARED_AFTER.findall(question)]
     if len(found) != 1:
         return None
-    negated, word, number, after = found[0].groups()
+    negated, word, number, after, or_after = found[0]
     word = " ".join(word.lower().split())
     value = float(NUMBER_WORDS[number.lower()]) if number.lower() in NUMBER_WORDS else float(number)
     value *= _TO_SECONDS.get((after or "").lower(), 1.0)  # the tools state lengths in seconds
-    return Threshold(value, word in _ABOVE, word in ("at least", "at most"), unit_name(after)), bool(negated)
+    inclusive = word in _INCLUSIVE or or_after
+    return Threshold(value, word in _ABOVE, inclusive, unit_name(after)), negated
 
 
 # What a question calls the two sounds of an order question ("Is the voice heard before the

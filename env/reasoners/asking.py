@@ -152,7 +152,15 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
 
     Then a yes/no question's one negation is taken out and its answer is the other: "Does the hum
     fail to grow louder?" is "Does the hum get louder?" turned round. The model echoes the line's
-    words and passes over a "not" (docs/PROMPTS.md "Contrast rule v22")."""
+    words and passes over a "not" (docs/PROMPTS.md "Contrast rule v22").
+
+    A statement with the choices "true" and "false" ("True or false: there are not five claps.")
+    is all of that asked with "yes" and "no" (docs/PROMPTS.md "Contrast rule v23")."""
+    as_yes_no = _true_false_as_yes_no(request)
+    if as_yes_no is not None:
+        asked, order = as_yes_no
+        asked, inner = asked_as_the_tools_say(asked)
+        return asked, tuple(inner[k] for k in order)
     question = in_the_lines_words(request.question, QUESTION_WORDS,
                                   _all_lines(request))
     if question != request.question:
@@ -173,6 +181,23 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
     turned = _AT_THE_END.sub(lambda m: f"{m.group(1)} first" if m.group(1) else
                                        f"{_AT_THE_START[m.group(2).lower()]} with", question)
     return _with_question(request, turned), (1, 0)
+
+
+# "True or false: the clip holds five claps." asks whether the statement holds
+_TRUE_FALSE_LEAD = re.compile(r"^\s*(?:true\s+or\s+false|is\s+(?:this|the following)\s+(?:statement\s+)?(?:true|correct))"
+                              r"\s*[:?,.-]*\s*", re.IGNORECASE)
+
+
+def _true_false_as_yes_no(request: ReasonRequest) -> tuple[ReasonRequest, tuple[int, ...]] | None:
+    """A statement with the choices "true" and "false", asked with "yes" and "no" and the order
+    from its choices to those; None for other choices. The yes/no rules (a negation taken out, a
+    number compared, the contrast of a question with its lines) are written for "yes" and "no"."""
+    said = [str(c).strip().lower() for c in request.choices]
+    if sorted(said) != ["false", "true"]:
+        return None
+    statement = _TRUE_FALSE_LEAD.sub("", request.question).strip() or request.question
+    return _with_question(ReasonRequest(request.question, ("yes", "no"), request.tool_texts, request.audio,
+                                        request.contrasts), statement), tuple(0 if c == "true" else 1 for c in said)
 
 
 def _with_question(request: ReasonRequest, question: str) -> ReasonRequest:
