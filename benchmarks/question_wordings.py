@@ -95,8 +95,7 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
                 "twenty-five twenty-six twenty-seven twenty-eight twenty-nine thirty").split()
 COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != k,
                "more_than": lambda n, k: n > k, "fewer_than": lambda n, k: n < k,
-               "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k,
-               "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k}
+               "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k}
 
 
 @dataclass(frozen=True)

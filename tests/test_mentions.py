@@ -77,6 +77,8 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     assert mentions.threshold("Is there a minimum of 3 claps?")[0] == Threshold(3.0, True, True, "claps")
     assert mentions.threshold("Is the number smaller than five?")[0] == Threshold(5.0, False, False)
     assert mentions.threshold("Does the count fall short of 4?")[0] == Threshold(4.0, False, False)
+    assert mentions.threshold("True or false: there are more than 6 claps.")[0] == Threshold(6.0, True, False, "claps")
+    assert mentions.threshold("the count is more than 6.")[0] == Threshold(6.0, True, False)
     # no number, an equality, or two comparisons: none
     for question in ("Is it 5 or 6 seconds long?", "Is the second sound longer than the first?", "Does it get louder over time?",
                      "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
@@ -159,6 +161,7 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("Is the number of knocks something other than 6?") == ("Is the number of knocks equal to 6?", True)
     assert unnegated("Does the count of claps differ from five?") == ("Does the count of claps equal five?", True)
     assert unnegated("Is the total different from 3?") == ("Is the total equal to 3?", True)
+    assert unnegated("the count is something other than 6.") == ("the count is equal to 6.", True)
     assert unnegated("Won't it stop?") == ("Will it stop?", False)
     assert unnegated("Isn't the second tone lower than the first?") == ("Is the second tone lower than the first?", False)
     for question in ("Is it rising or not?", "Is it false that it never stops?", "Is this not only loud but long?",

@@ -19,6 +19,9 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen twenty".split())}
 NUMBER_WORDS.update({"single": 1, "once": 1, "twice": 2, "pair": 2, "couple": 2})
 _NUMBER = re.compile(r"(?<![\w.#])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#])", re.IGNORECASE)
+# a number as a comparison names it ("more than 6", "other than six"), the number its one group; a
+# statement's full stop may follow it ("True or false: there are more than 6 claps.")
+_A_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#]|\.\d)"
 _HZ = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:hz|hertz)\b", re.IGNORECASE)
 # a note: a capital A-G with an octave digit or an accidental, or alone after the word "note";
 # the article "A" alone is not a note
@@ -47,7 +50,6 @@ def is_yes_no(choices: Sequence[str]) -> bool:
 # answered "yes" when it is lower): read without the "n't"
 _OPENING_NOT = re.compile(r"^(\s*)(is|are|was|were|does|do|did|has|have|ca|could|would|should|wo)n't\b", re.IGNORECASE)
 _OPENING_SAID = {"ca": "can", "wo": "will"}  # "can't", "won't"
-_NUMBER_AHEAD = r"(?:\d|(?:" + "|".join(NUMBER_WORDS) + r")\b)"
 # a negation of what a question asks, and the words that ask it without: "is not higher" -> "is
 # higher", "doesn't go up" -> "does go up", "never gets louder" -> "ever gets louder", "fail to rise"
 # -> "rise", "Is it false that" -> "Is it true that", "Is there no gap" -> "Is there any gap"
@@ -66,9 +68,9 @@ _NEGATIONS = (
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
     # a value other than a number: "something other than 5", "differ from six"
-    (re.compile(r"\b(?:something\s+|anything\s+)?other\s+than(?=\s+" + _NUMBER_AHEAD + ")", re.IGNORECASE),
+    (re.compile(r"\b(?:something\s+|anything\s+)?other\s+than(?=\s+" + _A_NUMBER + ")", re.IGNORECASE),
      "equal to"),
-    (re.compile(r"\b(differ|differs|different)\s+(?:from|than)(?=\s+" + _NUMBER_AHEAD + ")", re.IGNORECASE),
+    (re.compile(r"\b(differ|differs|different)\s+(?:from|than)(?=\s+" + _A_NUMBER + ")", re.IGNORECASE),
      lambda m: {"differ": "equal", "differs": "equals"}.get(m.group(1).lower(), "equal to")),
 )
 # "or not" asks both ways; "not only" and "not sure" negate nothing asked
@@ -204,7 +206,6 @@ _ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "larger", 
 _BELOW = ("less", "fewer", "smaller", "shorter", "slower", "lower", "quieter", "softer", "under", "below",
           "short of", "at most", "a maximum of", "at or below")
 _INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below")
-_A_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#.])"
 # "no more than 5" is "not more than 5": at most 5
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
                        r"\s+(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:\s*([a-z]+))?", re.IGNORECASE)
