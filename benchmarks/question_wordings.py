@@ -14,13 +14,19 @@ parameters, `params.json`, give the answer):
 - `count` (`count_wordings.json`, the event counter): templates on how many knocks, claps, chirps
   or drips a clip holds, comparing the count with a number k or multiple choice, in a build and
   a check half the same way (`NumberSet`). docs/PROMPTS.md "Contrast rule v23".
+- `duration` (`duration_wordings.json`, the duration tool): templates comparing a clip's length
+  with a number of seconds (longer, shorter; a moment: "past the 9-second mark") and multiple-
+  choice lengths, build and check halves. docs/PROMPTS.md "Contrast rule v24".
+- `order` (`order_wordings.json`, the speech segmenter): a phrase spoken before or after one
+  other sound (`{sound}`: knocking, whistle, beep, chirping); yes/no, negated, true/false and
+  multiple-choice questions on which comes first or last, build and check halves.
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
 scores the reasoner's reading alone (expert routing). Run from the repository root after
 `python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch|count [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count|duration|order [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -29,16 +35,17 @@ import argparse
 import collections
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from cluster.config import load_config
 from env.reasoners import ReasonRequest
 from env.reasoners.registry import build_reasoner
-from tools.basic import LoudnessTool
+from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool
+from tools.speech import SpeechSegmentsTool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,17 +66,26 @@ class WordingSet:
     `facts` names each fact a clip holds or not: (unseen_clips task, its boolean parameter).
     `kinds` maps a question's `asks` to (fact, the answer "yes" is right when the fact holds);
     None for a multiple-choice question, whose `answer_if_true` is right when the fact holds and
-    `answer_if_false` (or, without it, the other of two choices) when it does not."""
+    `answer_if_false` (or, without it, the other of two choices) when it does not. Where the
+    questions name the clip's sound (`{sound}`), `sound_of` is the clip's parameter that says which
+    and `sound_words` the question's word for each."""
 
     file: str
     tool: type
     facts: dict[str, tuple[str, str]]
     kinds: dict[str, tuple[str, bool | None]]
+    sound_of: str | None = None
+    sound_words: dict[str, str] = field(default_factory=dict)
 
     def cases(self, wording: dict, params: list[dict]) -> list[Case]:
-        clips = clips_for(self, params)[self.kinds[wording["asks"]][0]]
-        return [Case(clip, wording["question"], tuple(wording["choices"]), expected(self, wording, holds))
-                for clip, holds in clips]
+        by_id = {p["id"]: p for p in params}
+        out = []
+        for clip, holds in clips_for(self, params)[self.kinds[wording["asks"]][0]]:
+            names = {"sound": self.sound_words[by_id[clip][self.sound_of]]} if self.sound_of else {}
+            fill = lambda text: text.format(**names) if names else text  # noqa: E731
+            out.append(Case(clip, fill(wording["question"]), tuple(map(fill, wording["choices"])),
+                            fill(expected(self, wording, holds))))
+        return out
 
 
 def clips_for(wording_set: WordingSet, params: list[dict]) -> dict[str, list[tuple[str, bool]]]:
@@ -87,7 +103,14 @@ def expected(wording_set: WordingSet, wording: dict, holds: bool) -> str:
         if holds:
             return wording["answer_if_true"]
         return wording.get("answer_if_false") or next(c for c in wording["choices"] if c != wording["answer_if_true"])
-    return "yes" if holds == yes_when else "no"
+    yes, no = yes_no(wording)
+    return yes if holds == yes_when else no
+
+
+def yes_no(wording: dict) -> tuple[str, str]:
+    """The choice of a yes/no question that means yes ("yes", or its `yes_choice`: "True") and the other."""
+    yes = wording.get("yes_choice") or next(c for c in wording["choices"] if c.lower() == "yes")
+    return yes, next(c for c in wording["choices"] if c != yes)
 
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -95,7 +118,8 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
                 "twenty-five twenty-six twenty-seven twenty-eight twenty-nine thirty").split()
 COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != k,
                "more_than": lambda n, k: n > k, "fewer_than": lambda n, k: n < k,
-               "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k}
+               "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k,
+               "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k}
 
 
 @dataclass(frozen=True)
@@ -141,19 +165,13 @@ class NumberSet:
                 out.append(Case(clip["id"], wording["question"].format(**names), choices, choices[place % 4]))
                 continue
             rule = COMPARISONS[wording["asks"]]
-            yes, no = self.yes_no(wording)
+            yes, no = yes_no(wording)
             ks = sorted((k for k in range(2, 23) if self.equal_k or k != n), key=lambda k: (abs(k - n), (k - n) * (-1) ** place))
             for holds in (True, False):
                 k = next(k for k in ks if rule(n, k) == holds)
                 question = wording["question"].format(k=k, k_word=NUMBER_WORDS[k], **names)
                 out.append(Case(clip["id"], question, tuple(wording["choices"]), yes if holds else no))
         return out
-
-    @staticmethod
-    def yes_no(wording: dict) -> tuple[str, str]:
-        """The choice that means yes and the one that means no."""
-        yes = wording.get("yes_choice") or next(c for c in wording["choices"] if c.lower() == "yes")
-        return yes, next(c for c in wording["choices"] if c != yes)
 
 
 SETS = {
@@ -166,9 +184,18 @@ SETS = {
                         facts={"up": ("pitch_compare", "up")},
                         kinds={"higher": ("up", True), "not_higher": ("up", False),
                                "lower": ("up", False), "not_lower": ("up", True), "direction": ("up", None)}),
+    "order": WordingSet("order_wordings.json", SpeechSegmentsTool,
+                        facts={"speech_first": ("order", "speech_first")},
+                        kinds={"speech_first": ("speech_first", True), "sound_first": ("speech_first", False),
+                               "choice": ("speech_first", None)},
+                        sound_of="other", sound_words={"knocks": "knocking", "whistle": "whistle", "tone": "beep",
+                                                       "chirp": "chirping"}),
     "count": NumberSet("count_wordings.json", EventCountTool, task="count", value="n", one_per="kind", equal_k=True,
                        kinds=frozenset({"exactly", "not_exactly", "more_than", "fewer_than", "at_least", "at_most",
                                         "how_many"}), choice_kind="how_many", apart=((-2, -1, 1), (-1, 1, 2))),
+    "duration": NumberSet("duration_wordings.json", DurationTool, task="duration", value="seconds", one_per="seconds",
+                          equal_k=False, kinds=frozenset({"longer_than", "shorter_than", "how_long"}),
+                          choice_kind="how_long", apart=((-6, -3, 4), (-3, 4, 8))),
 }
 
 

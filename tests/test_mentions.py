@@ -13,6 +13,8 @@ def test_numbers_counts_frequencies_and_notes_in_questions_and_choices():
     assert mentions.numbers("Are there exactly 7 beeps?", ["no", "yes"]) == [7.0]
     assert mentions.numbers("How many beeps?", ["three", "4 beeps", "one beep", "4"]) == [3.0, 4.0, 1.0]
     assert mentions.numbers("Is this clip 2.5 sec long?") == [2.5]
+    assert mentions.numbers("Is it shorter than 18s or 2.5s?") == [18.0, 2.5]  # a unit written on
+    assert mentions.numbers("Is it the 18th second?") == []
     assert mentions.counts("Do two people take turns speaking?") == [2]
     assert mentions.counts("Is it 120 BPM?") == []  # above the largest count
     assert mentions.frequencies("Is the tone 440 Hz or 880 hertz?") == [440.0, 880.0]
@@ -79,8 +81,16 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     assert mentions.threshold("Does the count fall short of 4?")[0] == Threshold(4.0, False, False)
     assert mentions.threshold("True or false: there are more than 6 claps.")[0] == Threshold(6.0, True, False, "claps")
     assert mentions.threshold("the count is more than 6.")[0] == Threshold(6.0, True, False)
+    # a unit written on to the digits; a moment in the clip, compared in seconds only
+    assert mentions.threshold("Does the duration exceed 18s?")[0] == Threshold(18.0, True, False, "second")
+    assert mentions.threshold("Does it run beyond the 9 second mark?")[0] == Threshold(9.0, True, False, "second")
+    assert mentions.threshold("Does it stop before the 10-second mark?")[0] == Threshold(10.0, False, False, "second")
+    assert mentions.threshold("Does the hum keep going past five seconds?")[0] == Threshold(5.0, True, False, "second")
+    assert mentions.threshold("Does the hum end within 6 s?")[0] == Threshold(6.0, False, True, "second")
+    assert mentions.threshold("Is it still playing after 2 min?")[0] == Threshold(120.0, True, False, "second")
     # no number, an equality, or two comparisons: none
     for question in ("Is it 5 or 6 seconds long?", "Is the second sound longer than the first?", "Does it get louder over time?",
+                     "Does the beep come after two knocks?", "Does the whistle stop before 3 claps?",
                      "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
         assert mentions.threshold(question) is None, question
     above, below = Threshold(9.0, True, False), Threshold(14.0, False, False)
@@ -105,6 +115,9 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     assert compared_number(request(duration, {"seconds": 9.0}, "Is this clip shorter than 14 seconds?")) is True
     assert compared_number(request(duration, {"seconds": 19.0}, "Is this clip shorter than 14 seconds?")) is False
     assert compared_number(request(duration, {"seconds": 19.0}, "Is it not longer than 9 seconds?")) is False
+    # the duration tool names the question's "18s" among its alternatives, so its reading decides
+    assert compared_number(request(duration, {"seconds": 19.0}, "Does the duration of the sound exceed 18s?")) is True
+    assert compared_number(request(duration, {"seconds": 19.0}, "Does the duration of the sound exceed 20s?")) is False
     steady = {"bpm": 72.0, "start_bpm": 72.0, "end_bpm": 72.0, "change": "steady"}
     # the line's first number is the beat period (0.83 s): the tempo is the one the alternative changes to 47
     assert compared_number(request(tempo, steady, "Is it faster than 47 BPM?")) is True
@@ -162,6 +175,10 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("Does the count of claps differ from five?") == ("Does the count of claps equal five?", True)
     assert unnegated("Is the total different from 3?") == ("Is the total equal to 3?", True)
     assert unnegated("the count is something other than 6.") == ("the count is equal to 6.", True)
+    assert unnegated("Would it be inaccurate to describe the clip as 9 s long?") == (
+        "Would it be right to describe the clip as 9 s long?", True)
+    assert unnegated("Can we rule out the hum lasting beyond 7 seconds?") == (
+        "Can we confirm the hum lasting beyond 7 seconds?", True)
     assert unnegated("Won't it stop?") == ("Will it stop?", False)
     assert unnegated("Isn't the second tone lower than the first?") == ("Is the second tone lower than the first?", False)
     for question in ("Is it rising or not?", "Is it false that it never stops?", "Is this not only loud but long?",

@@ -96,3 +96,50 @@ def test_count_wordings_ask_each_clip_at_the_boundary():
     for w in wordings:  # every template fills in and names its right answer among its choices
         for case in count.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_duration_wordings_never_ask_at_the_measured_length():
+    """The duration set: a length drawn as 9 s is measured near 9 s, so "longer than 9 seconds" has no
+    right answer; its yes/no templates are asked with the nearest whole seconds other than the length
+    (8 and 10), one of each distinct length from 3 s; choices stay apart by seconds."""
+    from benchmarks.question_wordings import SETS, load
+
+    duration = SETS["duration"]
+    wordings = load("duration")
+    assert {w["asks"] for w in wordings} == duration.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": "d0", "task": "duration", "kind": "hum", "seconds": 9}, {"id": "d1", "task": "duration", "kind": "noise", "seconds": 9},
+              {"id": "d2", "task": "duration", "kind": "noise", "seconds": 13}, {"id": "d3", "task": "duration", "kind": "buzz", "seconds": 1}]
+    longer = {"question": "Does the {sound} last longer than {k} seconds?", "asks": "longer_than", "choices": ["yes", "no"]}
+    assert [(c.clip, c.question, c.expected) for c in duration.cases(longer, params)] == [
+        ("d0", "Does the hum last longer than 8 seconds?", "yes"), ("d0", "Does the hum last longer than 10 seconds?", "no"),
+        ("d2", "Does the noise last longer than 12 seconds?", "yes"), ("d2", "Does the noise last longer than 14 seconds?", "no")]
+    how_long = {"question": "How long?", "asks": "how_long", "choice_format": "{v} s"}
+    assert [c.choices for c in duration.cases(how_long, params)] == [("9 s", "3 s", "6 s", "13 s"), ("10 s", "13 s", "17 s", "21 s")]
+    for w in wordings:
+        for case in duration.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_order_wordings_name_each_clips_sound():
+    """The order set: a question names the clip's other sound in its own word ("the beep" for a
+    tone) in the question, its choices and its answer; true/false statements expect "true" where
+    "yes" would be right."""
+    from benchmarks.question_wordings import SETS, load
+
+    order = SETS["order"]
+    wordings = load("order")
+    assert {w["asks"] for w in wordings} == set(order.kinds) and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": "o0", "task": "order", "speech_first": True, "other": "tone"},
+              {"id": "o1", "task": "order", "speech_first": False, "other": "knocks"}]
+    which = {"question": "Which comes first, the talking or the {sound}?", "asks": "choice",
+             "choices": ["the talking", "the {sound}"], "answer_if_true": "the talking", "answer_if_false": "the {sound}"}
+    assert [(c.question, c.choices, c.expected) for c in order.cases(which, params)] == [
+        ("Which comes first, the talking or the beep?", ("the talking", "the beep"), "the talking"),
+        ("Which comes first, the talking or the knocking?", ("the talking", "the knocking"), "the knocking")]
+    statement = {"question": "True or false: the {sound} opens the recording.", "asks": "sound_first",
+                 "choices": ["true", "false"], "yes_choice": "true"}
+    assert [c.expected for c in order.cases(statement, params)] == ["false", "true"]
+    for w in wordings:
+        for case in order.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+

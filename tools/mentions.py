@@ -18,10 +18,15 @@ NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
 NUMBER_WORDS.update({"single": 1, "once": 1, "twice": 2, "pair": 2, "couple": 2})
-_NUMBER = re.compile(r"(?<![\w.#])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#])", re.IGNORECASE)
+# a unit written on to a number's digits: "18s", "440Hz", "-6dB"
+_UNIT_ON_DIGITS = r"(?<=\d)(?=(?:s|secs?|ms|mins?|hz|bpm|db)\b)"
+_NUMBER = re.compile(r"(?<![\w.#])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?:(?![\w#])|" + _UNIT_ON_DIGITS + ")",
+                     re.IGNORECASE)
 # a number as a comparison names it ("more than 6", "other than six"), the number its one group; a
-# statement's full stop may follow it ("True or false: there are more than 6 claps.")
-_A_NUMBER = r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w#]|\.\d)"
+# statement's full stop may follow it ("True or false: there are more than 6 claps."), and a unit may
+# be written on to its digits ("exceed 18s")
+_A_NUMBER = (r"(?<![\w.])(\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
+             r"(?:(?![\w#]|\.\d)|" + _UNIT_ON_DIGITS + ")")
 _HZ = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:hz|hertz)\b", re.IGNORECASE)
 # a note: a capital A-G with an octave digit or an accidental, or alone after the word "note";
 # the article "A" alone is not a note
@@ -63,10 +68,12 @@ _NEGATIONS = (
     (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
     # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
     # "Is 5 the wrong count?"
-    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake)\s+to\s+(say|claim|state|conclude)\b",
+    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake)\s+to\s+(say|claim|state|conclude|describe)\b",
                 re.IGNORECASE), r"right to \1"),
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
+    # "Can we rule out the hum lasting beyond 5 seconds?" asks whether it does not
+    (re.compile(r"\brul(?:e|es|ed|ing)\s+out\b", re.IGNORECASE), "confirm"),
     # a value other than a number: "something other than 5", "differ from six"
     (re.compile(r"\b(?:something\s+|anything\s+)?other\s+than(?=\s+" + _A_NUMBER + ")", re.IGNORECASE),
      "equal to"),
@@ -200,15 +207,19 @@ def asks_what_is_said(question: str) -> bool:
 
 
 # "longer than 9 seconds", "more than two claps", "over 10 s", "at least 3", "not faster than 90 BPM",
-# "no fewer than 4", "a minimum of 3", "at or below 5", "smaller than 6", "short of 4"
+# "no fewer than 4", "a minimum of 3", "at or below 5", "smaller than 6", "short of 4"; a moment in
+# the clip: "go on past 5 seconds", "beyond the 10-second mark", "stop before 8 s", "end within 6 s"
 _ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "larger", "bigger", "louder", "over", "above",
-          "exceed", "exceeds", "at least", "a minimum of", "at or above")
+          "exceed", "exceeds", "at least", "a minimum of", "at or above", "beyond", "past", "after")
 _BELOW = ("less", "fewer", "smaller", "shorter", "slower", "lower", "quieter", "softer", "under", "below",
-          "short of", "at most", "a maximum of", "at or below")
-_INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below")
+          "short of", "at most", "a maximum of", "at or below", "before", "within")
+_INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below", "within")
+# a moment's words compare a time only: "after two knocks" is an order, not a count above two
+_MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
-                       r"\s+(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:\s*([a-z]+))?", re.IGNORECASE)
+                       r"\s+(?:the\s+)?(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?",
+                       re.IGNORECASE)
 # the comparison after the number: "5 or more claps", "four or fewer", "6 seconds or longer"
 _OR_AFTER = {"more": "more", "greater": "more", "above": "more", "over": "more", "higher": "more", "longer": "longer",
              "fewer": "fewer", "less": "fewer", "below": "fewer", "under": "fewer", "lower": "fewer", "shorter": "shorter"}
@@ -247,7 +258,8 @@ def threshold(question: str) -> tuple[Threshold, bool] | None:
     """The one comparison with a number the question makes ("Is it longer than 9 seconds?", "Are
     there 5 or more claps?") and whether it is negated ("Is it not longer than ...", "no more
     than"), or None where it makes none or several."""
-    found = [(bool(negated), word, number, after, False) for negated, word, number, after in _COMPARED.findall(question)]
+    found = [(bool(negated), word, number, after, False) for negated, word, number, after in _COMPARED.findall(question)
+             if word.lower() not in _MOMENT or unit_name(after) == "second"]
     found += [(False, _OR_AFTER[word.lower()], number, after, True)  # "5 or more": 5 counts
               for number, after, word in _COMPARED_AFTER.findall(question)]
     if len(found) != 1:
