@@ -3,7 +3,7 @@ import pytest
 
 from env.reasoners import ReasonRequest
 from env.reasoners.cache import CachedReasoner
-from env.reasoners.contrast import contrast_scores, swapped_evidence
+from env.reasoners.contrast import CONTRAST_VERSION, contrast_scores, swapped_evidence
 from tools.base import BaseTool, ToolResult
 from tools.cache import ParquetCache
 from tools.executor import ToolExecutor
@@ -448,7 +448,7 @@ def test_a_comparison_with_a_number_is_answered_by_the_measured_number(smollm):
     answers = reasoner.answer_batch(requests)
     assert [a.choice for a in answers] == [expected for *_, expected in cases]
     assert all(abs(a.scores[0]) == THRESHOLD_MARGIN for a in answers)
-    assert "contrast=meaning.v23" in reasoner.id
+    assert f"contrast=meaning.v{CONTRAST_VERSION}" in reasoner.id
 
 
 def test_a_question_asked_from_the_other_side_is_turned_round():
@@ -558,7 +558,7 @@ def test_the_reasoner_reads_a_question_asked_from_the_other_side(smollm):
                                       ToolExecutor([vad]).contrasts([result], question, list(choices))))
         expected.append(other)
     assert [a.choice for a in reasoner.answer_batch(requests)] == expected
-    assert "contrast=meaning.v23" in reasoner.id
+    assert f"contrast=meaning.v{CONTRAST_VERSION}" in reasoner.id
 
 
 def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
@@ -587,6 +587,79 @@ def test_the_reasoner_reads_the_order_in_the_questions_names(smollm):
                                           ToolExecutor([vad]).contrasts([result], question, list(choices))))
             expected.append(speech_first_answer if speech_first else next(c for c in choices if c != speech_first_answer))
     assert "The beep comes before the voice." in requests[1].tool_texts[0]
+    assert [a.choice for a in reasoner.answer_batch(requests)] == expected
+
+
+def _order_request(question, choices, speech_first):
+    """A request with the speech segmenter's real line and alternatives, the sounds in the names the
+    tool gives them for this question (as SpeechSegmentsTool.analyze does)."""
+    from tools.mentions import sound_names
+    from tools.speech import SpeechSegmentsTool
+
+    vad = SpeechSegmentsTool()
+    data = {"speech_segments": [[0.0, 1.0]], "heard_first": "speech" if speech_first else "tone",
+            "other_first_kind": "tone", "names": sound_names(question, choices)._asdict()}
+    result = ToolResult(vad.name, True, data, vad.text_for(data, 1), contrasts=vad.contrast_texts(data))
+    return ReasonRequest(question, tuple(choices), (result.text,), "",
+                         ToolExecutor([vad]).contrasts([result], question, list(choices)))
+
+
+# (question, choices, the answer when the speech comes first, when the other sound does)
+ORDER_QUESTIONS = [
+    ("Does the whistle close out the clip?", ("yes", "no"), "yes", "no"),
+    ("Is the talking heard second?", ("yes", "no"), "no", "yes"),
+    ("Does the man start speaking only after the beep?", ("yes", "no"), "no", "yes"),
+    ("Is it incorrect that the chirping leads off the recording?", ("yes", "no"), "yes", "no"),
+    ("True or false: the knocking follows the voice.", ("true", "false"), "true", "false"),
+    ("Which sound wraps up the recording?", ("a voice", "the whistle"), "the whistle", "a voice"),
+    ("How is the clip ordered?", ("they overlap", "the beep, then speech", "speech, then the beep"),
+     "speech, then the beep", "the beep, then speech"),
+    ("Is the voice heard before or after the knocking?", ("after", "before"), "before", "after"),
+    ("When does the chirping occur?", ("after the talking", "during the talking", "before the talking"),
+     "after the talking", "before the talking"),
+]
+
+
+def test_an_order_question_is_read_for_which_sound_comes_first():
+    """sound_order: a question's words for time and where it names the two sounds say whether "yes"
+    (or which choice) means the speech comes first; a choice that states no order is left out
+    (None), and a question the words do not settle is left as asked."""
+    from env.reasoners.asking import asked_as_the_tools_say
+    from env.reasoners.sound_order import LineNames, line_names, speech_first_if_yes, speech_first_per_choice
+
+    names = LineNames("voice", "beep")
+    assert speech_first_if_yes("Is the beep heard after the voice?", names) is True
+    assert speech_first_if_yes("Does the voice follow the beep?", names) is False
+    assert speech_first_if_yes("Does the clip open with a non-speech sound?", names) is False
+    assert speech_first_if_yes("Would you say the beep wraps up the clip?", names) is True  # "say" is no speech
+    assert speech_first_if_yes("Is the beep loud?", names) is None
+    assert speech_first_per_choice("Which part comes second?", ("the voice", "the beep", "silence"), names) == [False, True, None]
+    assert speech_first_per_choice("Which is louder?", ("the voice", "the beep"), names) is None
+    for question, choices, if_speech, if_other in ORDER_QUESTIONS:
+        for speech_first, right in ((True, if_speech), (False, if_other)):
+            request = _order_request(question, choices, speech_first)
+            assert line_names(request) is not None, request.tool_texts
+            asked, order = asked_as_the_tools_say(request)
+            assert asked.question.startswith("Does the ") and " come before the " in asked.question, question
+            # the asked question's right answer, mapped back, is the right choice
+            right_asked = 0 if speech_first else 1
+            assert [choices[k] for k, o in enumerate(order) if o == right_asked] == [right], (question, order)
+    plain = _order_request("What does the clip hold?", ("speech", "a beep"), True)
+    assert asked_as_the_tools_say(plain) == (plain, (0, 1))
+
+
+def test_the_reasoner_reads_an_order_question_in_other_words(smollm):
+    """Asked as the segmenter's line says it ("Does the voice come before the whistle?"), order
+    questions worded otherwise are read right either way the order went; before, the model gave
+    most of them one answer whatever the clip (docs/PROMPTS.md "Contrast rule v25")."""
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi")
+    requests, expected = [], []
+    for question, choices, if_speech, if_other in ORDER_QUESTIONS:
+        for speech_first in (True, False):
+            requests.append(_order_request(question, choices, speech_first))
+            expected.append(if_speech if speech_first else if_other)
     assert [a.choice for a in reasoner.answer_batch(requests)] == expected
 
 
@@ -650,4 +723,4 @@ def test_the_reasoner_reads_a_question_in_the_words_of_the_line(smollm):
              ("Is it one continuous sound the whole way through?", ("steady", gap), "no")]
     answers = reasoner.answer_batch([_loudness_request(q, *sound) for q, sound, _ in cases])
     assert [a.choice for a in answers] == [want for _, _, want in cases]
-    assert "contrast=meaning.v23" in reasoner.id
+    assert f"contrast=meaning.v{CONTRAST_VERSION}" in reasoner.id

@@ -91,6 +91,7 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     # no number, an equality, or two comparisons: none
     for question in ("Is it 5 or 6 seconds long?", "Is the second sound longer than the first?", "Does it get louder over time?",
                      "Does the beep come after two knocks?", "Does the whistle stop before 3 claps?",
+                     "Does the first note sound lower than the one after it?",
                      "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
         assert mentions.threshold(question) is None, question
     above, below = Threshold(9.0, True, False), Threshold(14.0, False, False)
@@ -177,6 +178,8 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("the count is something other than 6.") == ("the count is equal to 6.", True)
     assert unnegated("Would it be inaccurate to describe the clip as 9 s long?") == (
         "Would it be right to describe the clip as 9 s long?", True)
+    assert unnegated("Am I wrong in thinking the speech comes after the beep?") == (
+        "Am I right in thinking the speech comes after the beep?", True)
     assert unnegated("Can we rule out the hum lasting beyond 7 seconds?") == (
         "Can we confirm the hum lasting beyond 7 seconds?", True)
     assert unnegated("Won't it stop?") == ("Will it stop?", False)

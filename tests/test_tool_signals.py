@@ -128,10 +128,19 @@ def test_utterances_counted_over_babble():
     ("Which comes first, the talking or the chirping?", ["the talking", "the chirping"], "talking", "chirping"),
     ("Does the clip start with speech?", ["yes", "no"], "speech", None),
     ("Is the beep heard first?", ["yes", "no"], None, "beep"),
+    # more words for order (a place, what closes the clip), choices that state the order, a statement
+    ("Which part comes second, the voice or the knocking?", ["the voice", "the knocking"], "voice", "knocking"),
+    ("Does the whistle wrap up the recording?", ["yes", "no"], None, "whistle"),
+    ("Which statement is correct?", ["The speaker talks first and the beep comes after.",
+                                     "The beep comes first and the speaker talks after."], "talking", "beep"),
+    ("Which best describes the audio?", ["a voice followed by the knocking", "the knocking followed by a voice",
+                                         "they overlap"], "voice", "knocking"),
+    ("True or false: the chirping opens the recording.", ["true", "false"], None, "chirping"),
     # not about speech against one sound, or not about order: no names
     ("Does the beep come before the whistle?", ["yes", "no"], None, None),
     ("Does the person speak two times?", ["yes", "no"], None, None),
     ("How long does the rushing sound last?", ["3 s", "6 s"], None, None),
+    ("Does the hum last a 5 second stretch?", ["yes", "no"], None, None),
     # a property of a sound, a quoted phrase, a choice that is a clause or a count: not names
     ("How does the pitch move from the first tone to the second?", ["up", "down"], None, None),
     ('Is the sentence "turn left after the bakery" spoken first?', ["yes", "no"], None, None),

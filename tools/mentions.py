@@ -8,6 +8,10 @@ measurement is told apart only from "the tempo is 60 BPM", not from 108 or 132 B
 probe v2's train split: yes/no tempo, note and duration items were answered "yes" when the value
 asked about was none of the neighbours the tool offered). Tools turn these values into their
 `question_contrasts` (tools/base.py).
+
+It is over 400 lines because every reading of a question's words that a tool and the reasoner
+must share lives here (numbers, comparisons with them, negations, the names of the sounds of an
+order question), so the two never read one question two ways.
 """
 from __future__ import annotations
 
@@ -68,8 +72,8 @@ _NEGATIONS = (
     (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
     # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
     # "Is 5 the wrong count?"
-    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake)\s+to\s+(say|claim|state|conclude|describe)\b",
-                re.IGNORECASE), r"right to \1"),
+    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in)\s+"
+                r"(say|claim|state|conclude|describe|think|thinking|believe|believing)\b", re.IGNORECASE), r"right \1 \2"),
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
     # "Can we rule out the hum lasting beyond 5 seconds?" asks whether it does not
@@ -217,9 +221,10 @@ _INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or abov
 # a moment's words compare a time only: "after two knocks" is an order, not a count above two
 _MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
+# ("the" only before a time: "beyond the 9 second mark", not "lower than the one after it")
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
-                       r"\s+(?:the\s+)?(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?",
-                       re.IGNORECASE)
+                       r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
+                       r"(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?", re.IGNORECASE)
 # the comparison after the number: "5 or more claps", "four or fewer", "6 seconds or longer"
 _OR_AFTER = {"more": "more", "greater": "more", "above": "more", "over": "more", "higher": "more", "longer": "longer",
              "fewer": "fewer", "less": "fewer", "below": "fewer", "under": "fewer", "lower": "fewer", "shorter": "shorter"}
@@ -292,7 +297,9 @@ _NOT_A_NAME = frozenset(
     "started starting begin begins began open opens opened end ends ended sound sounds appear appears occur occurs "
     "happen happens first second last before after or and than then with in at on of to by while during "
     "that which who it its this there a an the go goes went rise rises rising fall falls falling get gets change "
-    "changes stop stops stay stays become becomes seem seems repeat repeats lasts move moves moving up down".split())
+    "changes stop stops stay stays become becomes seem seems repeat repeats lasts move moves moving up down "
+    "follow follows followed following precede precedes preceded preceding overlap overlaps overlapping they "
+    "wrap wraps wrapped close closes closed kick kicks kicked lead leads finish finishes finished".split())
 # people: "the man speaks" names the speaker, not a sound
 _PEOPLE = frozenset("person people man woman men women child boy girl speaker someone".split())
 # names of the whole clip or of a moment in it, not of one of its sounds (words that end a name,
@@ -308,8 +315,15 @@ _NOT_A_SOUND = frozenset(
 # a question about which sound comes when: only then are the sounds named as it names them (a
 # count question's "Does the person speak two times?" keeps the tool's own names)
 # ("last" as in "heard last", not "How long does it last?")
+# ("second" as a place, not "the 5 second mark"; "wrap up", "close", "kick off": what ends or opens the clip)
 ASKS_ORDER = re.compile(r"\b(first|before|after|start\w*|begin\w*|open\w*|(?:the|hear|heard|comes?|is|at|plays?) last"
-                        r"|end|ends|ending|then|follow\w*|preced\w*|order|earlier|later)\b", re.IGNORECASE)
+                        r"|end|ends|ending|then|follow\w*|preced\w*|order\w*|sequence|earlier|later|(?<![\d-]\s)(?<!\d-)second"
+                        r"|wrap\w* up|clos(?:e|es|ed|ing)|kick\w* off|lead\w* off|finish\w*|final\w*)\b", re.IGNORECASE)
+
+# a choice that puts two sounds in order ("speech, then the beep", "a voice followed by the knocking",
+# "talking first, the beep second"); not "the first" alone, a choice of place
+_CHOICE_SAYS_ORDER = re.compile(r"\b(?:then|followed by|comes? (?:first|after|before|last)|precede[sd]?)\b"
+                                r"|\bfirst\b.*\bsecond\b", re.IGNORECASE)
 
 
 class SoundNames(NamedTuple):
@@ -323,8 +337,9 @@ def sound_names(question: str, choices: Sequence[str] = ()) -> SoundNames:
     talks?" -> ("talking", "whistle"); "Does the clip start with speech?" -> ("speech", None).
     `other` is None unless exactly one name of a non-speech sound is found: two ("the beep or the
     whistle") say the question is not about speech against one sound. Both None unless the
-    question asks about order (`ASKS_ORDER`)."""
-    if not ASKS_ORDER.search(question):
+    question or its choices ask about order (`ASKS_ORDER`: "Which statement is correct?" / "The
+    speaker talks first and the beep comes after.")."""
+    if not ASKS_ORDER.search(question) and not any(_CHOICE_SAYS_ORDER.search(str(c)) for c in choices):
         return SoundNames(None, None)
     # a name does not run on from one choice into the next; a quoted phrase is what is said, not a name
     text = QUOTED.sub(" | ", " | ".join(_texts(question, choices)))
@@ -333,7 +348,8 @@ def sound_names(question: str, choices: Sequence[str] = ()) -> SoundNames:
     speech_name = (speech.group(1).lower() if speech and (not verb or speech.start() < verb.start())
                    else _VERB_NOUN[verb.group(1).lower()] if verb else None)
     # a choice that names one sound is its name ("knocks" of "speech" / "knocks"); numbers name none
-    others = [] if is_yes_no(choices) else [
+    # (the choices "true" and "false" of a statement name no sound either)
+    others = [] if is_yes_no(choices) or sorted(str(c).strip().lower() for c in choices) == ["false", "true"] else [
         phrase for phrase in (re.sub(r"^(?:the|a|an)\s+", "", str(c).strip().lower()) for c in choices)
         if phrase and len(phrase.split()) <= 3 and not SPEECH_WORDS.search(phrase) and not _SPEAKS.search(phrase)
         and not _NUMBER.search(phrase) and not re.search(r"[^a-z -]", phrase)

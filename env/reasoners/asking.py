@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from env.reasoners.sound_order import ordered_as_the_lines_say
 from env.reasoners.types import ReasonRequest
 from tools.mentions import in_the_lines_words, is_yes_no, threshold, unnegated
 from tools.registry import BUILTIN
@@ -127,7 +128,7 @@ def compared_as_the_lines_say(request: ReasonRequest) -> tuple[ReasonRequest, tu
     return asked, order
 
 
-def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple[int, ...]]:
+def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple[int | None, ...]]:
     """The request with its question asked from the side the tools' lines speak of, and per choice
     the index of the asked request's choice whose score is its own (the identity where nothing is
     turned; (1, 0) where the answer is the other of two choices).
@@ -170,10 +171,10 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
         question, negated = unnegated(question)
         if question != request.question:
             request = _with_question(request, question)
-        compared = compared_as_the_lines_say(request)
+        compared = compared_as_the_lines_say(request) or ordered_as_the_lines_say(request)
         request, order = compared if compared is not None else (request, as_they_are)
         return request, (order[::-1] if negated else order)
-    compared = compared_as_the_lines_say(request)
+    compared = compared_as_the_lines_say(request) or ordered_as_the_lines_say(request)
     if compared is not None:
         return compared
     if len(request.choices) != 2 or not _AT_THE_END.search(question):

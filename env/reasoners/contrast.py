@@ -36,7 +36,8 @@ YES_NO_MEANING_SCALE = 10.0
 # their ids name cached answers, so the next rule is 19
 # 21: a question asked in the words of the lines before it (`asked_as_the_tools_say`); 22: the pitch
 # tool's words too, a yes/no question's negation taken out, a comparison of two sounds asked as the lines make it
-CONTRAST_VERSION = 24  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 24: a length compared as a moment ("past 9 s"), units on digits; 25: an order question asked as the segmenter says it (sound_order.py)
+CONTRAST_VERSION = 25  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong

@@ -523,7 +523,9 @@ class SmolLMReasoner:
                 scores = pool_alike(scores, req.choices, self.temperature)
             # back to the choices as asked: which came last is the other of which came first; "not
             # higher" the other of "higher"; "the earlier one" is "no" to "is the second higher?"
-            scores = [scores[k] for k in order]
+            # (None: a choice the asked question leaves out, "they overlap" of an order: never the
+            # answer, one below the lowest so a tie of the others does not fall to it)
+            scores = [scores[k] if k is not None else min(scores) - 1.0 for k in order]
             best = max(range(len(scores)), key=lambda k: scores[k])  # ties -> first, deterministic
             scores = [round(s, 4) for s in scores]
             answers.append(Answer(choices[best], best, scores, choices[best], seconds,
