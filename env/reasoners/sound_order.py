@@ -25,12 +25,13 @@ import re
 from typing import NamedTuple
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import is_yes_no
+from tools.mentions import SPEECH_WORDS, is_yes_no
 
-# the speech, as questions and choices name it or say it is made; not "non-speech", not "Would you
-# say ..."
-_SPEECH = re.compile(r"(?<!non-)(?<!non)\b(?:speech|voices?|talk\w*|speak\w*|spoken|saying|says|words|utterances?|sing\w*|singer"
-                     r"|conversation|dialogue|narrat\w*|announc\w*)\b", re.IGNORECASE)
+# the speech, as questions and choices name it (the names the segmenter knows) or say it is made;
+# not "non-speech", not "Would you say ..."
+_SPEECH = re.compile(r"(?<!non-)(?<!non)(?:" + SPEECH_WORDS.pattern
+                     + r"|\b(?:talk\w*|speak\w*|spoken|saying|says|sing\w*|dialogue|narrat\w*|announc\w*)\b)",
+                     re.IGNORECASE)
 # the other sound named without its name
 _OTHER = r"\b(?:non-?speech(?:\s+sound)?|other sound)\b"
 # words for time: the one named is first (True) or last (False)
