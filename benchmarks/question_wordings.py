@@ -20,13 +20,23 @@ parameters, `params.json`, give the answer):
 - `order` (`order_wordings.json`, the speech segmenter): a phrase spoken before or after one
   other sound (`{sound}`: knocking, whistle, beep, chirping); yes/no, negated, true/false and
   multiple-choice questions on which comes first or last, build and check halves.
+- `tempo` (`tempo_wordings.json`, the tempo tool): templates comparing a steady beat's tempo with
+  a number of BPM at least 20 BPM away (faster, slower, negated) and multiple-choice tempi,
+  build and check halves (`NumberSet`).
+- `note` (`note_wordings.json`, the pitch tool): templates on which note a steady tone holds,
+  comparing it with a named note a semitone or more away ("Is it higher than {k_note}?"), asking
+  whether it is one note ("Is this {k_note}?") and multiple-choice notes with or without the
+  octave, build and check halves (`NumberSet` over MIDI notes).
+- `gender` (`gender_wordings.json`, the voice tool): whether a man or a woman says a sentence;
+  yes/no, negated, true/false and multiple-choice questions (some with choices right for no
+  clip: "a child", "no one speaks"), build and check halves.
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
 scores the reasoner's reading alone (expert routing). Run from the repository root after
 `python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch|count|duration|order [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -42,9 +52,9 @@ from cluster.config import load_config
 from env.reasoners import ReasonRequest
 from env.reasoners.registry import build_reasoner
 from tools.basic import DurationTool, LoudnessTool
-from tools.events import EventCountTool
+from tools.events import EventCountTool, TempoTool
 from tools.executor import ToolExecutor
-from tools.pitch import PitchTool
+from tools.pitch import PitchTool, VoicePitchTool
 from tools.speech import SpeechSegmentsTool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -116,34 +126,61 @@ def yes_no(wording: dict) -> tuple[str, str]:
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                 "sixteen seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four "
                 "twenty-five twenty-six twenty-seven twenty-eight twenty-nine thirty").split()
-COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != k,
+
+
+def number_word(v: int) -> str:
+    """A number as a word up to thirty (the sets' counts and lengths), in digits above (a tempo)."""
+    return NUMBER_WORDS[v] if v < len(NUMBER_WORDS) else str(v)
+
+
+NOTE_CLASSES = "C C# D D# E F F# G G# A A# B".split()
+
+
+def spelled(name: str, v: int, notes: bool) -> dict[str, str]:
+    """A value's placeholders: `{k}` and `{k_word}` for a number; `{k_note}` ("F#4", scientific
+    pitch notation) and `{k_class}` ("F#") for a MIDI note."""
+    if notes:
+        return {f"{name}_note": f"{NOTE_CLASSES[v % 12]}{v // 12 - 1}", f"{name}_class": NOTE_CLASSES[v % 12]}
+    return {name: str(v), f"{name}_word": number_word(v)}
+
+
+COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != k, "is_note": lambda n, k: n == k,
                "more_than": lambda n, k: n > k, "fewer_than": lambda n, k: n < k,
                "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k,
-               "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k}
+               "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k,
+               "faster_than": lambda n, k: n > k, "slower_than": lambda n, k: n < k,
+               "higher_than": lambda n, k: n > k, "lower_than": lambda n, k: n < k}
+EQUALITIES = ("exactly", "is_note")  # asked of the value itself where "yes" is right, whatever the margin
 
 
 @dataclass(frozen=True)
 class NumberSet:
-    """A file of question templates about a number a clip holds (how many sounds, how many seconds).
+    """A file of question templates about a number a clip holds (how many sounds, how many seconds,
+    which note).
 
-    A yes/no template compares the clip's value N with a number k (`{k}`, `{k_word}`); its `asks`
-    (one of `kinds`, rules in COMPARISONS) says when "yes" is right. Each is asked of every clip of
-    `clips`, once with the k nearest N where "yes" is right and once where "no" is: the boundary
-    ("more than 6" of 7 sounds and of 6), k never equal to N where `equal_k` is False (a length
-    measured as 9.02 s is not "longer than 9 seconds" to the one who drew 9). A multiple-choice
-    template (`asks` the `choice_kind`) gives `choice_format` ("{v_word} times"); each clip gets the
-    right value and three others `apart` from it, the right one at a different place per clip.
-    `{sound}` / `{sounds}` name the clip's sound."""
+    A yes/no template compares the clip's value N with a value k of `ks` (`{k}`, `{k_word}`; a
+    note's `{k_note}`, `{k_class}` where `notes`: `spelled`); its `asks` (one of `kinds`, rules in
+    COMPARISONS) says when "yes" is right. Each is asked of every clip of `clips`, once with the k
+    nearest N where "yes" is right and once where "no" is: the boundary ("more than 6" of 7 sounds
+    and of 6), k at least `margin` from N (1: a length measured as 9.02 s is not "longer than 9
+    seconds" to the one who drew 9; 20 BPM: a tempo a listener tells apart) except N itself for an
+    equality ("Is this note E4?"). A multiple-choice template (`asks` one of `choice_kinds`) gives
+    `choice_format` ("{v_word} times", "{v_note}"); each clip gets the right value and three others
+    `apart` from it, the right one at a different place per clip. `{sound}` / `{sounds}` name the
+    clip's sound (its `kind`, through `singular` where the kind is a plural)."""
 
     file: str
     tool: type
     task: str
     value: str  # the clip's parameter the questions ask about
     kinds: frozenset
-    choice_kind: str
+    choice_kinds: tuple[str, ...]
     one_per: str  # clips: the first of each `one_per` with a value of at least 3
-    equal_k: bool
+    margin: int
     apart: tuple[tuple[int, ...], tuple[int, ...]]  # the other choices' offsets, for even and odd clips
+    ks: range = range(2, 23)
+    singular: dict[str, str] = field(default_factory=dict)
+    notes: bool = False
 
     def clips(self, params: list[dict]) -> list[dict]:
         firsts = {}
@@ -155,21 +192,23 @@ class NumberSet:
     def cases(self, wording: dict, params: list[dict]) -> list[Case]:
         out = []
         for place, clip in enumerate(self.clips(params)):
-            n, names = clip[self.value], {"sound": clip["kind"], "sounds": clip["kind"] + "s"}
-            if wording["asks"] == self.choice_kind:
+            sound = self.singular.get(clip.get("kind"), clip.get("kind"))
+            n, names = clip[self.value], {"sound": sound, "sounds": f"{sound}s"} if sound else {}
+            if wording["asks"] in self.choice_kinds:
                 others = [n + d for d in self.apart[place % 2]]
                 if min(others) < 1:
                     raise ValueError(f"{clip['id']}: {self.value} {n} leaves a choice under 1 with offsets {self.apart}")
                 values = others[:place % 4] + [n] + others[place % 4:]
-                choices = tuple(wording["choice_format"].format(v=v, v_word=NUMBER_WORDS[v], **names) for v in values)
+                choices = tuple(wording["choice_format"].format(**spelled("v", v, self.notes), **names) for v in values)
                 out.append(Case(clip["id"], wording["question"].format(**names), choices, choices[place % 4]))
                 continue
             rule = COMPARISONS[wording["asks"]]
             yes, no = yes_no(wording)
-            ks = sorted((k for k in range(2, 23) if self.equal_k or k != n), key=lambda k: (abs(k - n), (k - n) * (-1) ** place))
+            ks = sorted((k for k in self.ks if abs(k - n) >= self.margin or k == n and wording["asks"] in EQUALITIES),
+                        key=lambda k: (abs(k - n), (k - n) * (-1) ** place))
             for holds in (True, False):
                 k = next(k for k in ks if rule(n, k) == holds)
-                question = wording["question"].format(k=k, k_word=NUMBER_WORDS[k], **names)
+                question = wording["question"].format(**spelled("k", k, self.notes), **names)
                 out.append(Case(clip["id"], question, tuple(wording["choices"]), yes if holds else no))
         return out
 
@@ -190,12 +229,24 @@ SETS = {
                                "choice": ("speech_first", None)},
                         sound_of="other", sound_words={"knocks": "knocking", "whistle": "whistle", "tone": "beep",
                                                        "chirp": "chirping"}),
-    "count": NumberSet("count_wordings.json", EventCountTool, task="count", value="n", one_per="kind", equal_k=True,
+    "count": NumberSet("count_wordings.json", EventCountTool, task="count", value="n", one_per="kind", margin=0,
                        kinds=frozenset({"exactly", "not_exactly", "more_than", "fewer_than", "at_least", "at_most",
-                                        "how_many"}), choice_kind="how_many", apart=((-2, -1, 1), (-1, 1, 2))),
+                                        "how_many"}), choice_kinds=("how_many",), apart=((-2, -1, 1), (-1, 1, 2))),
     "duration": NumberSet("duration_wordings.json", DurationTool, task="duration", value="seconds", one_per="seconds",
-                          equal_k=False, kinds=frozenset({"longer_than", "shorter_than", "how_long"}),
-                          choice_kind="how_long", apart=((-6, -3, 4), (-3, 4, 8))),
+                          margin=1, kinds=frozenset({"longer_than", "shorter_than", "how_long"}),
+                          choice_kinds=("how_long",), apart=((-6, -3, 4), (-3, 4, 8))),
+    "tempo": NumberSet("tempo_wordings.json", TempoTool, task="tempo", value="bpm", one_per="id", margin=20,
+                       kinds=frozenset({"faster_than", "slower_than", "how_fast"}), choice_kinds=("how_fast",),
+                       # within 27 BPM below and 55 above, no choice is half or twice a tempo of 60-180 BPM
+                       apart=((-25, 25, 50), (-20, 25, 45)), ks=range(40, 245, 5),
+                       singular={"knocks": "knock", "clicks": "click"}),
+    "note": NumberSet("note_wordings.json", PitchTool, task="note", value="midi", one_per="id", margin=1,
+                      kinds=frozenset({"higher_than", "lower_than", "is_note", "which_note", "which_class"}),
+                      choice_kinds=("which_note", "which_class"), notes=True, ks=range(36, 97),
+                      # no two choices an octave apart or of one pitch class
+                      apart=((-5, -2, 3), (-3, 2, 5))),
+    "gender": WordingSet("gender_wordings.json", VoicePitchTool, facts={"female": ("gender", "female")},
+                         kinds={"female": ("female", True), "male": ("female", False), "choice": ("female", None)}),
 }
 
 

@@ -500,6 +500,8 @@ def test_a_question_asked_from_the_other_side_is_turned_round():
     assert turned("True or false: the melody does not rise.", ("True", "False")) == (
         "the melody does go up.", yes_no, (1, 0))
     assert turned("The first tone is lower than the second.", ("true", "false")) == (*second_lower, (1, 0))
+    assert turned("Correct or incorrect: the second tone is not lower than the first.", ("incorrect", "correct")) == (
+        *second_lower, (0, 1))
     # beside another tool's comparison, asked of the line that makes this one
     request, order = asked_as_the_tools_say(ReasonRequest("Which one is lower?", ("the second one", "the first one"),
                                                           events + pitch, "a.wav", events_other + pitch_other))

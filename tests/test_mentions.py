@@ -88,10 +88,33 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     assert mentions.threshold("Does the hum keep going past five seconds?")[0] == Threshold(5.0, True, False, "second")
     assert mentions.threshold("Does the hum end within 6 s?")[0] == Threshold(6.0, False, True, "second")
     assert mentions.threshold("Is it still playing after 2 min?")[0] == Threshold(120.0, True, False, "second")
+    # more words for above and below: "upwards of", "reach" (counts its number), "or slower" after
+    # the number, "too slow to hit", "too long to fit within"; the value named first
+    assert mentions.threshold("Does it move along at upwards of 140 BPM?")[0] == Threshold(140.0, True, False, "bpm")
+    assert mentions.threshold("Compared to 9 seconds, is the clip longer?")[0] == Threshold(9.0, True, False, "second")
+    assert mentions.threshold("Does the recording fail to reach 140 BPM?")[0] == Threshold(140.0, True, True, "bpm")
+    assert mentions.threshold("Does it reach twelve seconds?")[0] == Threshold(12.0, True, True, "second")
+    assert mentions.threshold("Is it 180 BPM or slower?")[0] == Threshold(180.0, False, True, "bpm")
+    assert mentions.threshold("Is the beat 90 bpm or quicker?")[0] == Threshold(90.0, True, True, "bpm")
+    assert mentions.threshold("Is this audio too slow to hit 180 beats per minute?")[0] == Threshold(180.0, False, False, "bpm")
+    assert mentions.threshold("Is the hum too long to fit within 20 seconds?")[0] == Threshold(20.0, True, False, "second")
+    # a note named with its octave, as its MIDI number (C4 is 60), in the words notes are compared in
+    assert mentions.threshold("Is the note higher than D#4?") == (Threshold(63.0, True, False, "note"), False)
+    assert mentions.threshold("Is this pitch sharper than C5?")[0] == Threshold(72.0, True, False, "note")
+    assert mentions.threshold("Is the tone deeper than the note Bb3?")[0] == Threshold(58.0, False, False, "note")
+    assert mentions.threshold("Is the recorded note at or above E4?")[0] == Threshold(64.0, True, True, "note")
+    assert mentions.threshold("Is the sustained note no higher than A4?") == (Threshold(69.0, True, False, "note"), True)
+    assert mentions.threshold("Would the key for this note sit to the right of C4?")[0] == Threshold(60.0, True, False, "note")
+    assert mentions.threshold("Is the tone flatter than G3?")[0] == Threshold(55.0, False, False, "note")
+    assert mentions.threshold("Compared with F5, is the pitch of this audio lower?")[0] == Threshold(77.0, False, False, "note")
+    assert mentions.threshold("Compared with A4, is the note higher-pitched?")[0] == Threshold(69.0, True, False, "note")
+    assert mentions.midi_notes("One steady tone at 330 Hz: the note E4.") == [64] and mentions.midi_notes("A beat.") == []
     # no number, an equality, or two comparisons: none
     for question in ("Is it 5 or 6 seconds long?", "Is the second sound longer than the first?", "Does it get louder over time?",
                      "Does the beep come after two knocks?", "Does the whistle stop before 3 claps?",
-                     "Does the first note sound lower than the one after it?",
+                     "Does the first note sound lower than the one after it?", "Is the note an A?",
+                     "Is the second tone deeper than the first?", "Compared with the first tone, is the second higher?",
+                     "Relative to 120 BPM, is this beat faster or slower?",
                      "Is the recording 9 seconds long?", "Is it longer than 5 s and shorter than 9 s?"):
         assert mentions.threshold(question) is None, question
     above, below = Threshold(9.0, True, False), Threshold(14.0, False, False)
@@ -136,6 +159,14 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     alternatives = (("The clip lasts 9.0 seconds.",), ("Number of separate sound events (beeps, tones): 9.",))
     assert compared_number(ReasonRequest("Is it longer than 9 seconds?", ("yes", "no"), lines, "", alternatives)) is True
     assert compared_number(ReasonRequest("Is it more than 9?", ("yes", "no"), lines, "", alternatives)) is None
+    # a note compared with a named note: the MIDI numbers of the pitch line's note and the named one
+    pitch, e4 = PitchTool(), {"tones": [{"hz": 329.6, "note": "E4"}]}
+    assert compared_number(request(pitch, e4, "Is the note in this clip higher than D#4?")) is True
+    assert compared_number(request(pitch, e4, "Would you say it is higher-pitched than F4?")) is False
+    assert compared_number(request(pitch, e4, "Is the held note no higher than Bb3?")) is False
+    assert compared_number(request(pitch, e4, "Would the key sit to the left of the note C5?")) is True
+    two = {"tones": [{"hz": 329.6, "note": "E4"}, {"hz": 440.0, "note": "A4"}], "second_vs_first_semitones": 5.0}
+    assert compared_number(request(pitch, two, "Is the note higher than F4?")) is None  # two notes: no one reading
 
 
 def test_a_question_is_worded_in_the_lines_words():
@@ -180,6 +211,9 @@ def test_a_yes_no_question_is_read_without_its_negation():
         "Would it be right to describe the clip as 9 s long?", True)
     assert unnegated("Am I wrong in thinking the speech comes after the beep?") == (
         "Am I right in thinking the speech comes after the beep?", True)
+    assert unnegated("Would it be a mistake to call the speaker a woman?") == (
+        "Would it be right to call the speaker a woman?", True)
+    assert unnegated("Is it incorrect to label the voice as male?") == ("Is it right to label the voice as male?", True)
     assert unnegated("Can we rule out the hum lasting beyond 7 seconds?") == (
         "Can we confirm the hum lasting beyond 7 seconds?", True)
     assert unnegated("Won't it stop?") == ("Will it stop?", False)
@@ -212,3 +246,21 @@ def test_the_pitch_tools_words_apply_under_a_line_of_two_tones_only():
     assert asked("Does the hum drop off at the end?") == "Does the hum drop off at the end?"
     assert asked("Does the melody descend?", "One steady tone at 440 Hz: the note A4.") == "Does the melody descend?"
     assert asked("Does the melody descend?", "The sound gets quieter.") == "Does the melody descend?"
+
+
+def test_a_set_aside_alternative_and_other_verdicts_are_read():
+    """"rather than", "instead of" and "as opposed to" set an alternative aside: the question asks
+    the first; "correct" / "incorrect" and the like are a statement's verdicts as "true" / "false"
+    are, and name no sound."""
+    from tools.mentions import sound_names, verdicts, without_set_aside
+
+    assert without_set_aside("Does this clip feature a female speaker rather than a male one?") == (
+        "Does this clip feature a female speaker?")
+    assert without_set_aside("Is the sound fading in, rather than staying at one level?") == "Is the sound fading in?"
+    assert without_set_aside("Is it a man's voice instead of a woman's?") == "Is it a man's voice?"
+    assert without_set_aside("Is the speaker a man?") == "Is the speaker a man?"
+    assert verdicts(["Correct", "incorrect"]) == ("correct", "incorrect")
+    assert verdicts(["False", "True"]) == ("true", "false") and verdicts(["yes", "no"]) is None
+    assert verdicts(["right", "wrong", "unsure"]) is None
+    assert sound_names("Correct or incorrect: the voice comes before the knocking.", ["correct", "incorrect"]) == (
+        sound_names("True or false: the voice comes before the knocking.", ["true", "false"]))

@@ -143,3 +143,83 @@ def test_order_wordings_name_each_clips_sound():
         for case in order.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
 
+
+
+def test_tempo_wordings_ask_twenty_bpm_away():
+    """The tempo set: a yes/no template is asked of every tempo clip with the nearest k (a multiple of
+    5 BPM) at least 20 BPM away each way, the clip's kind named in the singular or plural; a
+    how-fast template's choices stay 20 BPM apart and never half or twice the tempo."""
+    from benchmarks.question_wordings import SETS, load
+
+    tempo = SETS["tempo"]
+    wordings = load("tempo")
+    assert {w["asks"] for w in wordings} == tempo.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": "t0", "task": "tempo", "kind": "knocks", "bpm": 128},
+              {"id": "t1", "task": "tempo", "kind": "clicks", "bpm": 60},
+              {"id": "t2", "task": "tempo", "kind": "clicks", "bpm": 180}]
+    faster = {"question": "Does each {sound} come faster than {k} BPM?", "asks": "faster_than", "choices": ["yes", "no"]}
+    assert [(c.clip, c.question, c.expected) for c in tempo.cases(faster, params)] == [
+        ("t0", "Does each knock come faster than 105 BPM?", "yes"), ("t0", "Does each knock come faster than 150 BPM?", "no"),
+        ("t1", "Does each click come faster than 40 BPM?", "yes"), ("t1", "Does each click come faster than 80 BPM?", "no"),
+        ("t2", "Does each click come faster than 160 BPM?", "yes"), ("t2", "Does each click come faster than 200 BPM?", "no")]
+    how_fast = {"question": "How fast are the {sounds}?", "asks": "how_fast", "choice_format": "{v} BPM"}
+    cases = tempo.cases(how_fast, params)
+    assert [c.choices for c in cases] == [("128 BPM", "103 BPM", "153 BPM", "178 BPM"),
+                                          ("40 BPM", "60 BPM", "85 BPM", "105 BPM"),
+                                          ("155 BPM", "205 BPM", "180 BPM", "230 BPM")]
+    assert cases[0].question == "How fast are the knocks?"
+    for bpm in range(60, 181):
+        for offsets in tempo.apart:
+            values = [bpm] + [bpm + d for d in offsets]
+            assert all(abs(a - b) >= 20 for a in values for b in values if a != b)
+            assert all(abs(v - r * bpm) > 0.08 * r * bpm for v in values[1:] for r in (0.5, 2.0)), (bpm, offsets)
+    for w in wordings:
+        for case in tempo.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_gender_wordings_expect_the_speakers_gender():
+    """The gender set: "yes" to a question that asks for a woman where the speaker is one, the
+    other answer where a man speaks; a negated question is labelled by what "yes" means; a
+    multiple-choice question names a right choice for each."""
+    from benchmarks.question_wordings import SETS, expected, load
+
+    gender = SETS["gender"]
+    wordings = load("gender")
+    assert {w["asks"] for w in wordings} == set(gender.kinds) and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": f"s{k}", "task": "gender", "female": k % 2 == 0} for k in range(8)]
+    rule_out = {"question": "Can we rule out that the speaker is a man?", "asks": "female", "choices": ["yes", "no"]}
+    assert [(c.clip, c.expected) for c in gender.cases(rule_out, params)] == [
+        ("s0", "yes"), ("s2", "yes"), ("s4", "yes"), ("s1", "no"), ("s3", "no"), ("s5", "no")]
+    statement = {"question": "True or false: a man speaks.", "asks": "male", "choices": ["True", "False"], "yes_choice": "True"}
+    assert (expected(gender, statement, True), expected(gender, statement, False)) == ("False", "True")
+    for w in wordings:
+        assert expected(gender, w, True) in w["choices"] and expected(gender, w, False) in w["choices"], w
+        assert expected(gender, w, True) != expected(gender, w, False), w["question"]
+
+
+def test_note_wordings_name_notes_in_scientific_pitch_notation():
+    """The note set: a comparison is asked a semitone away each way, never at the note itself; "Is
+    this E4?" is asked of the clip's own note and of its nearest neighbour; multiple-choice notes
+    with octave ({v_note}) or without ({v_class}) are of four pitch classes, none an octave apart."""
+    from benchmarks.question_wordings import SETS, load
+
+    note = SETS["note"]
+    wordings = load("note")
+    assert {w["asks"] for w in wordings} == note.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": "n0", "task": "note", "midi": 64}, {"id": "n1", "task": "note", "midi": 69}]
+    higher = {"question": "Is the note higher than {k_note}?", "asks": "higher_than", "choices": ["yes", "no"]}
+    assert [(c.question, c.expected) for c in note.cases(higher, params)] == [
+        ("Is the note higher than D#4?", "yes"), ("Is the note higher than F4?", "no"),
+        ("Is the note higher than G#4?", "yes"), ("Is the note higher than A#4?", "no")]
+    exact = {"question": "Is this {k_note}?", "asks": "is_note", "choices": ["yes", "no"]}
+    assert [(c.question, c.expected) for c in note.cases(exact, params)] == [
+        ("Is this E4?", "yes"), ("Is this D#4?", "no"), ("Is this A4?", "yes"), ("Is this A#4?", "no")]
+    which = {"question": "Which note?", "asks": "which_class", "choice_format": "the note {v_class}"}
+    assert [c.choices for c in note.cases(which, params)] == [
+        ("the note E", "the note B", "the note D", "the note G"), ("the note F#", "the note A", "the note B", "the note D")]
+    for offsets in note.apart:
+        assert len({d % 12 for d in (0, *offsets)}) == 4
+    for w in wordings:
+        for case in note.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w

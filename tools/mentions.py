@@ -55,6 +55,16 @@ def is_yes_no(choices: Sequence[str]) -> bool:
     return sorted(str(c).strip().lower() for c in choices) == ["no", "yes"]
 
 
+# a statement's two verdicts, the one that means it holds first
+VERDICTS = (("true", "false"), ("correct", "incorrect"), ("right", "wrong"), ("accurate", "inaccurate"))
+
+
+def verdicts(choices: Sequence[str]) -> tuple[str, str] | None:
+    """The pair of VERDICTS the choices are (any case and order: "True" / "False"), or None."""
+    said = sorted(str(c).strip().lower() for c in choices)
+    return next((pair for pair in VERDICTS if said == sorted(pair)), None)
+
+
 # a question opened by a negated auxiliary asks for agreement ("Isn't the second tone lower?" is
 # answered "yes" when it is lower): read without the "n't"
 _OPENING_NOT = re.compile(r"^(\s*)(is|are|was|were|does|do|did|has|have|ca|could|would|should|wo)n't\b", re.IGNORECASE)
@@ -73,7 +83,8 @@ _NEGATIONS = (
     # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
     # "Is 5 the wrong count?"
     (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in)\s+"
-                r"(say|claim|state|conclude|describe|think|thinking|believe|believing)\b", re.IGNORECASE), r"right \1 \2"),
+                r"(say|claim|state|conclude|describe|think|thinking|believe|believing|call|label|classify|consider|"
+                r"identify|assume)\b", re.IGNORECASE), r"right \1 \2"),
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
     # "Can we rule out the hum lasting beyond 5 seconds?" asks whether it does not
@@ -108,6 +119,17 @@ def unnegated(question: str) -> tuple[str, bool]:
         return question, False
     pattern, words = found[0]
     return " ".join(pattern.sub(words, question, count=1).split()), True
+
+
+# an alternative a question sets aside: "Is it a woman speaking rather than a man?" asks whether a
+# woman speaks; the model echoes the set-aside words (docs/PROMPTS.md "Contrast rule v26")
+_SET_ASIDE = re.compile(r",?\s+(?:rather\s+than|instead\s+of|as\s+opposed\s+to)\s+[^,?.;:!]*", re.IGNORECASE)
+
+
+def without_set_aside(question: str) -> str:
+    """A yes/no question without the alternative it sets aside: "Does it feature a female speaker
+    rather than a male one?" -> "Does it feature a female speaker?"."""
+    return _SET_ASIDE.sub("", question)
 
 
 def quoted_phrase(question: str) -> str | None:
@@ -177,6 +199,11 @@ def notes(question: str, choices: Sequence[str] = ()) -> list[tuple[int, int | N
     return _distinct(found)
 
 
+def midi_notes(text: str) -> list[int]:
+    """The MIDI numbers of the notes a text names with an octave: "the note E4" -> [64] (C4 is 60)."""
+    return [12 * (octave + 1) + pitch_class for pitch_class, octave in notes(text) if octave is not None]
+
+
 def note_hz(pitch_class: int, octave: int | None, near_hz: float) -> float:
     """The note's frequency (A4 = 440 Hz); without an octave, the one nearest `near_hz`."""
     def hz(o: int) -> float:
@@ -214,10 +241,16 @@ def asks_what_is_said(question: str) -> bool:
 # "no fewer than 4", "a minimum of 3", "at or below 5", "smaller than 6", "short of 4"; a moment in
 # the clip: "go on past 5 seconds", "beyond the 10-second mark", "stop before 8 s", "end within 6 s"
 _ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "larger", "bigger", "louder", "over", "above",
-          "exceed", "exceeds", "at least", "a minimum of", "at or above", "beyond", "past", "after")
+          "exceed", "exceeds", "at least", "a minimum of", "at or above", "beyond", "past", "after", "upwards of",
+          "reach", "reaches", "higher-pitched", "sharper", "to the right of")
 _BELOW = ("less", "fewer", "smaller", "shorter", "slower", "lower", "quieter", "softer", "under", "below",
-          "short of", "at most", "a maximum of", "at or below", "before", "within")
-_INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below", "within")
+          "short of", "at most", "a maximum of", "at or below", "before", "within", "lower-pitched", "flatter",
+          "deeper", "beneath", "to the left of")
+_INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or above", "at or below", "within", "reach",
+              "reaches")
+# "too slow to hit 180 BPM" is below 180; "too long to fit within 20 s" is above 20
+_TOO_TO = ((re.compile(r"\btoo\s+\w+\s+to\s+(?:reach|hit|make|get\s+to)\b", re.IGNORECASE), "below"),
+           (re.compile(r"\btoo\s+\w+\s+to\s+(?:fit|stay|keep)\s+(?:in|within|under|below)\b", re.IGNORECASE), "above"))
 # a moment's words compare a time only: "after two knocks" is an order, not a count above two
 _MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
@@ -225,9 +258,19 @@ _MOMENT = ("beyond", "past", "after", "before", "within")
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
                        r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
                        r"(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?", re.IGNORECASE)
+# a note named with its octave as a comparison names it: "higher than D#4", "below the note A3"
+_COMPARED_NOTE = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) +
+                            r")(?:\s+than)?\s+(?:the\s+(?:note|pitch|key)\s+)?(?<![\w#])([A-G](?:#|♯|b|♭)?\d)(?![\w#♯♭])",
+                            re.IGNORECASE)
+# the value named first: "Compared with F5, is the pitch lower?" is "is the pitch lower than F5?"
+_FRONTED = re.compile(r"\b(?:compared\s+(?:with|to)|relative\s+to|in\s+comparison\s+(?:with|to))\s+([^,]+?)\s*,\s*"
+                      r"(.*?\b(?:" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r"))\b(?!-|\s+than\b)",
+                      re.IGNORECASE)
 # the comparison after the number: "5 or more claps", "four or fewer", "6 seconds or longer"
 _OR_AFTER = {"more": "more", "greater": "more", "above": "more", "over": "more", "higher": "more", "longer": "longer",
-             "fewer": "fewer", "less": "fewer", "below": "fewer", "under": "fewer", "lower": "fewer", "shorter": "shorter"}
+             "faster": "faster", "quicker": "faster", "louder": "louder",
+             "fewer": "fewer", "less": "fewer", "below": "fewer", "under": "fewer", "lower": "fewer", "shorter": "shorter",
+             "slower": "slower", "quieter": "quieter", "softer": "quieter"}
 _COMPARED_AFTER = re.compile(_A_NUMBER + r"(?:\s*([a-z]+))?\s+or\s+(" + "|".join(_OR_AFTER) + r")\b", re.IGNORECASE)
 # what a number counts, as the tools write it: "9 seconds" and "9.0 s" are both seconds, "beats per
 # minute" is "BPM"; a length in minutes or milliseconds is turned into seconds
@@ -263,14 +306,20 @@ def threshold(question: str) -> tuple[Threshold, bool] | None:
     """The one comparison with a number the question makes ("Is it longer than 9 seconds?", "Are
     there 5 or more claps?") and whether it is negated ("Is it not longer than ...", "no more
     than"), or None where it makes none or several."""
+    for too, side in _TOO_TO:
+        question = too.sub(side, question)
+    question = _FRONTED.sub(r"\2 than \1", question)
     found = [(bool(negated), word, number, after, False) for negated, word, number, after in _COMPARED.findall(question)
              if word.lower() not in _MOMENT or unit_name(after) == "second"]
     found += [(False, _OR_AFTER[word.lower()], number, after, True)  # "5 or more": 5 counts
               for number, after, word in _COMPARED_AFTER.findall(question)]
+    found += [(bool(negated), word, note, "note", False) for negated, word, note in _COMPARED_NOTE.findall(question)]
     if len(found) != 1:
         return None
     negated, word, number, after, or_after = found[0]
     word = " ".join(word.lower().split())
+    if after == "note":  # a note compared as its MIDI number, as `midi_notes` reads the pitch line's
+        return Threshold(float(midi_notes(number)[0]), word in _ABOVE, word in _INCLUSIVE, "note"), negated
     value = float(NUMBER_WORDS[number.lower()]) if number.lower() in NUMBER_WORDS else float(number)
     value *= _TO_SECONDS.get((after or "").lower(), 1.0)  # the tools state lengths in seconds
     inclusive = word in _INCLUSIVE or or_after
@@ -349,7 +398,7 @@ def sound_names(question: str, choices: Sequence[str] = ()) -> SoundNames:
                    else _VERB_NOUN[verb.group(1).lower()] if verb else None)
     # a choice that names one sound is its name ("knocks" of "speech" / "knocks"); numbers name none
     # (the choices "true" and "false" of a statement name no sound either)
-    others = [] if is_yes_no(choices) or sorted(str(c).strip().lower() for c in choices) == ["false", "true"] else [
+    others = [] if is_yes_no(choices) or verdicts(choices) else [
         phrase for phrase in (re.sub(r"^(?:the|a|an)\s+", "", str(c).strip().lower()) for c in choices)
         if phrase and len(phrase.split()) <= 3 and not SPEECH_WORDS.search(phrase) and not _SPEAKS.search(phrase)
         and not _NUMBER.search(phrase) and not re.search(r"[^a-z -]", phrase)

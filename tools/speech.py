@@ -108,7 +108,7 @@ class SpeechSegmentsTool(BaseTool):
         "How many distinct stretches of talking can you detect?"
     )
     cost = 0.3
-    version = "14"  # 14 (12, 13: trials): more words that ask about order, and choices that say one, name the sounds (mentions.sound_names); 11 (8-10 trials): the sounds named as the question names them (7: other sounds above 60 Hz)
+    version = "15"  # 15: choices "correct" / "incorrect" (any verdicts) name no sound; 14 (12, 13: trials): more words that ask about order, and choices that say one, name the sounds (mentions.sound_names); 11 (8-10 trials): the sounds named as the question names them (7: other sounds above 60 Hz)
     uses_choices = True  # the question's names for the sounds key the cache
 
     features = ("speech", "speech_segments", "other_sounds", "speech_first")

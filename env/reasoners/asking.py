@@ -13,7 +13,7 @@ import re
 
 from env.reasoners.sound_order import ordered_as_the_lines_say
 from env.reasoners.types import ReasonRequest
-from tools.mentions import in_the_lines_words, is_yes_no, threshold, unnegated
+from tools.mentions import VERDICTS, in_the_lines_words, is_yes_no, threshold, unnegated, verdicts, without_set_aside
 from tools.registry import BUILTIN
 
 # how questions word what the built-in tools' lines say, and the lines' words for it
@@ -168,7 +168,7 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
         request = _with_question(request, question)
     as_they_are = tuple(range(len(request.choices)))
     if is_yes_no(request.choices):
-        question, negated = unnegated(question)
+        question, negated = unnegated(without_set_aside(question))
         if question != request.question:
             request = _with_question(request, question)
         compared = compared_as_the_lines_say(request) or ordered_as_the_lines_say(request)
@@ -184,21 +184,24 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
     return _with_question(request, turned), (1, 0)
 
 
+_HOLDS, _FAILS = (r"(?:" + "|".join(pair[k] for pair in VERDICTS) + ")" for k in (0, 1))
 # "True or false: the clip holds five claps." asks whether the statement holds
-_TRUE_FALSE_LEAD = re.compile(r"^\s*(?:true\s+or\s+false|is\s+(?:this|the following)\s+(?:statement\s+)?(?:true|correct))"
-                              r"\s*[:?,.-]*\s*", re.IGNORECASE)
+_TRUE_FALSE_LEAD = re.compile(rf"^\s*(?:{_HOLDS}\s+or\s+{_FAILS}|is\s+(?:this|the following)\s+(?:statement\s+)?"
+                              rf"{_HOLDS})\s*[:?,.-]*\s*", re.IGNORECASE)
 
 
 def _true_false_as_yes_no(request: ReasonRequest) -> tuple[ReasonRequest, tuple[int, ...]] | None:
-    """A statement with the choices "true" and "false", asked with "yes" and "no" and the order
-    from its choices to those; None for other choices. The yes/no rules (a negation taken out, a
-    number compared, the contrast of a question with its lines) are written for "yes" and "no"."""
-    said = [str(c).strip().lower() for c in request.choices]
-    if sorted(said) != ["false", "true"]:
+    """A statement with the choices "true" and "false" (or "correct" and "incorrect", "right" and
+    "wrong", "accurate" and "inaccurate"), asked with "yes" and "no" and the order from its choices
+    to those; None for other choices. The yes/no rules (a negation taken out, a number compared,
+    the contrast of a question with its lines) are written for "yes" and "no"."""
+    verdict = verdicts(request.choices)
+    if verdict is None:
         return None
+    said = [str(c).strip().lower() for c in request.choices]
     statement = _TRUE_FALSE_LEAD.sub("", request.question).strip() or request.question
     return _with_question(ReasonRequest(request.question, ("yes", "no"), request.tool_texts, request.audio,
-                                        request.contrasts), statement), tuple(0 if c == "true" else 1 for c in said)
+                                        request.contrasts), statement), tuple(0 if c == verdict[0] else 1 for c in said)
 
 
 def _with_question(request: ReasonRequest, question: str) -> ReasonRequest:

@@ -14,7 +14,7 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import is_yes_no, threshold, unit_name
+from tools.mentions import is_yes_no, midi_notes, threshold, unit_name
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -37,7 +37,9 @@ YES_NO_MEANING_SCALE = 10.0
 # 21: a question asked in the words of the lines before it (`asked_as_the_tools_say`); 22: the pitch
 # tool's words too, a yes/no question's negation taken out, a comparison of two sounds asked as the lines make it
 # 24: a length compared as a moment ("past 9 s"), units on digits; 25: an order question asked as the segmenter says it (sound_order.py)
-CONTRAST_VERSION = 25  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 26: verdicts other than true/false ("correct or incorrect"), "a mistake to call", a set-aside alternative ("rather than")
+# 27: a note compared with a named note ("higher than D#4") read off the pitch line's note
+CONTRAST_VERSION = 27  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -298,6 +300,9 @@ def compared_number(request: ReasonRequest) -> bool | None:
     if asked is None or not is_yes_no(request.choices):
         return None
     limit, negated = asked
+    if limit.unit == "note":  # the measured note, as the pitch line names it ("the note E4")
+        measured = {note for text in request.tool_texts for note in midi_notes(text)}
+        return limit.holds(measured.pop()) != negated if len(measured) == 1 else None
     named, equal = set(), set()  # (measured value, its unit)
     for text, alternatives in zip(request.tool_texts, request.contrasts):
         ours = [(float(x), unit_name(u)) for x, u in _TEXT_NUMBER.findall(text)]
