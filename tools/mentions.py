@@ -251,20 +251,21 @@ _INCLUSIVE = ("at least", "at most", "a minimum of", "a maximum of", "at or abov
 # "too slow to hit 180 BPM" is below 180; "too long to fit within 20 s" is above 20
 _TOO_TO = ((re.compile(r"\btoo\s+\w+\s+to\s+(?:reach|hit|make|get\s+to)\b", re.IGNORECASE), "below"),
            (re.compile(r"\btoo\s+\w+\s+to\s+(?:fit|stay|keep)\s+(?:in|within|under|below)\b", re.IGNORECASE), "above"))
+_COMPARISON_WORDS = "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW)
 # a moment's words compare a time only: "after two knocks" is an order, not a count above two
 _MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
 # ("the" only before a time: "beyond the 9 second mark", not "lower than the one after it")
-_COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r")(?:\s+than)?"
+_COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS + r")(?:\s+than)?"
                        r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
                        r"(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?", re.IGNORECASE)
 # a note named with its octave as a comparison names it: "higher than D#4", "below the note A3"
-_COMPARED_NOTE = re.compile(r"\b((?:not|no)\s+)?(" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) +
+_COMPARED_NOTE = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS +
                             r")(?:\s+than)?\s+(?:the\s+(?:note|pitch|key)\s+)?(?<![\w#])([A-G](?:#|♯|b|♭)?\d)(?![\w#♯♭])",
                             re.IGNORECASE)
 # the value named first: "Compared with F5, is the pitch lower?" is "is the pitch lower than F5?"
 _FRONTED = re.compile(r"\b(?:compared\s+(?:with|to)|relative\s+to|in\s+comparison\s+(?:with|to))\s+([^,]+?)\s*,\s*"
-                      r"(.*?\b(?:" + "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW) + r"))\b(?!-|\s+than\b)",
+                      r"(.*?\b(?:" + _COMPARISON_WORDS + r"))\b(?!-|\s+than\b)",
                       re.IGNORECASE)
 # the comparison after the number: "5 or more claps", "four or fewer", "6 seconds or longer"
 _OR_AFTER = {"more": "more", "greater": "more", "above": "more", "over": "more", "higher": "more", "longer": "longer",
