@@ -51,6 +51,7 @@ from typing import NamedTuple
 from cluster.config import load_config
 from env.reasoners import ReasonRequest
 from env.reasoners.registry import build_reasoner
+from eval.probe_v2 import NOTE_NAMES  # the probe's and the unseen clips' spelling: sharps, "F#4"
 from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.executor import ToolExecutor
@@ -133,14 +134,11 @@ def number_word(v: int) -> str:
     return NUMBER_WORDS[v] if v < len(NUMBER_WORDS) else str(v)
 
 
-NOTE_CLASSES = "C C# D D# E F F# G G# A A# B".split()
-
-
 def spelled(name: str, v: int, notes: bool) -> dict[str, str]:
     """A value's placeholders: `{k}` and `{k_word}` for a number; `{k_note}` ("F#4", scientific
     pitch notation) and `{k_class}` ("F#") for a MIDI note."""
     if notes:
-        return {f"{name}_note": f"{NOTE_CLASSES[v % 12]}{v // 12 - 1}", f"{name}_class": NOTE_CLASSES[v % 12]}
+        return {f"{name}_note": f"{NOTE_NAMES[v % 12]}{v // 12 - 1}", f"{name}_class": NOTE_NAMES[v % 12]}
     return {name: str(v), f"{name}_word": number_word(v)}
 
 
