@@ -30,13 +30,16 @@ parameters, `params.json`, give the answer):
 - `gender` (`gender_wordings.json`, the voice tool): whether a man or a woman says a sentence;
   yes/no, negated, true/false and multiple-choice questions (some with choices right for no
   clip: "a child", "no one speaks"), build and check halves.
+- `phrase` (`phrase_wordings.json`, the phrase spotter): templates on whether a sentence
+  (`{phrase}`) is what a clip's one speaker says (yes/no, negated, true/false, quoted in several
+  ways or not at all) and which of four sentences it is, build and check halves (`PhraseSet`).
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
 scores the reasoner's reading alone (expert routing). Run from the repository root after
 `python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender|phrase [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -56,7 +59,7 @@ from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool, VoicePitchTool
-from tools.speech import SpeechSegmentsTool
+from tools.speech import PhraseSpotTool, SpeechSegmentsTool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -211,6 +214,43 @@ class NumberSet:
         return out
 
 
+@dataclass(frozen=True)
+class PhraseSet:
+    """A file of question templates on the words a clip's one speaker says (`phrase` clips).
+
+    A yes/no template (`asks` "said": "yes" is right when `{phrase}` is spoken; "not_said": when it
+    is not) is asked of each of the first `clips_used` clips twice: with the clip's own sentence and
+    with the next phrase clip's. A multiple-choice template (`asks` "which") gives four sentences
+    through `choice_format` (`{v}`, `{v_lower}`): the clip's own and the next three clips', the
+    clip's own at a different place per clip. `{phrase}` is a sentence as drawn ("The soup is too
+    salty"), `{phrase_lower}` in lower case."""
+
+    file: str
+    tool: type
+    task: str = "phrase"
+    kinds: frozenset = frozenset({"said", "not_said", "which"})
+    clips_used: int = 6
+
+    def cases(self, wording: dict, params: list[dict]) -> list[Case]:
+        clips = [p for p in params if p["task"] == self.task]
+        if len(clips) < 4:
+            raise ValueError(f"{len(clips)} {self.task} clips: a multiple-choice question needs four sentences")
+        out = []
+        for place, clip in enumerate(clips[:self.clips_used]):
+            sentences = [clips[(place + d) % len(clips)]["sentence"] for d in range(4)]  # its own first
+            if wording["asks"] == "which":
+                values = sentences[1:1 + place % 4] + sentences[:1] + sentences[1 + place % 4:]
+                choices = tuple(wording["choice_format"].format(v=v, v_lower=v.lower()) for v in values)
+                out.append(Case(clip["id"], wording["question"], choices, choices[place % 4]))
+                continue
+            yes, no = yes_no(wording)
+            for sentence, spoken in ((sentences[0], True), (sentences[1], False)):
+                question = wording["question"].format(phrase=sentence, phrase_lower=sentence.lower())
+                out.append(Case(clip["id"], question, tuple(wording["choices"]),
+                                yes if spoken == (wording["asks"] == "said") else no))
+        return out
+
+
 SETS = {
     "level": WordingSet("level_wordings.json", LoudnessTool,
                         facts={"level": ("loudness", "rising"), "gap": ("gap", "gap")},
@@ -245,6 +285,7 @@ SETS = {
                       apart=((-5, -2, 3), (-3, 2, 5))),
     "gender": WordingSet("gender_wordings.json", VoicePitchTool, facts={"female": ("gender", "female")},
                          kinds={"female": ("female", True), "male": ("female", False), "choice": ("female", None)}),
+    "phrase": PhraseSet("phrase_wordings.json", PhraseSpotTool),
 }
 
 
@@ -281,19 +322,21 @@ def main() -> int:
             requests.append(ReasonRequest.from_results(case.question, case.choices, results, executor))
             cases.append((wording, case))
     answers = reasoner.answer_batch(requests)
-    right, total, misses = collections.Counter(), collections.Counter(), []
+    right, total, masked, misses = collections.Counter(), collections.Counter(), collections.Counter(), []
     for (wording, case), answer in zip(cases, answers):
         total[wording["asks"]] += 1
         right[wording["asks"]] += answer.choice == case.expected
+        # the tool is run here whatever it says of the question; a router could not call it there
+        masked[wording["asks"]] += not tool.applicable(case.question, case.choices)
         if answer.choice != case.expected:
             misses.append({"question": case.question, "choices": case.choices, "clip": case.clip,
                            "answer": answer.choice, "expected": case.expected})
-    for asks in total:
-        print(f"{asks:12s} {right[asks]:4d} of {total[asks]}")
-    print(f"{'all':12s} {sum(right.values()):4d} of {sum(total.values())}")
+    for asks in [*total, "all"]:
+        n_right, n_total, n_masked = (sum(c.values()) if asks == "all" else c[asks] for c in (right, total, masked))
+        print(f"{asks:12s} {n_right:4d} of {n_total}" + (f"   (tool not applicable: {n_masked})" if n_masked else ""))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"right": right, "total": total, "misses": misses}, f, indent=1)
+            json.dump({"right": right, "total": total, "not_applicable": masked, "misses": misses}, f, indent=1)
     return 0
 
 

@@ -264,3 +264,49 @@ def test_a_set_aside_alternative_and_other_verdicts_are_read():
     assert verdicts(["right", "wrong", "unsure"]) is None
     assert sound_names("Correct or incorrect: the voice comes before the knocking.", ["correct", "incorrect"]) == (
         sound_names("True or false: the voice comes before the knocking.", ["true", "false"]))
+
+
+def test_a_phrase_a_question_names_and_its_absence_are_read():
+    """A phrase is named quoted or after "the sentence:"; a choice's spoken part is what it quotes or
+    what follows its colon; "absent from", "lack", "mismatch", "cannot", "other than 'X'" negate
+    what is asked, and a "not" inside the quoted phrase is what is said, not a negation."""
+    from tools.mentions import answers_whether, phrase_words, quoted_phrase, spoken_part, unnegated
+
+    assert quoted_phrase("Does it contain the sentence: We are late?") == "We are late"
+    assert quoted_phrase("Is ‘we are late’ what the voice says?") == "we are late"
+    assert quoted_phrase("True or false: the speaker says we are late.") is None  # no cue before the colon
+    assert spoken_part('Someone says "we are late"') == "we are late"
+    assert spoken_part("The speaker says: We are late") == spoken_part("Caption: We are late") == "We are late"
+    assert spoken_part("turn left") == "turn left"
+    assert phrase_words("'we don't know'") == ["we", "don't", "know"]
+    assert answers_whether(["True", "False"]) and answers_whether(["no", "yes"]) and not answers_whether(["a", "b"])
+    assert unnegated("Is the sentence 'we are late' absent from this audio?") == (
+        "Is the sentence 'we are late' in this audio?", True)
+    assert unnegated("Does this clip lack the line 'we are late'?") == ("Does this clip have the line 'we are late'?", True)
+    assert unnegated("Would the caption 'we are late' be a mismatch?")[1] is True
+    assert unnegated('The words "we are late" cannot be heard.') == ('The words "we are late" can be heard.', True)
+    assert unnegated("Does she say something other than 'we are late'?") == ("Does she say exactly 'we are late'?", True)
+    assert unnegated("Does the speaker say 'I am not ready'?") == ("Does the speaker say 'I am not ready'?", False)
+    assert unnegated("Does the speaker not say 'I am not ready'?") == ("Does the speaker say 'I am not ready'?", True)
+
+
+def test_whether_a_named_phrase_is_said_is_read_off_the_phrase_line():
+    """The phrase spotter's verdict on the phrase the question names decides, its own "not" read
+    and the phrase's not; a line about another phrase, or none, leaves the other rules to decide."""
+    from env.reasoners import ReasonRequest
+    from env.reasoners.contrast import said_phrase
+    from tools.speech import PhraseSpotTool
+
+    def request(question, phrase, said):
+        data = {"phrase": phrase, "said": said}
+        tool = PhraseSpotTool()
+        return ReasonRequest(question, ("yes", "no"), (tool.describe_quoted(phrase, said),), "",
+                             (tuple(tool.contrast_texts(data)),))
+
+    assert said_phrase(request('Is the sentence "We are late" spoken here?', "We are late", True)) is True
+    assert said_phrase(request("Is the sentence 'we are late' spoken here?", "We are late", False)) is False
+    assert said_phrase(request("Do you hear: I am not ready?", "I am not ready", True)) is None  # no cue: not named
+    assert said_phrase(request("Does it contain the words: I am not ready?", "I am not ready", True)) is True
+    assert said_phrase(request("Is 'I am not ready' heard?", "I am not ready", False)) is False
+    assert said_phrase(request("Is 'we are early' heard?", "We are late", True)) is None
+    assert said_phrase(ReasonRequest("Is 'we are late' heard?", ("yes", "no"), ("Number of speakers: 1.",))) is None

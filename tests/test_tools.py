@@ -119,6 +119,24 @@ def test_phrase_spotting_finds_spoken_phrase():
         assert f'"{phrase}"' in r.text
 
 
+def test_phrase_spotting_reads_framed_choices_and_true_false_questions():
+    """A choice framed around the spoken words ('Someone says "..."', "Caption: ...") is matched by
+    those words; "True or false" with a quoted phrase is the yes/no check of that phrase."""
+    a = audio_of(noisy(np.concatenate([silence(0.3), speak("play some music", "en-us+f3"), silence(0.3)]), snr_db=15))
+    framed = ["Caption: Open the door.", "Caption: Play some music.", "Caption: Call my mother.", "Caption: The car is red."]
+    tool = PhraseSpotTool()
+    assert tool.applicable("Which caption matches the speech?", framed)
+    r = tool.run(a, "Which caption matches the speech?", framed)
+    assert r.ok and r.data["matched"] == "Caption: Play some music.", r.data
+    quoted = ["'open the door'", "'play some music'"]
+    assert tool.run(a, "What is said?", quoted).data["matched"] == "'play some music'"
+    for phrase, said in (("play some music", True), ("call my mother", False)):
+        question = f'True or false: the speaker says "{phrase}".'
+        assert tool.applicable(question, ["True", "False"])
+        r = tool.run(a, question, ["True", "False"])
+        assert r.ok and r.data["said"] is said, r.data
+
+
 def test_phrase_spotting_refuses_without_speech():
     r = PhraseSpotTool().run(audio_of(tone(440, 1.0)), "", ["higher", "lower"])
     assert r.ok and r.data["matched"] is None and "No speech" in r.text

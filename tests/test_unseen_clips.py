@@ -223,3 +223,33 @@ def test_note_wordings_name_notes_in_scientific_pitch_notation():
     for w in wordings:
         for case in note.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_phrase_wordings_ask_the_clips_own_sentence_and_the_next_ones():
+    """The phrase set: a yes/no template is asked of a clip with its own sentence ("said": yes) and
+    with the next phrase clip's (no), a negated one the other way; a multiple-choice template
+    offers the clip's sentence and the next three clips', the right one at a place that moves."""
+    from benchmarks.question_wordings import SETS, load
+
+    phrase = SETS["phrase"]
+    wordings = load("phrase")
+    assert {w["asks"] for w in wordings} == phrase.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": f"p{k}", "task": "phrase", "sentence": s} for k, s in
+              enumerate(["The soup is too salty", "My bus was late", "The dog wants out", "We ran out of milk",
+                         "The kettle is boiling"])]
+    said = {"question": "Does the speaker say '{phrase_lower}'?", "asks": "said", "choices": ["Yes", "No"],
+            "yes_choice": "Yes"}
+    assert [(c.clip, c.question, c.expected) for c in phrase.cases(said, params)[:4]] == [
+        ("p0", "Does the speaker say 'the soup is too salty'?", "Yes"), ("p0", "Does the speaker say 'my bus was late'?", "No"),
+        ("p1", "Does the speaker say 'my bus was late'?", "Yes"), ("p1", "Does the speaker say 'the dog wants out'?", "No")]
+    absent = {"question": "Is \"{phrase}\" absent?", "asks": "not_said", "choices": ["true", "false"], "yes_choice": "true"}
+    assert [c.expected for c in phrase.cases(absent, params)[:2]] == ["false", "true"]
+    which = {"question": "What is said?", "asks": "which", "choice_format": "\"{v}.\""}
+    cases = phrase.cases(which, params)
+    assert len(cases) == 5 and cases[1].choices == ('"The dog wants out."', '"My bus was late."', '"We ran out of milk."',
+                                                      '"The kettle is boiling."')
+    assert [c.choices.index(c.expected) for c in cases] == [0, 1, 2, 3, 0]
+    assert all(c.expected == f'"{p["sentence"]}."' for c, p in zip(cases, params))
+    for w in wordings:
+        for case in phrase.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w

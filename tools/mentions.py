@@ -42,6 +42,10 @@ _NOTE_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 # the group that matched holds what is quoted. One pattern for what a question quotes
 # (`quoted_phrase`) and for masking it (env/features.py `without_quotes`)
 QUOTED = re.compile(r'"([^"]+)"|\u201c([^\u201d]+)\u201d|(?<!\w)\'([^\']+)\'(?!\w)|\u2018([^\u2019]+)\u2019')
+_A_QUOTE = "[\"'\u201c\u2018]"  # where a quoted span opens
+# a phrase named unquoted after a colon that ends the question: "Does it contain the sentence: We are late?"
+_PHRASE_AFTER_COLON = re.compile(r"\b(?:sentences?|phrases?|words?|lines?|text|transcript)\s*:\s*([^:\"\u201c\u2018]+?)"
+                                 r"\s*[?.!]*\s*$", re.IGNORECASE)
 
 
 def without_numbers(text: str) -> str:
@@ -82,6 +86,13 @@ _NEGATIONS = (
     (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
     # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
     # "Is 5 the wrong count?"
+    (re.compile(r"\bcannot\b", re.IGNORECASE), "can"),
+    # not there: "Is the sentence 'we are late' absent from the clip?", "Does the clip lack ...?"
+    (re.compile(r"\b(?:absent|missing)\s+(?:from|in)\b", re.IGNORECASE), "in"),
+    (re.compile(r"\black(s|ed|ing)?\b", re.IGNORECASE),
+     lambda m: {"": "have", "s": "has", "ed": "had", "ing": "having"}[(m.group(1) or "").lower()]),
+    (re.compile(r"\bmismatch(es|ed)?\b", re.IGNORECASE), lambda m: "match" + (m.group(1) or "")),
+    (re.compile(r"\b(?:incorrect|wrong|inaccurate)\s+for\b", re.IGNORECASE), "right for"),
     (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in)\s+"
                 r"(say|claim|state|conclude|describe|think|thinking|believe|believing|call|label|classify|consider|"
                 r"identify|assume)\b", re.IGNORECASE), r"right \1 \2"),
@@ -94,6 +105,10 @@ _NEGATIONS = (
      "equal to"),
     (re.compile(r"\b(differ|differs|different)\s+(?:from|than)(?=\s+" + _A_NUMBER + ")", re.IGNORECASE),
      lambda m: {"differ": "equal", "differs": "equals"}.get(m.group(1).lower(), "equal to")),
+    # ... or than a quoted phrase: "Does she say something other than 'we are late'?"
+    (re.compile(r"\b(?:something\s+|anything\s+)?other\s+than(?=\s+" + _A_QUOTE + ")", re.IGNORECASE), "exactly"),
+    (re.compile(r"\b(differ|differs|different)\s+(?:from|than)(?=\s+" + _A_QUOTE + ")", re.IGNORECASE),
+     lambda m: {"differ": "match", "differs": "matches"}.get(m.group(1).lower(), "exactly")),
 )
 # "or not" asks both ways; "not only" and "not sure" negate nothing asked
 _NOT_A_NEGATION = re.compile(r"\bor\s+not\b|\bwhether\s+or\s+not\b", re.IGNORECASE)
@@ -114,11 +129,14 @@ def unnegated(question: str) -> tuple[str, bool]:
         return f"{opened.group(1)}{said}{question[opened.end():]}", False
     if _NOT_A_NEGATION.search(question):
         return question, False
-    found = [(pattern, words) for pattern, words in _NEGATIONS for _ in pattern.finditer(question)]
+    # a quoted phrase's own "not" is what is said, not the question's ("Does she say 'I am not ready'?")
+    quoted = [m.span() for m in QUOTED.finditer(question)]
+    found = [(pattern, words, m.start()) for pattern, words in _NEGATIONS for m in pattern.finditer(question)
+             if not any(a <= m.start() < b for a, b in quoted)]
     if len(found) != 1:
         return question, False
-    pattern, words = found[0]
-    return " ".join(pattern.sub(words, question, count=1).split()), True
+    pattern, words, at = found[0]
+    return " ".join((question[:at] + pattern.sub(words, question[at:], count=1)).split()), True
 
 
 # an alternative a question sets aside: "Is it a woman speaking rather than a man?" asks whether a
@@ -133,9 +151,34 @@ def without_set_aside(question: str) -> str:
 
 
 def quoted_phrase(question: str) -> str | None:
-    """The first phrase the question quotes, if any."""
+    """The first phrase the question quotes, if any; unquoted, the words after "the sentence:" (or
+    phrase, words, line, text, transcript) that end the question."""
     match = QUOTED.search(question)
-    return next((g for g in match.groups() if g), None) if match else None
+    if match:
+        return next(g for g in match.groups() if g)
+    after = _PHRASE_AFTER_COLON.search(question)
+    return after.group(1) if after else None
+
+
+def phrase_words(phrase: str) -> list[str]:
+    """A phrase's words in lower case, as the recogniser's dictionary spells them; an apostrophe kept
+    inside a word ("don't"), not at its edge (a choice quoted as 'we are late')."""
+    return [w for w in (w.strip("'") for w in re.findall(r"[a-z']+", phrase.lower())) if w]
+
+
+def spoken_part(choice: str) -> str:
+    """The words a choice says are spoken: what it quotes ('Someone says "we are late"'), else what
+    follows its last colon ("The speaker says: We are late", "Caption: We are late."), else all of it."""
+    match = QUOTED.search(choice)
+    if match:
+        return next(g for g in match.groups() if g)
+    return choice.rsplit(":", 1)[-1].strip()
+
+
+def answers_whether(choices: Sequence[str]) -> bool:
+    """Whether the two choices answer whether something holds: "yes" and "no", or a pair of
+    VERDICTS ("True" / "False", "correct" / "incorrect")."""
+    return is_yes_no(choices) or verdicts(choices) is not None
 
 
 def _texts(question: str, choices: Sequence[str]) -> list[str]:
@@ -219,7 +262,8 @@ def note_hz(pitch_class: int, octave: int | None, near_hz: float) -> float:
 # "Which line matches the recording?": a line is one said ("line up" is not)
 ASKS_WHAT_IS_SAID = re.compile(
     r"\b(say|says|said|saying|spoken|utter|utters|uttered|uttering|phrases?|sentences?|lines?(?! up)|words?"
-    r"|mention\w*|pronounc\w*|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*)\b", re.IGNORECASE)
+    r"|mention\w*|pronounc\w*|talk\w* about|ask\w* (?:for|about)|transcri\w*|commands?|quote\w*|captions?|captioning"
+    r"|text)\b", re.IGNORECASE)
 # ... and not how many, who, in what language or manner it is said
 ASKS_SOMETHING_ELSE = re.compile(
     r"\b(how many|how often|how long|how fast|who|whose|language|accent|dialect|gender|male|female"

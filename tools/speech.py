@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import threading
 
 import numpy as np
@@ -261,10 +260,6 @@ class ASRTool(BaseTool):
         return {"transcript": text}, f'Speech recognition transcript (may contain errors): "{text}".'
 
 
-def _normalize(phrase: str) -> list[str]:
-    return re.findall(r"[a-z']+", phrase.lower())
-
-
 class PhraseSpotTool(BaseTool):
     """Which of the choices is spoken: pocketsphinx constrained to a JSGF grammar of the choices.
 
@@ -293,7 +288,7 @@ class PhraseSpotTool(BaseTool):
         "Verify whether the speaker uttered \"happy birthday\"."
     )
     cost = 1.0
-    version = "4"  # a choice begun: its first words heard
+    version = "5"  # a true/false question read as yes/no; a choice's spoken part; a phrase after "the sentence:"
     uses_choices = True
     min_margin = 0.0  # forced phrase score minus phone loop score (API units); said: > 0 (measured 97% apart)
     max_background_speech = 0.3  # background_speech: 0.01-0.25 in noise, 0.3-0.9 (one 0.17) over babble
@@ -315,19 +310,19 @@ class PhraseSpotTool(BaseTool):
         if not mentions.asks_what_is_said(question):
             return False
         vocab = _pocketsphinx_dict()
-        known = lambda text: bool(_normalize(text)) and all(w in vocab for w in _normalize(text))  # noqa: E731
-        if mentions.is_yes_no(choices):
+        known = lambda text: bool(mentions.phrase_words(text)) and all(w in vocab for w in mentions.phrase_words(text))  # noqa: E731
+        if mentions.answers_whether(choices):
             phrase = mentions.quoted_phrase(question)
             return phrase is not None and known(phrase)
-        return any(known(c) for c in choices)
+        return any(known(mentions.spoken_part(c)) for c in choices)
 
     def analyze(self, audio: Audio, question, choices):
-        if mentions.is_yes_no(choices):
+        if mentions.answers_whether(choices):  # "yes" / "no", "true" / "false": is the quoted phrase said
             return self._check_quoted(audio, question)
         vocab = _pocketsphinx_dict()
         usable = {}
-        for choice in choices:
-            words = _normalize(choice)
+        for choice in choices:  # the words a choice says are spoken: 'The speaker says: "we are late"'
+            words = mentions.phrase_words(mentions.spoken_part(choice))
             if words and all(w in vocab for w in words):
                 usable[" ".join(words)] = choice
         if not usable:
@@ -335,7 +330,7 @@ class PhraseSpotTool(BaseTool):
         if not speech_segments(audio):
             return {"matched": None, "reason": "no speech"}, "No speech was found, so no phrase was spotted."
         grammar = "#JSGF V1.0;\ngrammar choices;\npublic <choice> = " + " | ".join(usable) + ";\n"
-        heard = " ".join(_normalize(_decode(audio, grammar)))
+        heard = " ".join(mentions.phrase_words(_decode(audio, grammar)))
         data = {"heard": heard, "usable": list(usable.values())}
         if heard in usable:
             return {**data, "matched": usable[heard]}, self.describe(usable[heard])
@@ -366,7 +361,7 @@ class PhraseSpotTool(BaseTool):
     def _check_quoted(self, audio: Audio, question: str) -> tuple[dict, str]:
         phrase = mentions.quoted_phrase(question)
         vocab = _pocketsphinx_dict()
-        words = _normalize(phrase or "")
+        words = mentions.phrase_words(phrase or "")
         if not words or not all(w in vocab for w in words):
             return {"phrase": phrase, "reason": "no quoted phrase of dictionary words"}, ""
         voice = speech_segments(audio)
@@ -396,5 +391,5 @@ class PhraseSpotTool(BaseTool):
             return []
         if data.get("partial"):  # the same first words of each other choice
             n = len(data["heard"].split())
-            return [self.describe(c, " ".join(_normalize(c)[:n])) for c in data["usable"] if c != data["matched"]]
+            return [self.describe(c, " ".join(mentions.phrase_words(c)[:n])) for c in data["usable"] if c != data["matched"]]
         return [self.describe(c) for c in data.get("usable", []) if c != data["matched"]]

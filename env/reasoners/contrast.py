@@ -14,7 +14,7 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import is_yes_no, midi_notes, threshold, unit_name
+from tools.mentions import QUOTED, is_yes_no, midi_notes, phrase_words, quoted_phrase, threshold, unit_name, unnegated
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -39,7 +39,8 @@ YES_NO_MEANING_SCALE = 10.0
 # 24: a length compared as a moment ("past 9 s"), units on digits; 25: an order question asked as the segmenter says it (sound_order.py)
 # 26: verdicts other than true/false ("correct or incorrect"), "a mistake to call", a set-aside alternative ("rather than")
 # 27: a note compared with a named note ("higher than D#4") read off the pitch line's note
-CONTRAST_VERSION = 27  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 28: whether a phrase the question names is said, read off the line that names it ("said_phrase")
+CONTRAST_VERSION = 28  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -319,3 +320,25 @@ def compared_number(request: ReasonRequest) -> bool | None:
     if len(verdicts) != 1:
         return None
     return verdicts.pop() != negated
+
+
+def said_phrase(request: ReasonRequest) -> bool | None:
+    """The answer ("yes": True) to a yes/no question whether a phrase it names is spoken ('Is the
+    sentence "we are late" heard here?'), read off the tool line that names the same phrase, said
+    or not ('The speaker does not say "we are late".', against its alternative without the "not");
+    None where no line and alternative name it.
+
+    Why not the contrast rule: the line and its alternative differ by one "not", and the 135M
+    model's score of a question that does not echo the line's "says" barely moves between them
+    (benchmarks/question_wordings.py, phrase build half: 'Is the sentence "X" spoken in this clip?'
+    7 of 12 right with the right line; docs/PROMPTS.md "Contrast rule v28")."""
+    phrase = quoted_phrase(request.question)
+    if phrase is None or not is_yes_no(request.choices):
+        return None
+    words = phrase_words(phrase)
+    names = lambda text: (p := quoted_phrase(text)) is not None and phrase_words(p) == words  # noqa: E731
+    said = {not unnegated(QUOTED.sub('"..."', text))[1]  # the line's own "not", not the phrase's
+            for text, alternatives in zip(request.tool_texts, request.contrasts)
+            if names(text) and any(names(a) for a in alternatives)}
+    return said.pop() if len(said) == 1 else None
+

@@ -18,7 +18,7 @@ from env.prompt import render_prompt, render_question_check
 from env.reasoners.asking import asked_as_the_tools_say
 from env.reasoners.attention import attention_blocks_for, use_block_attention
 from env.reasoners.contrast import (CONTRAST_VERSION, CONTRASTS, MEANING_WEIGHT, THRESHOLD_MARGIN, YES_NO_DOUBT,
-                                   YES_NO_MEANING_SCALE, compared_number,
+                                   YES_NO_MEANING_SCALE, compared_number, said_phrase,
                                    contrast_scores, meaning_contrast, meaning_evidence, swapped_evidence,
                                    yes_no_evidence, yes_no_meaning, yes_no_meaning_evidence)
 from env.reasoners.gguf import load_gguf
@@ -501,8 +501,11 @@ class SmolLMReasoner:
                 # cannot weigh two tools' lines that both speak to it (docs/PROMPTS.md "Contrast rule v14")
                 if self.contrast == "meaning" and abs(margin) < YES_NO_DOUBT and len(set(lines)) == 1:
                     margin = YES_NO_MEANING_SCALE * yes_no_meaning(self.sentence_encoder.encode, req)
-                # "longer than 9 s?": a tool's measured number decides; the ear's "about 25 seconds" does not
+                # "longer than 9 s?", 'is "we are late" said?': a tool's measured number or its verdict
+                # on the phrase decides; the ear's "about 25 seconds" does not
                 compared = None if hears else compared_number(req)
+                if compared is None and not hears:
+                    compared = said_phrase(req)
                 if compared is not None:
                     margin = THRESHOLD_MARGIN if compared else -THRESHOLD_MARGIN
                 yes = [c.strip().lower() for c in req.choices].index("yes")
