@@ -84,8 +84,6 @@ _NEGATIONS = (
     (re.compile(r"\bfail(?:s|ed|ing)?\s+to\s+", re.IGNORECASE), ""),
     (re.compile(r"\bfalse\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\b((?:is|are|was|were)\s+there|there\s+(?:is|are|was|were))\s+no\b", re.IGNORECASE), r"\1 any"),
-    # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
-    # "Is 5 the wrong count?"
     (re.compile(r"\bcannot\b", re.IGNORECASE), "can"),
     # not there: "Is the sentence 'we are late' absent from the clip?", "Does the clip lack ...?"
     (re.compile(r"\b(?:absent|missing)\s+(?:from|in)\b", re.IGNORECASE), "in"),
@@ -93,6 +91,8 @@ _NEGATIONS = (
      lambda m: {"": "have", "s": "has", "ed": "had", "ing": "having"}[(m.group(1) or "").lower()]),
     (re.compile(r"\bmismatch(es|ed)?\b", re.IGNORECASE), lambda m: "match" + (m.group(1) or "")),
     (re.compile(r"\b(?:incorrect|wrong|inaccurate)\s+for\b", re.IGNORECASE), "right for"),
+    # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
+    # "Is 5 the wrong count?"
     (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in)\s+"
                 r"(say|claim|state|conclude|describe|think|thinking|believe|believing|call|label|classify|consider|"
                 r"identify|assume)\b", re.IGNORECASE), r"right \1 \2"),
