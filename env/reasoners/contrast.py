@@ -21,6 +21,16 @@ CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # train split of an independent draw (seed 1, 210 multiple-choice items, expert tool): weights
 # 10/20/50/100/200 gave 88.1/88.6/91.9/91.9/92.4% (PMI alone 85.7%); docs/PROMPTS.md
 MEANING_WEIGHT = 200.0
+# meaning: a choice's contrast is shrunk towards 0 by this much (soft threshold, `shrunk`). The encoder's
+# cosines put "The beat stays steady." nearer "rises" than "falls", so a line about something else
+# moved the choices by 0.01-0.06 and, x MEANING_WEIGHT, answered at p 0.97-0.99 (a tempo line on
+# "Which way does the melody go?"): on the demo's train split (200 items, every applicable tool's line
+# alone) an unrelated tool matched the expert's answer at p >= 0.9 on 30 items, and PPO seeds chose
+# between such tools by chance. 0.02 is the median contrast per choice of those unrelated lines, and
+# the largest of 0.02 / 0.03 / 0.04 / 0.06 at which the expert tool loses no item on the train split
+# (198 / 197 / 197 / 195 of 200) and the validation split (113 / 113 / 113 / 111 of 117); it leaves
+# 9 such items of 200 (validation 21 -> 9 of 117; docs/PROMPTS.md "Contrast rule v29")
+MEANING_NOISE = 0.02
 # meaning, yes/no questions: where the 135M model's margin (question after the measured lines
 # against after the alternatives) is under this many nats, it is a guess ("Heard first: the speech"
 # against its swap moves "Is the voice heard first?" by 0.2 nats, inside bfloat16's batch noise),
@@ -40,7 +50,8 @@ YES_NO_MEANING_SCALE = 10.0
 # 26: verdicts other than true/false ("correct or incorrect"), "a mistake to call", a set-aside alternative ("rather than")
 # 27: a note compared with a named note ("higher than D#4") read off the pitch line's note
 # 28: whether a phrase the question names is said, read off the line that names it ("said_phrase")
-CONTRAST_VERSION = 28  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 29: the meaning contrast less the encoder's noise (MEANING_NOISE)
+CONTRAST_VERSION = 29  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -231,7 +242,8 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
     (`encode`: text -> unit vector, a sentence encoder). Under one alternative: the choice's cosine
     with what the measured lines say minus its cosine with what the alternative says instead (the
     choice's shift), less the choices' mean shift. Under several, each pair of choices is told apart
-    by the alternative that separates them most (`pairwise_contrast`).
+    by the alternative that separates them most (`pairwise_contrast`). Each is then shrunk by the
+    encoder's noise (MEANING_NOISE, `shrunk`).
 
     Only the sentences an alternative changes are compared: the rest is the same on both sides,
     and inside a whole text it dilutes the difference ("gets quieter" against "gets louder" under a
@@ -252,7 +264,14 @@ def meaning_contrast(encode, choices: Sequence[str], request: ReasonRequest) -> 
         return [0.0] * len(choices)
     vectors = np.stack([encode(c) for c in choices])
     shifts = [[float(v) for v in vectors @ (encode(ours) - encode(theirs))] for ours, theirs in pairs]
-    return pairwise_contrast(shifts)
+    return shrunk(pairwise_contrast(shifts), MEANING_NOISE)
+
+
+def shrunk(values: list[float], noise: float) -> list[float]:
+    """Each value moved `noise` towards 0, and 0 where it is smaller (a soft threshold): a contrast
+    as small as what lines about something else produce says nothing, and a larger one says only
+    what it has beyond that."""
+    return [max(abs(v) - noise, 0.0) * (1.0 if v > 0 else -1.0) for v in values]
 
 
 def pairwise_contrast(shifts: list[list[float]]) -> list[float]:
