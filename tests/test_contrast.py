@@ -158,6 +158,33 @@ def test_meaning_contrast_is_not_pulled_by_alternatives_about_something_else(smo
         assert max(contrast, key=contrast.get) in ("first", "the first"), contrast
 
 
+def test_meaning_contrast_below_the_encoders_noise_says_nothing(smollm):
+    """A tempo line asked which way a melody goes: the encoder puts "The beat stays steady." nearer
+    "rises" than "falls", and x MEANING_WEIGHT that was an answer at p 0.99 (contrast rule v29). Each
+    choice's contrast is now shrunk by MEANING_NOISE, the noise such unrelated lines make. The encoder
+    tells the two lines apart only a little (the pitch line, with its own alternatives, moves the
+    choices a fifth more than the tempo line does); the shrink takes the same off both, so the
+    answers' probabilities move apart (on the demo's training items 0.99 / 0.996 became 0.96 / 0.98,
+    docs/PROMPTS.md "Contrast rule v29")."""
+    from env.reasoners.contrast import MEANING_NOISE, meaning_contrast, shrunk
+    from env.reasoners.smollm2 import SmolLMReasoner
+
+    assert shrunk([0.05, -0.05, 0.01, -0.015, 0.0], 0.02) == pytest.approx([0.03, -0.03, 0.0, 0.0, 0.0])
+    encode = SmolLMReasoner(threads=2, contrast="meaning").sentence_encoder.encode
+    choices = ("falls", "rises")
+    beat = "One beat every 1.73 s: the tempo is 35 BPM. The beat {}"
+    tempo = ReasonRequest("Which way does the melody go?", choices, (beat.format("stays steady."),), "",
+                          ((beat.format("speeds up from 29 to 42 BPM: it gets faster."),
+                            beat.format("slows down from 42 to 29 BPM: it gets slower.")),))
+    tone = "Tone 1: 575 Hz (D5); tone 2: {} Hz ({}). The pitch goes {}: the second tone is {}."
+    pitch = ReasonRequest("Which way does the melody go?", choices, (tone.format(764, "G5", "up", "higher"),), "",
+                          ((tone.format(433, "A4", "down", "lower"),),))
+    unrelated, related = (meaning_contrast(encode, choices, r) for r in (tempo, pitch))
+    assert related[1] > unrelated[1] > 0 > unrelated[0] > related[0], (unrelated, related)
+    assert unrelated[1] < 0.06 - MEANING_NOISE  # 0.056 before the shrink
+    assert related[1] / unrelated[1] > 1.2
+
+
 def test_meaning_contrast_compares_only_what_an_alternative_changes(smollm):
     """A loudness line says a gap and a trend; its alternatives change one of them. Compared as whole
     texts, the shared sentence dilutes the trend's difference and the gap alternative's cosine noise
