@@ -85,6 +85,8 @@ def main() -> None:
     p.add_argument("--mix", type=float, nargs="+", default=[0.0, 0.5, 1.0])
     p.add_argument("--json", help="also write the per-item probabilities here")
     args = p.parse_args()
+    if args.neighbours < 1:  # "others" is a mean over the neighbours' clips
+        p.error(f"--neighbours must be at least 1, got {args.neighbours}")
     rows = replay(args.config, args.neighbours)
     if args.json:
         with open(args.json, "w") as f:

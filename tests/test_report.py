@@ -174,3 +174,16 @@ def test_baseline_replay_best_tool_under_each_baseline():
     assert (hits["speakers"], totals["speakers"]) == (0, 1)
     hits, totals = best_tool_table(rows, mix=1.0)
     assert (hits["speakers"], totals["speakers"]) == (1, 1)
+
+
+def test_baseline_replay_refuses_no_neighbours(monkeypatch, capsys):
+    """--neighbours 0 has no clips to average over: refused before any replay, not a division by zero."""
+    import sys
+
+    from benchmarks import baseline_replay
+
+    monkeypatch.setattr(baseline_replay, "replay", lambda *a: pytest.fail("replayed"))
+    monkeypatch.setattr(sys, "argv", ["baseline_replay.py", "--neighbours", "0"])
+    with pytest.raises(SystemExit) as exit_info:
+        baseline_replay.main()
+    assert exit_info.value.code == 2 and "--neighbours must be at least 1" in capsys.readouterr().err
