@@ -147,10 +147,11 @@ def novelty_text(question: str, reading: str = "question") -> str:
 
 
 def without_quotes(text: str) -> str:
-    """`text` with every quoted span replaced by "...": what is quoted says which words are asked
-    about, not what kind of question it is ("Do you hear someone say "my phone is ringing"?" lay
-    nearest the loudness tool)."""
-    return mentions.QUOTED.sub('"..."', text)
+    """`text` with every quoted span, and a phrase named after "the sentence:" at its end, replaced
+    by "..." (`mentions.phrases_masked`): what is quoted says which words are asked about, not what
+    kind of question it is ("Do you hear someone say "my phone is ringing"?" lay nearest the
+    loudness tool)."""
+    return mentions.phrases_masked(text)
 
 
 def relevance_text(question: str, choices, of: str = "question") -> str:

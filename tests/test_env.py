@@ -443,11 +443,17 @@ def test_relevance_of_the_question_without_its_quotes(encoder):
     assert without_quotes("Did I hear \u201cdinner is ready\u201d?") == 'Did I hear "..."?'
     assert without_quotes("What's the sentence here? It's said twice.") == "What's the sentence here? It's said twice."
     assert without_quotes("Is \u2018open the door\u2019 said?") == 'Is "..." said?'
+    # a phrase named after "the sentence:" at the question's end, as `quoted_phrase` names it
+    colon = "Does the person utter the following sentence: the kettle is boiling?"
+    assert without_quotes(colon) == 'Does the person utter the following sentence: "..."?'
+    assert without_quotes("Which sentence is said: the first or the second one here?") == \
+        "Which sentence is said: the first or the second one here?"  # no "sentence:" before the colon
     # the same pattern says what a question quotes (the phrase spotter's yes/no check)
     from tools.mentions import quoted_phrase
     assert quoted_phrase("Is the phrase 'the dog is barking' spoken?") == "the dog is barking"
     assert quoted_phrase("Did I hear \u201cdinner is ready\u201d?") == "dinner is ready"
     assert quoted_phrase("What's the sentence here? It's said twice.") is None
+    assert quoted_phrase(colon) == "the kettle is boiling"
     assert relevance_text('Did she say "hi"?', ("yes", "no"), "question_without_quotes") == 'Did she say "..."?'
     tools = build_tools()
     descriptions, examples = tool_texts(tools)

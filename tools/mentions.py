@@ -160,6 +160,14 @@ def quoted_phrase(question: str) -> str | None:
     return after.group(1) if after else None
 
 
+def phrases_masked(text: str, mask: str = '"..."') -> str:
+    """`text` with every phrase it names (`quoted_phrase`'s two ways: quoted, or after "the
+    sentence:" at its end) replaced by `mask`."""
+    text = QUOTED.sub(mask, text)
+    after = _PHRASE_AFTER_COLON.search(text)
+    return text[:after.start(1)] + mask + text[after.end(1):] if after else text
+
+
 def phrase_words(phrase: str) -> list[str]:
     """A phrase's words in lower case, as the recogniser's dictionary spells them; an apostrophe kept
     inside a word ("don't"), not at its edge (a choice quoted as 'we are late')."""
