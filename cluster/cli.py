@@ -189,7 +189,7 @@ def cmd_submit(args) -> int:
 def cmd_route(args) -> int:
     """route -> execute -> reason for one clip with a trained router.pt."""
     from cluster.config import load_config
-    from eval.route import route_clip
+    from eval.route import explained_decision, route_clip
 
     cfg = load_config(args.config, args.set)
     choices = tuple(c.strip() for c in args.choices.split("|") if c.strip())
@@ -198,7 +198,10 @@ def cmd_route(args) -> int:
     for r in answer["results"]:
         print(f"  {r.tool:12s} {r.text if r.ok else 'ERROR ' + r.error}")
     print(f"answer: {answer['answer']}")
+    if args.explain:
+        print(explained_decision(answer["first_decision"]))
     return 0
+
 
 
 def cmd_serve(args) -> int:
@@ -370,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     ro.add_argument("--audio", required=True)
     ro.add_argument("--question", required=True)
     ro.add_argument("--choices", required=True, help="choices separated by |")
+    ro.add_argument("--explain", action="store_true",
+                    help="also print why the first tool: policy or relevance fallback, each tool's relevance and policy probability")
     ro.set_defaults(func=cmd_route)
 
     sv = sub.add_parser("serve", help="serve a trained router.pt over HTTP (Ray Serve; OpenAI-compatible, web page)")

@@ -203,7 +203,8 @@ class LearnedRouter(RoutingSystem):
 
     def route(self, item, tools):
         env = self.router.routing_env([item], self.evaluator.executor, self.evaluator.reasoner, self.encoder)
-        return self.router.route(env)["tools"]
+        self.last_decision = (info := self.router.route(env))["first_decision"]  # `audiorouter route --explain`
+        return info["tools"]
 
 
 SYSTEMS: dict[str, type[RoutingSystem]] = {cls.name: cls for cls in (

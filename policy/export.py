@@ -194,6 +194,10 @@ class Router(torch.nn.Module):
         computed in numpy. torch spends ~0.4 ms of call overhead on a network this small, numpy
         ~20 us, and a routed item takes two or three decisions (`act_torch` is the reference; a
         test checks both against the RLlib module)."""
+        return int(np.argmax(self.action_logits(obs)))
+
+    def action_logits(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """The policy's logit per action (the tools, then ANSWER), -inf where the mask forbids it."""
         x = np.asarray(obs["observations"], np.float32)
         n = len(self.spec["tool_names"])
         hidden = trunk_input(x, n)
@@ -201,7 +205,30 @@ class Router(torch.nn.Module):
             hidden = np.tanh(hidden @ weight + bias)
         logits = hidden @ self._pi[0] + self._pi[1]
         logits[:n] += self._gain * RelevancePrior.centred(x, n)
-        return int(np.argmax(np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)))
+        return np.where(np.asarray(obs["action_mask"]) > 0, logits, -np.inf)
+
+    def first_decision(self, obs: dict[str, np.ndarray], question_vector: np.ndarray,
+                       relevance: np.ndarray | None = None) -> dict:
+        """Why the first tool was chosen (`audiorouter route --explain`): whether the policy decided
+        or the relevance fallback (an unfamiliar question), the question's highest cosine with a
+        training question, each tool's relevance as the decision read it (without the fallback's
+        `neighbour_support`, 0 unless `novelty_neighbour_weight` is set), and, where the policy
+        decided, its probability per action (softmax over the allowed ones; the route takes the
+        most probable). A wrong route is then either a question the policy mapped to the wrong tool
+        or one whose relevance could not tell the tools apart."""
+        n = len(self.spec["tool_names"])
+        x = np.asarray(obs["observations"], np.float32)
+        read = x[-(3 * n + 1): -(2 * n + 1)] if relevance is None else np.asarray(relevance, np.float32)
+        familiar = self.familiar(question_vector)
+        nearest = float(np.max(self._known @ np.asarray(question_vector, np.float32))) if self._known.size else None
+        decision = {"by": "policy" if familiar else "relevance", "nearest_training_cosine": nearest,
+                    "novelty_threshold": self.novelty_threshold,
+                    "relevance": dict(zip(self.tool_names, map(float, read))), "policy": None}
+        if familiar:
+            logits = self.action_logits(obs)
+            p = np.exp(logits - np.max(logits))
+            decision["policy"] = dict(zip(self.tool_names + ["answer"], map(float, p / p.sum())))
+        return decision
 
     @property
     def novelty_threshold(self) -> float:
@@ -348,10 +375,12 @@ class Router(torch.nn.Module):
         if not familiar and self.second_tool_margin > 0:
             env.extend_budget(2)  # the fallback may consult the runner-up (`fallback_tools`)
         decide = self.act if familiar else (lambda o: self.act_by_relevance(o, question, relevance))
+        first = self.first_decision(obs, question, relevance)
         done, info = False, {}
         while not done:
             obs, _, done, _, info = env.step(decide(obs))
         info["by_relevance"] = not familiar
+        info["first_decision"] = first
         return info
 
 

@@ -368,6 +368,35 @@ def test_without_the_question_embedding_the_router_sees_the_question_as_relevanc
     assert Router(str(tmp_path / "full.pt")).reads_question
 
 
+def test_route_explains_its_first_decision(probe, encoder, tmp_path):
+    """`route --explain`: the first decision's reading (policy or relevance fallback, the nearest
+    training question, each tool's relevance as the observation holds it) and the policy's
+    probabilities, whose most probable allowed action is the tool the route calls first."""
+    from eval.route import explained_decision
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False, question_embedding=False)
+    export_router(untrained_module(env), env, [8], str(tmp_path / "router.pt"), novelty_threshold=0.9)
+    router = Router(str(tmp_path / "router.pt"))
+    obs, _ = router.routing_env(probe[:1], env.executor, env.reasoner, encoder).reset(seed=0)
+    relevance = obs["observations"][-(3 * env.n_tools + 1): -(2 * env.n_tools + 1)]
+    info = router.route(router.routing_env(probe[:1], env.executor, env.reasoner, encoder))
+    decision = info["first_decision"]
+    assert decision["by"] == "policy" and decision["nearest_training_cosine"] == pytest.approx(1.0, abs=1e-5)
+    assert list(decision["relevance"]) == env.tool_names
+    assert np.allclose(list(decision["relevance"].values()), relevance)
+    policy = decision["policy"]
+    assert list(policy) == env.tool_names + ["answer"] and sum(policy.values()) == pytest.approx(1.0)
+    first = max(policy, key=policy.get)
+    assert (info["tools"][:1] or ["answer"]) == [first]
+    shown = explained_decision(decision)
+    assert "the trained policy" in shown and f"{policy[env.tool_names[0]]:.2f}" in shown
+
+    unfamiliar = router.first_decision(obs, -encoder.encode(probe[0].question))  # no training question near it
+    assert unfamiliar["by"] == "relevance" and unfamiliar["policy"] is None
+    assert "relevance (an unfamiliar question)" in explained_decision(unfamiliar)
+
+
 def untrained_module(env):
     """The weights RouterModule exports (trunk, pi, vf, prior), untrained, for an env's observation."""
     import torch

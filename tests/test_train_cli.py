@@ -44,10 +44,13 @@ def test_demo_trains_and_route_uses_the_router(tmp_path, monkeypatch, capfd):
     pitch = next(i for i in items if i["task"] == "pitch_compare")
     assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
                  "--audio", str(tmp_path / "probe" / pitch["audio_id"]), "--question", pitch["question"],
-                 "--choices", "|".join(pitch["choices"])]) == 0
+                 "--choices", "|".join(pitch["choices"]), "--explain"]) == 0
     out = capfd.readouterr().out
     assert "tools chosen:" in out and "answer: " in out
-    answer = out.split("answer: ")[1].strip()
+    answer, explained = out.split("answer: ")[1].split("\n", 1)
+    assert "first tool chosen by: " in explained and "relevance" in explained
+    assert {"duration", "pitch"} <= {line.split()[0] for line in explained.splitlines()[2:]}  # a row per tool
+    answer = answer.strip()
     assert answer in pitch["choices"]
     assert main(["route", "--config", str(tmp_path / "c.yaml"), "--router", str(tmp_path / "run" / "router.pt"),
                  "--audio", str(tmp_path / "nope.wav"), "--question", "q", "--choices", "a|b"]) == 2
