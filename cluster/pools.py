@@ -170,7 +170,10 @@ class ToolPool(_Pool):
                  num_cpus: float = 1.0, max_restarts: int = 2, name: str = "audiorouter-tools",
                  namespace: str | None = None, timeout_s: float | None = DEFAULT_TOOL_TIMEOUT_S,
                  max_audio_seconds: float | None = MAX_AUDIO_SECONDS, resources: dict | None = None):
-        threads = max(1, int(num_cpus))
+        # a worker's torch threads follow its CPUs; in-process (replicas 0) the caller's own process
+        # keeps its threads: `train` with `tool_workers: 0` had the PPO learner at 1 thread, whose
+        # float32 sums trained another router from the same seed (docs/RESULTS.md "Sixty PPO iterations")
+        threads = max(1, int(num_cpus)) if int(replicas) > 0 else None
         super().__init__((tool_specs, cache_dir, threads, timeout_s, max_audio_seconds), replicas, name, num_cpus, 0,
                          max_restarts, max_concurrency=1, namespace=namespace,  # a tool call holds its core
                          resources=resources)

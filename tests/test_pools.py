@@ -35,6 +35,20 @@ def test_local_pool_fills_the_cache_and_counts(clips, tmp_path):
         ToolPool(SPECS, str(tmp_path), replicas=-1)
 
 
+def test_an_in_process_tool_pool_leaves_the_callers_torch_threads_alone(tmp_path):
+    """A worker actor limits its own torch threads to its CPUs; in-process the pool shares the
+    caller's process, which keeps its own (train's learner ran at 1 thread with tool_workers 0)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        ToolPool(SPECS, str(tmp_path), replicas=0, num_cpus=1)
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
 @pytest.mark.slow
 def test_ray_pool_gives_the_same_cache_as_in_process(clips, tmp_path, monkeypatch):
     import ray
