@@ -203,7 +203,6 @@ def cmd_route(args) -> int:
     return 0
 
 
-
 def cmd_serve(args) -> int:
     """The router as a Ray Serve application (cluster/serve.py), until Ctrl-C."""
     from cluster.serve import resolve_router_config, start
