@@ -380,6 +380,29 @@ def test_a_count_worded_in_the_question_meets_the_digit_a_tool_writes():
     assert lines == [1] and evidence == [(count,), ("Number of separate speech segments: 2.",)]
 
 
+def test_a_line_about_something_else_moves_a_yes_no_question_only_inside_the_doubt_band(smollm):
+    """The voice pitch line says nothing about turn-taking, yet after "... likely male" against its
+    "... likely female" alternative the 135M model found "Do two people take turns speaking?"
+    1.3-1.6 nats likelier: outside rule v29's one-nat band, an answer at p 0.63-0.65 that out-earned
+    the speaker counter in the relative reward on the three training items of that wording. Inside
+    rule v30's band (YES_NO_DOUBT, 1.75) the encoder reads it, a close call either way round."""
+    from env.reasoners.contrast import YES_NO_DOUBT
+    from env.reasoners.smollm2 import SmolLMReasoner
+    from tools.pitch import VoicePitchTool
+
+    voice = VoicePitchTool()
+    reasoner = SmolLMReasoner(threads=2, contrast="meaning", prompt_style="restate", calibration="evidence_pmi",
+                              temperature=5.0)
+    requests = []
+    for hz, register in ((102.0, "male"), (107.0, "male"), (210.0, "female")):
+        data = {"median_hz": hz, "register": register}
+        requests.append(ReasonRequest("Do two people take turns speaking?", ("yes", "no"), (voice.describe(data),), "",
+                                      (tuple(voice.contrast_texts(data)),)))
+    for answer in reasoner.answer_batch(requests):
+        assert abs(answer.scores[0]) < YES_NO_DOUBT
+        assert max(answer.probabilities) < 0.6
+
+
 def test_a_yes_no_question_the_model_only_guesses_at_is_read_by_its_meaning(smollm):
     """Under "Number of different speakers: 2." and its alternative "1.", the 135M model's scores of
     "Do two people take turns speaking?" differ by a twentieth of a nat (bfloat16's batch noise is
