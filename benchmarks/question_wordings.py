@@ -34,12 +34,17 @@ parameters, `params.json`, give the answer):
   (`{phrase}`) is what a clip's one speaker says (yes/no, negated, true/false, quoted in several
   ways or not at all) and which of four sentences it is, build and check halves (`PhraseSet`).
 
+- `speech_count` (`speech_count_wordings.json`, the speech segmenter): templates on how many
+  separate times someone speaks, comparing the count with a number k or multiple choice, build and
+  check halves (`NumberSet`), over the clips of `benchmarks/speech_count_clips.py` (3-6 sentences,
+  one voice or two in turn): `--clips data/speech_count_clips`.
+
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
 scores the reasoner's reading alone (expert routing). Run from the repository root after
 `python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender|phrase [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender|phrase|speech_count [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -286,6 +291,11 @@ SETS = {
     "gender": WordingSet("gender_wordings.json", VoicePitchTool, facts={"female": ("gender", "female")},
                          kinds={"female": ("female", True), "male": ("female", False), "choice": ("female", None)}),
     "phrase": PhraseSet("phrase_wordings.json", PhraseSpotTool),
+    # clips of benchmarks/speech_count_clips.py (`--clips data/speech_count_clips`), not the unseen clips
+    "speech_count": NumberSet("speech_count_wordings.json", SpeechSegmentsTool, task="speech_count", value="n",
+                              one_per="id", margin=0, kinds=frozenset({"exactly", "not_exactly", "more_than",
+                                                                       "fewer_than", "at_least", "at_most", "how_many"}),
+                              choice_kinds=("how_many",), apart=((-2, -1, 1), (-1, 1, 2))),
 }
 
 

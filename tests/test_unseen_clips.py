@@ -253,3 +253,41 @@ def test_phrase_wordings_ask_the_clips_own_sentence_and_the_next_ones():
     for w in wordings:
         for case in phrase.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_speech_count_clips_hold_their_drawn_number_of_utterances(tmp_path):
+    """benchmarks/speech_count_clips.py: two clips per count from 3 to 6, the same for the same seed;
+    each clip holds n stretches of speech: 10 ms frames louder than halfway (in dB) between the noise
+    floor and the speech, grouped where under 0.5 s apart (espeak's pauses between words are
+    shorter, the drawn ones longer), a group of at least 0.1 s of such frames (not a noise blip)."""
+    from benchmarks.speech_count_clips import COUNTS, generate
+
+    params = generate(str(tmp_path / "a"))
+    assert collections.Counter(p["n"] for p in params) == {n: 2 for n in COUNTS}
+    assert {len(p["voices"]) for p in params} == {1, 2}  # one voice and two in turn both drawn
+    for p in params:
+        audio, rate = sf.read(tmp_path / "a" / "audio" / f"{p['id']}.wav")
+        frames = 20 * np.log10(np.sqrt(np.mean(audio[: len(audio) // 160 * 160].reshape(-1, 160) ** 2, axis=1)) + 1e-9)
+        floor, speech = np.percentile(frames, [5, 95])
+        loud = np.flatnonzero(frames > (floor + speech) / 2)
+        groups = np.split(loud, np.flatnonzero(np.diff(loud) >= 50) + 1)
+        stretches = sum(len(g) >= 10 for g in groups)
+        assert stretches == p["n"] == len(p["sentences"]), (p["id"], stretches)
+    assert generate(str(tmp_path / "b")) == params
+
+
+def test_speech_count_wordings_fill_in_and_expect_the_clips_count():
+    """The speech-count set: both halves, every kind the set knows, each template filled in with its
+    right answer among its choices; "exactly" asks the clip's own count for "yes"."""
+    from benchmarks.question_wordings import SETS, load
+
+    speech = SETS["speech_count"]
+    wordings = load("speech_count")
+    assert {w["asks"] for w in wordings} == speech.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    params = [{"id": f"sc-{n}0", "task": "speech_count", "n": n} for n in (3, 4, 5, 6)]
+    exactly = {"question": "Does someone speak {k_word} times?", "asks": "exactly", "choices": ["yes", "no"]}
+    assert [(c.question, c.expected) for c in speech.cases(exactly, params[:1])] == [
+        ("Does someone speak three times?", "yes"), ("Does someone speak two times?", "no")]
+    for w in wordings:
+        for case in speech.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
