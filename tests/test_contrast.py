@@ -384,7 +384,7 @@ def test_a_line_about_something_else_moves_a_yes_no_question_only_inside_the_dou
     """The voice pitch line says nothing about turn-taking, yet after "... likely male" against its
     "... likely female" alternative the 135M model found "Do two people take turns speaking?"
     1.3-1.6 nats likelier: outside rule v29's one-nat band, an answer at p 0.63-0.65 that out-earned
-    the speaker counter in the relative reward on the three training items of that wording. Inside
+    the speaker counter in the relative reward on that wording's training items. Inside
     rule v30's band (YES_NO_DOUBT, 1.75) the encoder reads it, a close call either way round."""
     from env.reasoners.contrast import YES_NO_DOUBT
     from env.reasoners.smollm2 import SmolLMReasoner
