@@ -97,6 +97,11 @@ def test_a_comparison_with_a_number_is_read_from_the_question():
     assert mentions.threshold("Is it 180 BPM or slower?")[0] == Threshold(180.0, False, True, "bpm")
     assert mentions.threshold("Is the beat 90 bpm or quicker?")[0] == Threshold(90.0, True, True, "bpm")
     assert mentions.threshold("Is this audio too slow to hit 180 beats per minute?")[0] == Threshold(180.0, False, False, "bpm")
+    # "in excess of"; what is counted between the comparison and "than"
+    assert mentions.threshold("Do they speak in excess of 5 times?")[0] == Threshold(5.0, True, False, "times")
+    assert mentions.threshold("does the talking happen fewer times than six? like counting each bit")[0] == (
+        Threshold(6.0, False, False))
+    assert mentions.threshold("Are there more claps than 3?")[0] == Threshold(3.0, True, False)
     assert mentions.threshold("Is the hum too long to fit within 20 seconds?")[0] == Threshold(20.0, True, False, "second")
     # a note named with its octave, as its MIDI number (C4 is 60), in the words notes are compared in
     assert mentions.threshold("Is the note higher than D#4?") == (Threshold(63.0, True, False, "note"), False)
@@ -211,6 +216,11 @@ def test_a_yes_no_question_is_read_without_its_negation():
         "Would it be right to describe the clip as 9 s long?", True)
     assert unnegated("Am I wrong in thinking the speech comes after the beep?") == (
         "Am I right in thinking the speech comes after the beep?", True)
+    assert unnegated("am i mistaken if i count 3 separate sentences here?") == (
+        "am i right if i count 3 separate sentences here?", True)
+    assert unnegated("Would I be wrong if I said the voice is male?") == ("Would I be right if I said the voice is male?", True)
+    assert unnegated("My notes list 4 lines. Does the audio disagree with that number?") == (
+        "My notes list 4 lines. Does the audio agree with that number?", True)
     assert unnegated("Would it be a mistake to call the speaker a woman?") == (
         "Would it be right to call the speaker a woman?", True)
     assert unnegated("Is it incorrect to label the voice as male?") == ("Is it right to label the voice as male?", True)
@@ -219,6 +229,7 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("Won't it stop?") == ("Will it stop?", False)
     assert unnegated("Isn't the second tone lower than the first?") == ("Is the second tone lower than the first?", False)
     for question in ("Is it rising or not?", "Is it false that it never stops?", "Is this not only loud but long?",
+                     "Not counting the noise, do you hear someone speak more than five times?",
                      "Is there any sound other than speech?", "Does the second tone differ from the first?",
                      "Is the second tone higher than the first?", "Does the hum get louder?"):
         assert unnegated(question) == (question, False)
@@ -262,6 +273,7 @@ def test_a_set_aside_alternative_and_other_verdicts_are_read():
     assert verdicts(["Correct", "incorrect"]) == ("correct", "incorrect")
     assert verdicts(["False", "True"]) == ("true", "false") and verdicts(["yes", "no"]) is None
     assert verdicts(["right", "wrong", "unsure"]) is None
+    assert verdicts(["Y", "N"]) == ("y", "n")  # yes and no in one letter
     assert sound_names("Correct or incorrect: the voice comes before the knocking.", ["correct", "incorrect"]) == (
         sound_names("True or false: the voice comes before the knocking.", ["true", "false"]))
 

@@ -60,7 +60,8 @@ def is_yes_no(choices: Sequence[str]) -> bool:
 
 
 # a statement's two verdicts, the one that means it holds first
-VERDICTS = (("true", "false"), ("correct", "incorrect"), ("right", "wrong"), ("accurate", "inaccurate"))
+# ("y", "n"): yes and no in one letter ("Is it longer than 3? Y / N"), asked as "yes" and "no" the same way
+VERDICTS = (("true", "false"), ("correct", "incorrect"), ("right", "wrong"), ("accurate", "inaccurate"), ("y", "n"))
 
 
 def verdicts(choices: Sequence[str]) -> tuple[str, str] | None:
@@ -79,7 +80,8 @@ _OPENING_SAID = {"ca": "can", "wo": "will"}  # "can't", "won't"
 _NEGATIONS = (
     (re.compile(r"\b(is|are|was|were|does|do|did|has|have|could|would|should)n't\b", re.IGNORECASE), r"\1"),
     (re.compile(r"\bcan't\b", re.IGNORECASE), "can"), (re.compile(r"\bwon't\b", re.IGNORECASE), "will"),
-    (re.compile(r"\bnot\s+(?!only\b|sure\b)", re.IGNORECASE), ""),
+    # "not counting the noise" sets something aside, it does not negate what is asked
+    (re.compile(r"\bnot\s+(?!only\b|sure\b|counting\b|including\b|considering\b|to\s+mention\b)", re.IGNORECASE), ""),
     (re.compile(r"\bnever\b", re.IGNORECASE), "ever"),
     (re.compile(r"\bfail(?:s|ed|ing)?\s+to\s+", re.IGNORECASE), ""),
     (re.compile(r"\bfalse\s+that\b", re.IGNORECASE), "true that"),
@@ -90,12 +92,16 @@ _NEGATIONS = (
     (re.compile(r"\black(s|ed|ing)?\b", re.IGNORECASE),
      lambda m: {"": "have", "s": "has", "ed": "had", "ing": "having"}[(m.group(1) or "").lower()]),
     (re.compile(r"\bmismatch(es|ed)?\b", re.IGNORECASE), lambda m: "match" + (m.group(1) or "")),
+    # "My notes say 4. Does the audio disagree with that number?"
+    (re.compile(r"\bdisagree(s|d|ing)?\b", re.IGNORECASE), lambda m: "agree" + (m.group(1) or "")),
     (re.compile(r"\b(?:incorrect|wrong|inaccurate)\s+for\b", re.IGNORECASE), "right for"),
     # a question about a statement: "Would it be wrong to say there are 5?", "Is it untrue that ...",
     # "Is 5 the wrong count?"
-    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in)\s+"
-                r"(say|claim|state|conclude|describe|think|thinking|believe|believing|call|label|classify|consider|"
-                r"identify|assume)\b", re.IGNORECASE), r"right \1 \2"),
+    # "Am I mistaken if I count 3 sentences?": the asker's own claim, after "if" or "when"
+    (re.compile(r"\b(?:wrong|incorrect|untrue|inaccurate|false|a\s+mistake|mistaken)\s+(to|in|(?:if|when)\s+(?:i|we|you)(?:'d)?)"
+                r"\s+(say|claim|state|conclude|describe|think|thinking|believe|believing|call|label|classify|consider|"
+                r"identify|assume|count|counting|hear|hearing|guess|answer|said|claimed|stated|called|labell?ed|counted|heard|guessed"
+                r"|answered)\b", re.IGNORECASE), r"right \1 \2"),
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
     # "Can we rule out the hum lasting beyond 5 seconds?" asks whether it does not
@@ -293,7 +299,7 @@ def asks_what_is_said(question: str) -> bool:
 # "no fewer than 4", "a minimum of 3", "at or below 5", "smaller than 6", "short of 4"; a moment in
 # the clip: "go on past 5 seconds", "beyond the 10-second mark", "stop before 8 s", "end within 6 s"
 _ABOVE = ("more", "longer", "faster", "quicker", "higher", "greater", "larger", "bigger", "louder", "over", "above",
-          "exceed", "exceeds", "at least", "a minimum of", "at or above", "beyond", "past", "after", "upwards of",
+          "exceed", "exceeds", "in excess of", "at least", "a minimum of", "at or above", "beyond", "past", "after", "upwards of",
           "reach", "reaches", "higher-pitched", "sharper", "to the right of")
 _BELOW = ("less", "fewer", "smaller", "shorter", "slower", "lower", "quieter", "softer", "under", "below",
           "short of", "at most", "a maximum of", "at or below", "before", "within", "lower-pitched", "flatter",
@@ -308,7 +314,8 @@ _COMPARISON_WORDS = "|".join(w.replace(" ", r"\s+") for w in _ABOVE + _BELOW)
 _MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
 # ("the" only before a time: "beyond the 9 second mark", not "lower than the one after it")
-_COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS + r")(?:\s+than)?"
+# ("fewer times than six", "more claps than 3": one word, what is counted, between the comparison and "than")
+_COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS + r")(?:(?:\s+[a-z]+)?\s+than)?"
                        r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
                        r"(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?", re.IGNORECASE)
 # a note named with its octave as a comparison names it: "higher than D#4", "below the note A3"

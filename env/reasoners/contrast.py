@@ -57,7 +57,9 @@ YES_NO_MEANING_SCALE = 10.0
 # 27: a note compared with a named note ("higher than D#4") read off the pitch line's note
 # 28: whether a phrase the question names is said, read off the line that names it ("said_phrase")
 # 29: the meaning contrast less the encoder's noise (MEANING_NOISE); 30: the yes/no doubt band 1 -> 1.75 nats
-CONTRAST_VERSION = 30  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 31: "in excess of", a counted word before "than" ("fewer times than six"), "mistaken if I count", Y / N,
+#     "not counting the noise" no negation, "disagree" a negated "agree"
+CONTRAST_VERSION = 31  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
