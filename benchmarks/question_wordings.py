@@ -37,7 +37,9 @@ parameters, `params.json`, give the answer):
 - `speech_count` (`speech_count_wordings.json`, the speech segmenter): templates on how many
   separate times someone speaks, comparing the count with a number k or multiple choice, build and
   check halves (`NumberSet`), over the clips of `benchmarks/speech_count_clips.py` (3-6 sentences,
-  one voice or two in turn): `--clips data/speech_count_clips`.
+  one voice or two in turn): `--clips data/speech_count_clips`. Its check half was read to write
+  rule v31's second part, so a third helper wrote a second check (`--half check2`, 40 templates)
+  that no rule was written from.
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
@@ -308,7 +310,8 @@ def load(name: str, half: str | None = None) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", choices=sorted(SETS), required=True, help="which questions, asked with which tool")
-    ap.add_argument("--half", choices=["build", "check"], help="only one helper's half of a set written in two")
+    ap.add_argument("--half", choices=["build", "check", "check2"],
+                    help="only one helper's half of a set written in two (check2: the speech-count set's third part)")
     ap.add_argument("--clips", default="data/unseen_clips", help="benchmarks/unseen_clips.py's output folder")
     ap.add_argument("--config", default="configs/demo.yaml", help="the reasoner's settings")
     ap.add_argument("--json", help="also write the per-kind counts and every miss here")

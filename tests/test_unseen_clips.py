@@ -277,13 +277,15 @@ def test_speech_count_clips_hold_their_drawn_number_of_utterances(tmp_path):
 
 
 def test_speech_count_wordings_fill_in_and_expect_the_clips_count():
-    """The speech-count set: both halves, every kind the set knows, each template filled in with its
-    right answer among its choices; "exactly" asks the clip's own count for "yes"."""
+    """The speech-count set: its three parts (a build half, a check half, and a second check written
+    after the first was read), every kind the set knows, each template filled in with its right
+    answer among its choices; "exactly" asks the clip's own count for "yes"."""
     from benchmarks.question_wordings import SETS, load
 
     speech = SETS["speech_count"]
     wordings = load("speech_count")
-    assert {w["asks"] for w in wordings} == speech.kinds and {w["half"] for w in wordings} == {"build", "check"}
+    assert {w["asks"] for w in wordings} == speech.kinds and {w["half"] for w in wordings} == {"build", "check", "check2"}
+    assert collections.Counter(w["half"] for w in wordings) == {"build": 40, "check": 40, "check2": 40}
     params = [{"id": f"sc-{n}0", "task": "speech_count", "n": n} for n in (3, 4, 5, 6)]
     exactly = {"question": "Does someone speak {k_word} times?", "asks": "exactly", "choices": ["yes", "no"]}
     assert [(c.question, c.expected) for c in speech.cases(exactly, params[:1])] == [
