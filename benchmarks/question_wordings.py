@@ -40,13 +40,18 @@ parameters, `params.json`, give the answer):
   one voice or two in turn): `--clips data/speech_count_clips`. Its check half was read to write
   rule v31's second part, so a third helper wrote a second check (`--half check2`, 40 templates)
   that no rule was written from.
+- `speakers` (`speaker_wordings.json`, the speaker counter): templates on how many different
+  people speak (one to three), comparing with a number k, asking without one ("Is this a
+  monologue?": `single`, `several`) and multiple choice over one to four, build and check halves
+  by two helpers (`NumberSet`), over the clips of `benchmarks/speaker_clips.py`:
+  `--clips data/speaker_clips`.
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
 scores the reasoner's reading alone (expert routing). Run from the repository root after
 `python benchmarks/unseen_clips.py`:
 
-    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender|phrase|speech_count [--half build|check] [--clips data/unseen_clips]
+    python benchmarks/question_wordings.py --set level|pitch|count|duration|order|tempo|note|gender|phrase|speech_count|speakers [--half build|check] [--clips data/unseen_clips]
         [--config configs/demo.yaml] [--json out.json]
 """
 from __future__ import annotations
@@ -66,6 +71,7 @@ from tools.basic import DurationTool, LoudnessTool
 from tools.events import EventCountTool, TempoTool
 from tools.executor import ToolExecutor
 from tools.pitch import PitchTool, VoicePitchTool
+from tools.speakers import SpeakerCountTool
 from tools.speech import PhraseSpotTool, SpeechSegmentsTool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -157,7 +163,9 @@ COMPARISONS = {"exactly": lambda n, k: n == k, "not_exactly": lambda n, k: n != 
                "at_least": lambda n, k: n >= k, "at_most": lambda n, k: n <= k,
                "longer_than": lambda n, k: n > k, "shorter_than": lambda n, k: n < k,
                "faster_than": lambda n, k: n > k, "slower_than": lambda n, k: n < k,
-               "higher_than": lambda n, k: n > k, "lower_than": lambda n, k: n < k}
+               "higher_than": lambda n, k: n > k, "lower_than": lambda n, k: n < k,
+               # asked without a number ("Is this a monologue?"): yes for one, for more than one
+               "single": lambda n, k: n == 1, "several": lambda n, k: n > 1}
 EQUALITIES = ("exactly", "is_note")  # asked of the value itself where "yes" is right, whatever the margin
 
 
@@ -174,8 +182,11 @@ class NumberSet:
     seconds" to the one who drew 9; 20 BPM: a tempo a listener tells apart) except N itself for an
     equality ("Is this note E4?"). A multiple-choice template (`asks` one of `choice_kinds`) gives
     `choice_format` ("{v_word} times", "{v_note}"); each clip gets the right value and three others
-    `apart` from it, the right one at a different place per clip. `{sound}` / `{sounds}` name the
-    clip's sound (its `kind`, through `singular` where the kind is a plural)."""
+    `apart` from it, the right one at a different place per clip, or, where `choice_values` are
+    given (one to four people), those in order. A template without a `{k}` ("single": "Is this a
+    monologue?") is asked once per clip; where no k of `ks` makes a template's answer "yes" (or
+    "no") for a clip ("more than k people" of one person), that case is left out. `{sound}` /
+    `{sounds}` name the clip's sound (its `kind`, through `singular` where the kind is a plural)."""
 
     file: str
     tool: type
@@ -183,17 +194,19 @@ class NumberSet:
     value: str  # the clip's parameter the questions ask about
     kinds: frozenset
     choice_kinds: tuple[str, ...]
-    one_per: str  # clips: the first of each `one_per` with a value of at least 3
+    one_per: str  # clips: the first of each `one_per` with a value of at least `least`
     margin: int
     apart: tuple[tuple[int, ...], tuple[int, ...]]  # the other choices' offsets, for even and odd clips
     ks: range = range(2, 23)
     singular: dict[str, str] = field(default_factory=dict)
     notes: bool = False
+    least: int = 3
+    choice_values: tuple[int, ...] = ()
 
     def clips(self, params: list[dict]) -> list[dict]:
         firsts = {}
         for p in params:
-            if p["task"] == self.task and p[self.value] >= 3:
+            if p["task"] == self.task and p[self.value] >= self.least:
                 firsts.setdefault(p[self.one_per], p)
         return list(firsts.values())
 
@@ -202,6 +215,12 @@ class NumberSet:
         for place, clip in enumerate(self.clips(params)):
             sound = self.singular.get(clip.get("kind"), clip.get("kind"))
             n, names = clip[self.value], {"sound": sound, "sounds": f"{sound}s"} if sound else {}
+            if wording["asks"] in self.choice_kinds and self.choice_values:
+                choices = tuple(wording["choice_format"].format(**spelled("v", v, self.notes), **names)
+                                for v in self.choice_values)
+                out.append(Case(clip["id"], wording["question"].format(**names), choices,
+                                choices[self.choice_values.index(n)]))
+                continue
             if wording["asks"] in self.choice_kinds:
                 others = [n + d for d in self.apart[place % 2]]
                 if min(others) < 1:
@@ -212,10 +231,17 @@ class NumberSet:
                 continue
             rule = COMPARISONS[wording["asks"]]
             yes, no = yes_no(wording)
+            if "{k" not in wording["question"]:
+                holds = rule(n, None)
+                out.append(Case(clip["id"], wording["question"].format(**names), tuple(wording["choices"]),
+                                yes if holds else no))
+                continue
             ks = sorted((k for k in self.ks if abs(k - n) >= self.margin or k == n and wording["asks"] in EQUALITIES),
                         key=lambda k: (abs(k - n), (k - n) * (-1) ** place))
             for holds in (True, False):
-                k = next(k for k in ks if rule(n, k) == holds)
+                k = next((k for k in ks if rule(n, k) == holds), None)
+                if k is None:
+                    continue
                 question = wording["question"].format(**spelled("k", k, self.notes), **names)
                 out.append(Case(clip["id"], question, tuple(wording["choices"]), yes if holds else no))
         return out
@@ -298,6 +324,11 @@ SETS = {
                               one_per="id", margin=0, kinds=frozenset({"exactly", "not_exactly", "more_than",
                                                                        "fewer_than", "at_least", "at_most", "how_many"}),
                               choice_kinds=("how_many",), apart=((-2, -1, 1), (-1, 1, 2))),
+    # clips of benchmarks/speaker_clips.py (`--clips data/speaker_clips`): one to three people
+    "speakers": NumberSet("speaker_wordings.json", SpeakerCountTool, task="speakers", value="n", one_per="id",
+                          margin=0, kinds=frozenset({"exactly", "not_exactly", "more_than", "fewer_than", "at_least",
+                                                     "at_most", "single", "several", "how_many"}),
+                          choice_kinds=("how_many",), apart=(), ks=range(1, 5), least=1, choice_values=(1, 2, 3, 4)),
 }
 
 

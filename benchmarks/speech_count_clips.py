@@ -41,16 +41,23 @@ def clip(rng: np.random.Generator, n: int, lines: list[str]) -> tuple[np.ndarray
     voices = [str(v) for v in rng.choice(VOICES, size=int(rng.integers(1, 3)), replace=False)]
     speed = int(rng.integers(140, 191))
     said = [lines[int(i)] for i in rng.choice(len(lines), size=n, replace=False)]
-    pauses = rng.uniform(0.7, 1.4, size=n - 1)
+    audio, drawn = in_turns(rng, said, voices, speed)
+    return audio, {"n": n, **drawn}
+
+
+def in_turns(rng: np.random.Generator, said: list[str], voices: list[str], speed: int) -> tuple[np.ndarray, dict]:
+    """The sentences `said` by the voices in turn (the k-th by voice k mod len(voices)), 0.7-1.4 s
+    apart, over white, pink or brown noise 15-30 dB down; (samples, how it was drawn)."""
+    pauses = rng.uniform(0.7, 1.4, size=len(said) - 1)
     lead, tail = rng.uniform(0.3, 0.8, size=2)
     parts = [np.zeros(int(lead * SR), np.float32)]
     for k, sentence in enumerate(said):
         parts.append(0.8 * speak(sentence, voices[k % len(voices)], speed))
-        parts.append(np.zeros(int((pauses[k] if k < n - 1 else tail) * SR), np.float32))
+        parts.append(np.zeros(int((pauses[k] if k < len(said) - 1 else tail) * SR), np.float32))
     colour = str(rng.choice(["white", "pink", "brown"]))
     snr = float(rng.uniform(15, 30))
     audio = add_noise(np.concatenate(parts), snr, rng, colour)
-    return audio, {"n": n, "voices": voices, "speed": speed, "sentences": said, "noise": colour,
+    return audio, {"voices": voices, "speed": speed, "sentences": said, "noise": colour,
                    "snr_db": round(snr, 1), "pauses": [round(float(p), 2) for p in pauses]}
 
 

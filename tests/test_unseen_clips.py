@@ -293,3 +293,50 @@ def test_speech_count_wordings_fill_in_and_expect_the_clips_count():
     for w in wordings:
         for case in speech.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_speaker_clips_hold_their_drawn_number_of_people(tmp_path):
+    """benchmarks/speaker_clips.py: three clips per number of people (1-3), the same for the same
+    seed, each person a voice of another pitch band who says at least one sentence; the speaker
+    counter, whose line the set's questions are asked with, counts each clip's people."""
+    from benchmarks.speaker_clips import COUNTS, PITCH_BANDS, generate
+    from tools.base import Audio
+    from tools.speakers import SpeakerCountTool
+
+    params = generate(str(tmp_path / "a"))
+    assert collections.Counter(p["n"] for p in params) == {n: 3 for n in COUNTS}
+    band = {voice: k for k, voices in enumerate(PITCH_BANDS) for voice in voices}
+    counter = SpeakerCountTool()
+    for p in params:
+        assert len({band[v] for v in p["voices"]}) == len(p["voices"]) == p["n"] <= len(p["sentences"])
+        samples, rate = sf.read(tmp_path / "a" / "audio" / f"{p['id']}.wav", dtype="float32")
+        data, _ = counter.analyze(Audio(path="", sha256="", samples=samples, sample_rate=rate), "", [])
+        assert data["count"] == p["n"], p["id"]
+    assert generate(str(tmp_path / "b")) == params
+
+
+def test_speaker_wordings_fill_in_and_expect_the_clips_people():
+    """The speaker set: a build and a check half of 40 templates each, every kind the set knows; a
+    template without a number is asked once per clip, a comparison no k can make "yes" (more than
+    k people of one person, k from 1) is left out, and the four choices are one to four in order."""
+    from benchmarks.question_wordings import SETS, load
+
+    speakers = SETS["speakers"]
+    wordings = load("speakers")
+    assert {w["asks"] for w in wordings} == speakers.kinds
+    assert collections.Counter(w["half"] for w in wordings) == {"build": 40, "check": 40}
+    params = [{"id": f"sp-{n}0", "task": "speakers", "n": n} for n in (1, 2, 3)]
+    more = {"question": "Do more than {k_word} people speak?", "asks": "more_than", "choices": ["yes", "no"]}
+    assert [(c.clip, c.question, c.expected) for c in speakers.cases(more, params)] == [
+        ("sp-10", "Do more than one people speak?", "no"),
+        ("sp-20", "Do more than one people speak?", "yes"), ("sp-20", "Do more than two people speak?", "no"),
+        ("sp-30", "Do more than two people speak?", "yes"), ("sp-30", "Do more than three people speak?", "no")]
+    alone = {"question": "Is this a monologue?", "asks": "single", "choices": ["Yes", "No"]}
+    assert [c.expected for c in speakers.cases(alone, params)] == ["Yes", "No", "No"]
+    how_many = {"question": "How many voices?", "asks": "how_many", "choice_format": "{v_word} voices"}
+    cases = speakers.cases(how_many, params)
+    assert cases[0].choices == ("one voices", "two voices", "three voices", "four voices")
+    assert [c.expected for c in cases] == ["one voices", "two voices", "three voices"]
+    for w in wordings:
+        for case in speakers.cases(w, params):
+            assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
