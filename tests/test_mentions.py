@@ -134,7 +134,7 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     from env.reasoners.contrast import compared_number
 
     def request(tool, data, question):
-        text = tool.describe(data)
+        text = tool.describe(data["count"] if isinstance(tool, SpeakerCountTool) else data)  # the count alone
         executor = ToolExecutor([tool])
         result = ToolResult(tool.name, True, data, text, contrasts=tool.contrast_texts(data))
         return ReasonRequest(question, ("yes", "no"), (text,), "", executor.contrasts([result], question, ["yes", "no"]))
@@ -172,6 +172,36 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     assert compared_number(request(pitch, e4, "Would the key sit to the left of the note C5?")) is True
     two = {"tones": [{"hz": 329.6, "note": "E4"}, {"hz": 440.0, "note": "A4"}], "second_vs_first_semitones": 5.0}
     assert compared_number(request(pitch, two, "Is the note higher than F4?")) is None  # two notes: no one reading
+    # a count the line writes in words ("Two people speak in the clip.") is read as a number too
+    assert compared_number(request(events, six, "Are there exactly 6 claps?")) is True  # an equality: the count
+    assert compared_number(request(events, six, "Are there exactly five claps?")) is False
+    speakers = SpeakerCountTool()
+    assert compared_number(request(speakers, {"count": 2}, "Does more than one person speak in this clip?")) is True
+    assert compared_number(request(speakers, {"count": 1}, "Is there more than one speaker?")) is False
+    assert compared_number(request(speakers, {"count": 3}, "Are fewer than 3 voices heard?")) is False
+    assert compared_number(request(speakers, {"count": 2}, "Y/N: there are 2 or more different voices.")) is True
+    assert compared_number(request(speakers, {"count": 1}, "Is this clip a monologue by a single speaker?")) is True
+    assert compared_number(request(speakers, {"count": 3}, "Is the number of speakers two, no more and no fewer?")) is False
+    # a length is "9 seconds" to its asker at 9.02 s: no equality read off a measure
+    assert compared_number(request(duration, {"seconds": 9.02}, "Is it exactly 9 seconds long?")) is None
+
+
+def test_an_equality_names_one_whole_count():
+    """`equal_count`: "exactly", "precisely", "just", "only", "equal to", "a single" and "no more and no
+    fewer" before or after one whole number; not a measure, two numbers or a comparison."""
+    from tools.mentions import Threshold, equal_count
+
+    assert equal_count("Is the number of different speakers exactly 2?") == Threshold(2.0, None, True, "")
+    assert equal_count("Would you say the count is two, no more and no fewer?") == Threshold(2.0, None, True, "")
+    assert equal_count("Is this a monologue by a single speaker?") == Threshold(1.0, None, True, "speaker")
+    assert equal_count("Is there only one voice?").value == equal_count("Does the count equal 1?").value == 1.0
+    assert equal_count("Are precisely three people talking?").unit == "people"
+    for question in ("Is the clip exactly 9 seconds long?", "Is it exactly 120 BPM?", "Is the tone exactly 440 Hz?",
+                     "Is it only 2 or 3 people?", "Are there at least 2, exactly as said?", "Are there 4 claps?",
+                     "Is the same person speaking throughout?"):
+        assert equal_count(question) is None, question
+    assert not Threshold(2.0, None, True).holds(3.0) and not Threshold(2.0, None, True).holds(1.0)
+    assert Threshold(2.0, None, True).holds(2.0)
 
 
 def test_a_question_is_worded_in_the_lines_words():
@@ -219,6 +249,12 @@ def test_a_yes_no_question_is_read_without_its_negation():
     assert unnegated("am i mistaken if i count 3 separate sentences here?") == (
         "am i right if i count 3 separate sentences here?", True)
     assert unnegated("Would I be wrong if I said the voice is male?") == ("Would I be right if I said the voice is male?", True)
+    # someone else's claim, judged at the end: "Is that listener mistaken?" asks whether the claim is wrong
+    assert unnegated("A listener claimed this clip has exactly two talkers. Is that listener mistaken?") == (
+        "A listener claimed this clip has exactly two talkers. Is that listener right?", True)
+    assert unnegated("My friend counted 3 voices. Is he wrong?") == ("My friend counted 3 voices. Is he right?", True)
+    assert unnegated("Someone says 4 knocks. is that wrong") == ("Someone says 4 knocks. is that right", True)
+    assert unnegated("Is the listener wrong about the count?") == ("Is the listener wrong about the count?", False)
     assert unnegated("My notes list 4 lines. Does the audio disagree with that number?") == (
         "My notes list 4 lines. Does the audio agree with that number?", True)
     assert unnegated("Would it be a mistake to call the speaker a woman?") == (

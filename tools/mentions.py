@@ -21,6 +21,7 @@ from typing import Iterable, NamedTuple, Sequence
 NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
+CARDINALS = dict(NUMBER_WORDS)  # how a count is written out; the words below also name one
 NUMBER_WORDS.update({"single": 1, "once": 1, "twice": 2, "pair": 2, "couple": 2})
 # a unit written on to a number's digits: "18s", "440Hz", "-6dB"
 _UNIT_ON_DIGITS = r"(?<=\d)(?=(?:s|secs?|ms|mins?|hz|bpm|db)\b)"
@@ -103,6 +104,10 @@ _NEGATIONS = (
                 r"identify|assume|count|counting|hear|hearing|guess|answer|said|claimed|stated|called|labell?ed|counted|heard|guessed"
                 r"|answered)\b", re.IGNORECASE), r"right \1 \2"),
     (re.compile(r"\b(?:untrue|incorrect|wrong|inaccurate)\s+that\b", re.IGNORECASE), "true that"),
+    # someone else's claim, then "Is that listener mistaken?", "Is he wrong?", "Is that wrong?"
+    (re.compile(r"\b((?:is|are|was|were)\s+(?:that|this|the|these|those|he|she|they|my|our|your|his|her)"
+                r"(?:\s+[a-z]+){0,2}?)\s+(?:wrong|mistaken|incorrect|inaccurate|in\s+error)(?=\s*[?.!]?\s*$)",
+                re.IGNORECASE), r"\1 right"),
     (re.compile(r"\bthe\s+(?:wrong|incorrect)\b", re.IGNORECASE), "the right"),
     # "Can we rule out the hum lasting beyond 5 seconds?" asks whether it does not
     (re.compile(r"\brul(?:e|es|ed|ing)\s+out\b", re.IGNORECASE), "confirm"),
@@ -340,6 +345,9 @@ _TO_SECONDS = {"minute": 60.0, "minutes": 60.0, "min": 60.0, "mins": 60.0, "ms":
                "milliseconds": 0.001}
 
 
+MEASURES = frozenset({"second", "bpm", "hz", "db"})  # units of a measured amount, not of a count
+
+
 def unit_name(word: str | None) -> str:
     """The unit a word after a number names, as `Threshold.unit` compares them ("" for none)."""
     word = (word or "").lower()
@@ -347,19 +355,20 @@ def unit_name(word: str | None) -> str:
 
 
 class Threshold(NamedTuple):
-    """A number a question compares the measured value with: is the value `above` it (or below),
+    """A number a question compares the measured value with: is the value `above` it (or below;
+    None: equal to it, `equal_count`),
     does the value equal to it count (`at least`, `at most`), and what it counts (`unit_name` of
     the word after it: "second", "bpm", "claps")."""
 
     value: float
-    above: bool
+    above: bool | None
     inclusive: bool
     unit: str = ""
 
     def holds(self, measured: float) -> bool:
         if measured == self.value:
             return self.inclusive
-        return (measured > self.value) == self.above
+        return self.above is not None and (measured > self.value) == self.above
 
 
 def threshold(question: str) -> tuple[Threshold, bool] | None:
@@ -384,6 +393,31 @@ def threshold(question: str) -> tuple[Threshold, bool] | None:
     value *= _TO_SECONDS.get((after or "").lower(), 1.0)  # the tools state lengths in seconds
     inclusive = word in _INCLUSIVE or or_after
     return Threshold(value, word in _ABOVE, inclusive, unit_name(after)), negated
+
+
+# a count the question asks for exactly: "exactly 2", "precisely two", "just one", "equal to 3",
+# "a single speaker", "two, no more and no fewer"
+_EQUAL = re.compile(r"\b(?:exactly|precisely|just|only|equals?|equal\s+to)\s+" + _A_NUMBER + r"(?:\s+([a-z]+))?"
+                    r"|\ba\s+(single)(?:\s+([a-z]+))?"
+                    r"|" + _A_NUMBER + r"(?:\s+([a-z]+))?[^.?!,]{0,40}?,?\s+no\s+more(?:\s+and|,|\s+or)?\s+no\s+(?:fewer|less)\b",
+                    re.IGNORECASE)
+
+
+def equal_count(question: str) -> Threshold | None:
+    """The count a yes/no question asks whether the measured count equals ("Is the number of
+    speakers exactly 2?", "Is this a monologue by a single speaker?"), as a `Threshold` that holds
+    at that value alone (`above` None); None where the question names no such count, another number
+    besides it, or a comparison, or the count is of a measure (seconds, BPM, Hz, dB): a clip of
+    9.02 s is "9 seconds long" to its asker, and the contrast rule reads that."""
+    found = [(groups[0] or groups[2] or groups[4], groups[1] or groups[3] or groups[5])
+             for groups in _EQUAL.findall(question)]
+    if len(found) != 1 or threshold(question) is not None or len(numbers(question)) != 1:
+        return None
+    number, after = found[0]
+    value = float(NUMBER_WORDS[number.lower()]) if number.lower() in NUMBER_WORDS else float(number)
+    if value != int(value) or unit_name(after) in MEASURES or (after or "").lower() in _TO_SECONDS:
+        return None
+    return Threshold(value, None, True, unit_name(after))
 
 
 # What a question calls the two sounds of an order question ("Is the voice heard before the

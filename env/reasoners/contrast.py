@@ -14,7 +14,8 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import QUOTED, is_yes_no, midi_notes, phrase_words, quoted_phrase, threshold, unit_name, unnegated
+from tools.mentions import (CARDINALS, MEASURES, QUOTED, equal_count, is_yes_no, midi_notes,
+                            phrase_words, quoted_phrase, threshold, unit_name, unnegated)
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -59,7 +60,9 @@ YES_NO_MEANING_SCALE = 10.0
 # 29: the meaning contrast less the encoder's noise (MEANING_NOISE); 30: the yes/no doubt band 1 -> 1.75 nats
 # 31: "in excess of", a counted word before "than" ("fewer times than six"), "mistaken if I count", Y / N,
 #     "not counting the noise" no negation, "disagree" a negated "agree"
-CONTRAST_VERSION = 31  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 32: a count in a line's words ("Two people speak") and a count asked for exactly ("exactly 2", "a
+#     single speaker") read off the measured number; "Is that listener mistaken?" a negated claim
+CONTRAST_VERSION = 32  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -301,9 +304,15 @@ def pairwise_contrast(shifts: list[list[float]]) -> list[float]:
     return [sum(apart(i, j) for j in range(n) if j != i) / n for i in range(n)]
 
 
-# a number in a tool's text and the word after it: "-9 dB", "0.83 s", "72 BPM"; not the octave of a
-# note name ("A#5", "E5")
-_TEXT_NUMBER = re.compile(r"(?<![\w.#])(-?\d+(?:\.\d+)?)(?:\s*([A-Za-z]+))?")
+# a number in a tool's text and the word after it: "-9 dB", "0.83 s", "72 BPM", a count in words
+# ("Two people speak": the speaker counter's line); not the octave of a note name ("A#5", "E5")
+_TEXT_NUMBER = re.compile(r"((?<![\w.#])-?\d+(?:\.\d+)?|(?<![\w.#-])(?:" + "|".join(CARDINALS) + r")(?![\w-]))"
+                          r"(?:\s*([A-Za-z]+))?", re.IGNORECASE)
+
+
+def _text_numbers(text: str) -> list[tuple[float, str]]:
+    """Each number of a tool's text, in order, with the word after it."""
+    return [(float(CARDINALS.get(x.lower(), x)), u) for x, u in _TEXT_NUMBER.findall(text)]
 
 
 def compared_number(request: ReasonRequest) -> bool | None:
@@ -323,8 +332,17 @@ def compared_number(request: ReasonRequest) -> bool | None:
     of the measured line equal to it that an alternative changes. Where the lines give values on
     both sides of the comparison (every tool called: "longer than 9 seconds?" meets the event
     counter's alternative at 9 events), the values in the question's unit decide ("seconds"), and
-    without one, None."""
+    without one, None.
+
+    A count asked for exactly ("Is the number of speakers exactly 2?", "a single speaker":
+    `equal_count`) is read the same way, off a count and never off a length, tempo or level. The
+    speaker counter's line is in words ("Two people speak in the clip.": `describe`), and the
+    model's contrast of it against "One person speaks" read such questions the wrong way round
+    (benchmarks/question_wordings.py --set speakers, build half: exactly 62 of 90 right with the
+    right line, 90 of 90 so; docs/PROMPTS.md "Contrast rule v32")."""
     asked = threshold(request.question)
+    if asked is None and (equal := equal_count(request.question)) is not None:
+        asked = equal, False  # a negation is taken out before (env/reasoners/asking.py)
     if asked is None or not is_yes_no(request.choices):
         return None
     limit, negated = asked
@@ -333,14 +351,16 @@ def compared_number(request: ReasonRequest) -> bool | None:
         return limit.holds(measured.pop()) != negated if len(measured) == 1 else None
     named, equal = set(), set()  # (measured value, its unit)
     for text, alternatives in zip(request.tool_texts, request.contrasts):
-        ours = [(float(x), unit_name(u)) for x, u in _TEXT_NUMBER.findall(text)]
+        ours = [(x, unit_name(u)) for x, u in _text_numbers(text)]
         for alternative in alternatives:
-            theirs = [float(x) for x, _ in _TEXT_NUMBER.findall(alternative)]
+            theirs = [x for x, _ in _text_numbers(alternative)]
             if len(theirs) != len(ours):
                 continue
             named.update(m for m, a in zip(ours, theirs) if m[0] != a and a == limit.value)
             equal.update(m for m, a in zip(ours, theirs) if m[0] != a and m[0] == limit.value)
-    values = named or equal
+    # a count asked for exactly: the line's count equal to it is as much the reading as one an
+    # alternative changes to it; never a length, a tempo or a level
+    values = {(v, unit) for v, unit in named | equal if unit not in MEASURES} if limit.above is None else named or equal
     if len({limit.holds(v) for v, _ in values}) > 1 and limit.unit:
         values = {(v, unit) for v, unit in values if unit == limit.unit}
     verdicts = {limit.holds(v) for v, _ in values}
