@@ -20,18 +20,12 @@ counter's own pitch track, two sentences each) are 84-95 Hz, 129-146 Hz and 201-
 """
 from __future__ import annotations
 
-import argparse
-import json
-import os
-
 import numpy as np
-import soundfile as sf
 
 try:  # imported as a module (tests)
-    from benchmarks.speech_count_clips import in_turns, sentences
+    from benchmarks.speech_count_clips import in_turns, main, write_clips
 except ImportError:  # run as a script: benchmarks/ is on the path
-    from speech_count_clips import in_turns, sentences
-from eval.probe_signals import SR
+    from speech_count_clips import in_turns, main, write_clips
 
 SEED = 5151
 COUNTS = (1, 2, 3)
@@ -56,27 +50,8 @@ def clip(rng: np.random.Generator, n: int, lines: list[str]) -> tuple[np.ndarray
 
 def generate(out: str, seed: int = SEED) -> list[dict]:
     """Write audio/<id>.wav and params.json under `out`; return the params."""
-    rng = np.random.default_rng(seed)
-    os.makedirs(os.path.join(out, "audio"), exist_ok=True)
-    lines, params = sentences(), []
-    for n in COUNTS:
-        for k in range(CLIPS_PER_COUNT):
-            audio, drawn = clip(rng, n, lines)
-            cid = f"sp-{n}{k}"
-            sf.write(os.path.join(out, "audio", f"{cid}.wav"), audio, SR, subtype="PCM_16")
-            params.append({"id": cid, "task": "speakers", **drawn})
-    with open(os.path.join(out, "params.json"), "w") as f:
-        json.dump(params, f, indent=1)
-    return params
-
-
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="data/speaker_clips")
-    p.add_argument("--seed", type=int, default=SEED)
-    args = p.parse_args()
-    print(f"wrote {len(generate(args.out, args.seed))} clips to {args.out}")
+    return write_clips(out, seed, COUNTS, CLIPS_PER_COUNT, clip, "sp", "speakers")
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__, generate, "data/speaker_clips", SEED)

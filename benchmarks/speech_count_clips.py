@@ -63,24 +63,31 @@ def in_turns(rng: np.random.Generator, said: list[str], voices: list[str], speed
 
 def generate(out: str, seed: int = SEED) -> list[dict]:
     """Write audio/<id>.wav and params.json under `out`; return the params."""
+    return write_clips(out, seed, COUNTS, CLIPS_PER_COUNT, clip, "sc", "speech_count")
+
+
+def write_clips(out: str, seed: int, counts, per_count: int, draw, prefix: str, task: str) -> list[dict]:
+    """`per_count` clips per count of `counts`, drawn by `draw(rng, n, sentences)` from one seeded
+    generator, written as audio/<prefix>-<n><k>.wav with params.json under `out`; the params."""
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(out, "audio"), exist_ok=True)
     lines, params = sentences(), []
-    for n in COUNTS:
-        for k in range(CLIPS_PER_COUNT):
-            audio, drawn = clip(rng, n, lines)
-            cid = f"sc-{n}{k}"
+    for n in counts:
+        for k in range(per_count):
+            audio, drawn = draw(rng, n, lines)
+            cid = f"{prefix}-{n}{k}"
             sf.write(os.path.join(out, "audio", f"{cid}.wav"), audio, SR, subtype="PCM_16")
-            params.append({"id": cid, "task": "speech_count", **drawn})
+            params.append({"id": cid, "task": task, **drawn})
     with open(os.path.join(out, "params.json"), "w") as f:
         json.dump(params, f, indent=1)
     return params
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="data/speech_count_clips")
-    p.add_argument("--seed", type=int, default=SEED)
+def main(doc: str = __doc__, generate=generate, out: str = "data/speech_count_clips", seed: int = SEED) -> None:
+    """The command line of this script and of benchmarks/speaker_clips.py: `--out`, `--seed`."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--out", default=out)
+    p.add_argument("--seed", type=int, default=seed)
     args = p.parse_args()
     print(f"wrote {len(generate(args.out, args.seed))} clips to {args.out}")
 

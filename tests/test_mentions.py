@@ -175,13 +175,13 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     # a count the line writes in words ("Two people speak in the clip.") is read as a number too
     assert compared_number(request(events, six, "Are there exactly 6 claps?")) is True  # an equality: the count
     assert compared_number(request(events, six, "Are there exactly five claps?")) is False
-    speakers = SpeakerCountTool()
-    assert compared_number(request(speakers, {"count": 2}, "Does more than one person speak in this clip?")) is True
-    assert compared_number(request(speakers, {"count": 1}, "Is there more than one speaker?")) is False
-    assert compared_number(request(speakers, {"count": 3}, "Are fewer than 3 voices heard?")) is False
-    assert compared_number(request(speakers, {"count": 2}, "Y/N: there are 2 or more different voices.")) is True
-    assert compared_number(request(speakers, {"count": 1}, "Is this clip a monologue by a single speaker?")) is True
-    assert compared_number(request(speakers, {"count": 3}, "Is the number of speakers two, no more and no fewer?")) is False
+    for people, question, answer in ((2, "Does more than one person speak in this clip?", True),
+                                     (1, "Is there more than one speaker?", False),
+                                     (3, "Are fewer than 3 voices heard?", False),
+                                     (2, "Y/N: there are 2 or more different voices.", True),
+                                     (1, "Is this clip a monologue by a single speaker?", True),
+                                     (3, "Is the number of speakers two, no more and no fewer?", False)):
+        assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
     # a length is "9 seconds" to its asker at 9.02 s: no equality read off a measure
     assert compared_number(request(duration, {"seconds": 9.02}, "Is it exactly 9 seconds long?")) is None
 
