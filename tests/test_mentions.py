@@ -182,6 +182,15 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
                                      (1, "Is this clip a monologue by a single speaker?", True),
                                      (3, "Is the number of speakers two, no more and no fewer?", False)):
         assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
+    # more than one person asked without a number: read off the speaker counter's count, never off
+    # another tool's count (the event counter's three events are not three people)
+    for people, question, answer in ((2, "Can you hear multiple distinct speakers in this audio?", True),
+                                     (1, "Can you hear multiple distinct speakers in this audio?", False),
+                                     (3, "True or false: a second, different voice can be heard.", True),
+                                     (1, "Is this a conversation between different people rather than one person "
+                                         "talking alone?", False)):
+        assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
+    assert compared_number(request(events, {**six, "count": 3}, "Does anyone else speak after the first?")) is None
     # a length is "9 seconds" to its asker at 9.02 s: no equality read off a measure
     assert compared_number(request(duration, {"seconds": 9.02}, "Is it exactly 9 seconds long?")) is None
 
@@ -201,6 +210,27 @@ def test_an_equality_names_one_whole_count():
                      "Is the same person speaking throughout?"):
         assert equal_count(question) is None, question
     assert not Threshold(2.0, None, True).holds(3.0) and not Threshold(2.0, None, True).holds(1.0)
+
+
+def test_more_than_one_person_asked_without_a_number():
+    """`several_speak`: plural people ("multiple speakers"), one more person ("a second voice",
+    "anyone else") or a conversation, with no number in what is asked; not a count of sounds, a
+    length ("a second"), a question that names a number or asks how many."""
+    from tools.mentions import Threshold, several_speak
+
+    more = Threshold(1.0, True, False, "people")
+    for question in ("Can you hear multiple distinct speakers in this audio?", "Do several people talk here?",
+                     "True or false: a second, different voice can be heard at some point.",
+                     "Does another person speak after the first?", "Does anyone else say something?",
+                     "Is this a conversation or dialogue between different people rather than one person alone?",
+                     "Is it an interview?"):
+        assert several_speak(question) == more, question
+    for question in ("Is there another tone after the first?", "Does the second sound last longer?",
+                     "Does it last more than a second?", "Are there two different speakers?",
+                     "Does more than one person speak?", "How many different speakers are there?",
+                     "Is the same person speaking throughout?", "Do the multiple beeps get louder?",
+                     "Is it a monologue rather than several people taking turns?"):
+        assert several_speak(question) is None, question
     assert Threshold(2.0, None, True).holds(2.0)
 
 

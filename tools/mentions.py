@@ -420,6 +420,38 @@ def equal_count(question: str) -> Threshold | None:
     return Threshold(value, None, True, unit_name(after))
 
 
+# more than one person speaking, asked without a number: "multiple distinct speakers", "a second,
+# different voice", "anyone else", "Is this a conversation?". People only: "another tone" or "a
+# second sound" counts something else, and "a second" is also a length
+PEOPLE_COUNTED = frozenset({"person", "people", "persons", "speaker", "speakers", "voice", "voices", "talker",
+                            "talkers", "individual", "individuals", "participant", "participants"})
+_A_PERSON = r"(?:person|speaker|voice|talker|individual|participant|narrator|man|woman)"
+_PEOPLE_NOUNS = r"(?:people|persons|speakers|voices|talkers|individuals|participants|narrators|men|women)"
+_SEVERAL_SPEAK = re.compile(
+    r"\b(?:multiple|several|various|numerous|many|different|distinct|separate)\s+(?:[a-z-]+\s+)?" + _PEOPLE_NOUNS + r"\b"
+    r"|\b(?:a\s+second|another|an\s+additional|a\s+further|an\s+extra|a\s+new)(?:,?\s+[a-z-]+){0,2}?\s+" + _A_PERSON + r"\b"
+    r"|\b(?:someone|somebody|anyone|anybody)\s+else\b"
+    r"|\b(?:is|was)\s+(?:this|it|that)\s+(?:an?\s+)?(?:[a-z-]+\s+)?(?:conversation|dialogue|dialog|discussion"
+    r"|interview|debate|exchange)s?\b",
+    re.IGNORECASE)
+_SPEAKING = re.compile(r"\b(?:speak\w*|talk\w*|say\w*|said|voices?|speakers?|narrat\w+|conversation|dialog(?:ue)?"
+                       r"|discussion|interview|debate)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b", re.IGNORECASE)
+
+
+def several_speak(question: str) -> Threshold | None:
+    """Whether a yes/no question that names no number asks if more than one person speaks ("Can you
+    hear multiple distinct speakers?"), as a `Threshold` above one person (`unit` "people": only a
+    line that counts people, `PEOPLE_COUNTED`, answers it); None where it names a number ("more
+    than one": `threshold`), asks how many, or speaks of no speech. What it sets aside is not asked
+    ("a conversation rather than one person talking alone?": `without_set_aside`)."""
+    question = without_set_aside(question)
+    if (not _SEVERAL_SPEAK.search(question) or not _SPEAKING.search(question) or _HOW_MANY.search(question)
+            or numbers(question)):
+        return None
+    return Threshold(1.0, True, False, "people")
+
+
 # What a question calls the two sounds of an order question ("Is the voice heard before the
 # beep?"): the speech segmenter names them so. The 135M reasoner matches words, and a line about
 # "the tone" and "the speech" does not answer a question about "the beep" and "the voice" for it

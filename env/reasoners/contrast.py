@@ -14,8 +14,8 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import (CARDINALS, MEASURES, QUOTED, equal_count, is_yes_no, midi_notes,
-                            phrase_words, quoted_phrase, threshold, unit_name, unnegated)
+from tools.mentions import (CARDINALS, MEASURES, PEOPLE_COUNTED, QUOTED, equal_count, is_yes_no, midi_notes,
+                            phrase_words, quoted_phrase, several_speak, threshold, unit_name, unnegated)
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -62,7 +62,9 @@ YES_NO_MEANING_SCALE = 10.0
 #     "not counting the noise" no negation, "disagree" a negated "agree"
 # 32: a count in a line's words ("Two people speak") and a count asked for exactly ("exactly 2", "a
 #     single speaker") read off the measured number; "Is that listener mistaken?" a negated claim
-CONTRAST_VERSION = 32  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 33: more than one person asked without a number ("multiple speakers", "a second voice", "anyone
+#     else", "a conversation") read off a count of people
+CONTRAST_VERSION = 33  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -339,10 +341,14 @@ def compared_number(request: ReasonRequest) -> bool | None:
     speaker counter's line is in words ("Two people speak in the clip.": `describe`), and the
     model's contrast of it against "One person speaks" read such questions the wrong way round
     (benchmarks/question_wordings.py --set speakers, build half: exactly 62 of 90 right with the
-    right line, 90 of 90 so; docs/PROMPTS.md "Contrast rule v32")."""
-    asked = threshold(request.question)
-    if asked is None and (equal := equal_count(request.question)) is not None:
-        asked = equal, False  # a negation is taken out before (env/reasoners/asking.py)
+    right line, 90 of 90 so; docs/PROMPTS.md "Contrast rule v32"). More than one person asked without
+    a number ("Can you hear multiple distinct speakers?": `several_speak`) is read off a count of
+    people alone (docs/PROMPTS.md "Contrast rule v33")."""
+    asked, several = threshold(request.question), None
+    if asked is None and (counted := equal_count(request.question)) is not None:
+        asked = counted, False  # a negation is taken out before (env/reasoners/asking.py)
+    elif asked is None and (several := several_speak(request.question)) is not None:
+        asked = several, False
     if asked is None or not is_yes_no(request.choices):
         return None
     limit, negated = asked
@@ -361,6 +367,8 @@ def compared_number(request: ReasonRequest) -> bool | None:
     # a count asked for exactly: the line's count equal to it is as much the reading as one an
     # alternative changes to it; never a length, a tempo or a level
     values = {(v, unit) for v, unit in named | equal if unit not in MEASURES} if limit.above is None else named or equal
+    if several is not None:  # "multiple speakers?" names no number: only a count of people answers it
+        values = {(v, unit) for v, unit in values if unit in PEOPLE_COUNTED}
     if len({limit.holds(v) for v, _ in values}) > 1 and limit.unit:
         values = {(v, unit) for v, unit in values if unit == limit.unit}
     verdicts = {limit.holds(v) for v, _ in values}
