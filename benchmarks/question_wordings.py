@@ -45,7 +45,8 @@ parameters, `params.json`, give the answer):
   monologue?": `single`, `several`) and multiple choice over one to four, build and check halves
   by two helpers (`NumberSet`), over the clips of `benchmarks/speaker_clips.py`:
   `--clips data/speaker_clips`. Its check half's misses were read before rule v33 was written, so
-  a third helper wrote `--half check2` (40 templates, 12 `single` and 12 `several`).
+  a third helper wrote `--half check2` (40 templates, 12 `single` and 12 `several`). check2's misses
+  were read to write rule v34, so a fourth helper wrote `--half check3` (40 templates, the same mix).
 
 A question about a fact is asked of the first three clips where the fact holds and the first three
 where it does not (a count template: `NumberSet`), with the tool's line and its alternatives, so it
@@ -342,9 +343,9 @@ def load(name: str, half: str | None = None) -> list[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", choices=sorted(SETS), required=True, help="which questions, asked with which tool")
-    ap.add_argument("--half", choices=["build", "check", "check2"],
+    ap.add_argument("--half", choices=["build", "check", "check2", "check3"],
                     help="only one helper's half of a set written in two (check2: a third helper's part of "
-                         "the speech-count and speaker-count sets)")
+                         "the speech-count and speaker-count sets; check3: a fourth helper's of the speaker-count set)")
     ap.add_argument("--clips", default="data/unseen_clips", help="benchmarks/unseen_clips.py's output folder")
     ap.add_argument("--config", default="configs/demo.yaml", help="the reasoner's settings")
     ap.add_argument("--json", help="also write the per-kind counts and every miss here")

@@ -776,3 +776,26 @@ def test_the_reasoner_reads_a_question_in_the_words_of_the_line(smollm):
     answers = reasoner.answer_batch([_loudness_request(q, *sound) for q, sound, _ in cases])
     assert [a.choice for a in answers] == [want for _, _, want in cases]
     assert f"contrast=meaning.v{CONTRAST_VERSION}" in reasoner.id
+
+
+def test_a_typed_comparison_and_an_agree_or_disagree_statement_are_read_off_the_count():
+    """Rule v34: "Speaker count = 2?" with Y / N is "exactly 2" and "Agree or disagree: over one
+    talker ..." a statement asked with "yes" and "no"; both answered off the speaker counter's count
+    and mapped back to the choices as asked."""
+    from env.reasoners.asking import asked_as_the_tools_say
+    from env.reasoners.contrast import compared_number
+    from tools.speakers import SpeakerCountTool
+
+    def answered(question, choices, people):
+        line = SpeakerCountTool.describe(people)
+        others = tuple(SpeakerCountTool.describe(m) for m in (1, 2, 3) if m != people)
+        asked, order = asked_as_the_tools_say(ReasonRequest(question, choices, (line,), "a.wav", (others,)))
+        yes = compared_number(asked)
+        return None if yes is None else choices[order.index(0 if yes else 1)]
+
+    for people, question, choices, right in (
+            (2, "Speaker count = 2?", ("Y", "N"), "Y"), (3, "Speaker count = 2?", ("Y", "N"), "N"),
+            (2, "Number of voices > 1?", ("yes", "no"), "yes"), (1, "Number of voices >= 2?", ("yes", "no"), "no"),
+            (1, "Agree or disagree: the clip features over 1 different talker.", ("agree", "disagree"), "disagree"),
+            (3, "Agree or disagree: the clip features over 1 different talker.", ("disagree", "agree"), "agree")):
+        assert answered(question, choices, people) == right, (question, people)

@@ -191,6 +191,10 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
                                          "talking alone?", False)):
         assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
     assert compared_number(request(events, {**six, "count": 3}, "Does anyone else speak after the first?")) is None
+    # rule v34: "speech" is speaking, "ppl" people
+    for people, question, answer in ((2, "Verify: the speech here comes from multiple individuals.", True),
+                                     (1, "do different ppl take turns talking in this clip", False)):
+        assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
     # a length is "9 seconds" to its asker at 9.02 s: no equality read off a measure
     assert compared_number(request(duration, {"seconds": 9.02}, "Is it exactly 9 seconds long?")) is None
 
@@ -232,6 +236,27 @@ def test_more_than_one_person_asked_without_a_number():
                      "Is it a monologue rather than several people taking turns?"):
         assert several_speak(question) is None, question
     assert Threshold(2.0, None, True).holds(2.0)
+
+
+def test_a_comparison_typed_as_a_symbol_is_spelled_in_words():
+    """`spelled_comparisons`: a symbol before a number is the comparison's words, so `threshold`
+    and `equal_count` read it; a symbol before no number is left as it is."""
+    from tools.mentions import Threshold, equal_count, spelled_comparisons, threshold
+
+    assert spelled_comparisons("Speaker count = 2?") == "Speaker count exactly 2?"
+    assert equal_count(spelled_comparisons("Speaker count = 2?")) == Threshold(2.0, None, True)
+    assert equal_count(spelled_comparisons("claps == three?")) == Threshold(3.0, None, True)
+    assert threshold(spelled_comparisons("Is it > 5 s long?")) == (Threshold(5.0, True, False, "second"), False)
+    assert threshold(spelled_comparisons("tempo >= 120 BPM?")) == (Threshold(120.0, True, True, "bpm"), False)
+    assert threshold(spelled_comparisons("length≤9s?")) == (Threshold(9.0, False, True, "second"), False)
+    assert threshold(spelled_comparisons("voices < 3 ?")) == (Threshold(3.0, False, False), False)
+    assert spelled_comparisons("number of claps != 4?") == "number of claps other than 4?"
+    # "more than a single narrator" is a comparison with one, not "a single narrator"
+    assert threshold("Does it feature more than a single narrator?") == (Threshold(1.0, True, False, "narrator"), False)
+    assert equal_count("Does it feature more than a single narrator?") is None
+    for question in ("Is A = B?", "Is the tone -> louder?", "Does x > y hold?", "Identify the note (A4 = 440 Hz).",
+                     "Is 3 > 2?"):
+        assert spelled_comparisons(question) == question
 
 
 def test_a_question_is_worded_in_the_lines_words():
@@ -340,6 +365,7 @@ def test_a_set_aside_alternative_and_other_verdicts_are_read():
     assert verdicts(["False", "True"]) == ("true", "false") and verdicts(["yes", "no"]) is None
     assert verdicts(["right", "wrong", "unsure"]) is None
     assert verdicts(["Y", "N"]) == ("y", "n")  # yes and no in one letter
+    assert verdicts(["Disagree", "agree"]) == ("agree", "disagree")
     assert sound_names("Correct or incorrect: the voice comes before the knocking.", ["correct", "incorrect"]) == (
         sound_names("True or false: the voice comes before the knocking.", ["true", "false"]))
 

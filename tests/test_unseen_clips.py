@@ -316,8 +316,8 @@ def test_speaker_clips_hold_their_drawn_number_of_people(tmp_path):
 
 
 def test_speaker_wordings_fill_in_and_expect_the_clips_people():
-    """The speaker set: a build and a check half of 40 templates each and a third helper's check2 part of
-    40 (12 asked without a number each way), every kind the set knows; a
+    """The speaker set: a build and a check half of 40 templates each, a third helper's check2 part and
+    a fourth helper's check3 part of 40 (12 asked without a number each way), every kind the set knows; a
     template without a number is asked once per clip, a comparison no k can make "yes" (more than
     k people of one person, k from 1) is left out, and the four choices are one to four in order."""
     from benchmarks.question_wordings import SETS, load
@@ -325,8 +325,9 @@ def test_speaker_wordings_fill_in_and_expect_the_clips_people():
     speakers = SETS["speakers"]
     wordings = load("speakers")
     assert {w["asks"] for w in wordings} == speakers.kinds
-    assert collections.Counter(w["half"] for w in wordings) == {"build": 40, "check": 40, "check2": 40}
-    assert collections.Counter(w["asks"] for w in wordings if w["half"] == "check2")["several"] == 12
+    assert collections.Counter(w["half"] for w in wordings) == {"build": 40, "check": 40, "check2": 40, "check3": 40}
+    for half in ("check2", "check3"):
+        assert collections.Counter(w["asks"] for w in wordings if w["half"] == half)["several"] == 12
     params = [{"id": f"sp-{n}0", "task": "speakers", "n": n} for n in (1, 2, 3)]
     more = {"question": "Do more than {k_word} people speak?", "asks": "more_than", "choices": ["yes", "no"]}
     assert [(c.clip, c.question, c.expected) for c in speakers.cases(more, params)] == [

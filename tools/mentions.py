@@ -39,6 +39,26 @@ _NOTE = re.compile(r"(?<![\w#])([A-G])(#|♯|b|♭)?(\d)?(?![\w#♯♭])")
 _NOTE_INDEX = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
 
+# a comparison typed as a symbol before a number ("Speaker count = 2?", "length > 5 s", "tempo >= 120
+# BPM", "claps ≠ 4"), spelled as the words every reading here knows; longest symbols first
+_SYMBOL_WORDS = {"≥": "at least", ">=": "at least", "=>": "at least", "≤": "at most", "<=": "at most",
+                 "=<": "at most", "≠": "other than", "!=": "other than", "==": "exactly", "=": "exactly",
+                 ">": "more than", "<": "less than"}
+_COMPARISON_SYMBOL = re.compile(r"\s*(" + "|".join(re.escape(s) for s in sorted(_SYMBOL_WORDS, key=len, reverse=True))
+                                + r")\s*(?=" + _A_NUMBER + ")", re.IGNORECASE)
+
+
+def spelled_comparisons(question: str) -> str:
+    """`question` with a comparison symbol before a number written as words: "Speaker count = 2?"
+    -> "Speaker count exactly 2?", "Is it > 5 s long?" -> "Is it more than 5 s long?". Not after a
+    value ending in a digit: "(A4 = 440 Hz)" states a fact, "3 > 2" compares two given numbers."""
+    def spelled(m: re.Match) -> str:
+        if question[:m.start()].rstrip()[-1:].isdigit():
+            return m.group(0)
+        return " " + _SYMBOL_WORDS[m.group(1)] + " "
+    return _COMPARISON_SYMBOL.sub(spelled, question)
+
+
 # a quoted span: "...", “...”, ‘...’, or '...' not inside a word (so "What's" and "it's" stay);
 # the group that matched holds what is quoted. One pattern for what a question quotes
 # (`quoted_phrase`) and for masking it (env/features.py `without_quotes`)
@@ -61,8 +81,10 @@ def is_yes_no(choices: Sequence[str]) -> bool:
 
 
 # a statement's two verdicts, the one that means it holds first
-# ("y", "n"): yes and no in one letter ("Is it longer than 3? Y / N"), asked as "yes" and "no" the same way
-VERDICTS = (("true", "false"), ("correct", "incorrect"), ("right", "wrong"), ("accurate", "inaccurate"), ("y", "n"))
+# ("y", "n"): yes and no in one letter ("Is it longer than 3? Y / N"), asked as "yes" and "no" the same way;
+# ("agree", "disagree"): "Agree or disagree: over two people speak." is a statement to judge (rule v34)
+VERDICTS = (("true", "false"), ("correct", "incorrect"), ("right", "wrong"), ("accurate", "inaccurate"), ("y", "n"),
+            ("agree", "disagree"))
 
 
 def verdicts(choices: Sequence[str]) -> tuple[str, str] | None:
@@ -320,9 +342,11 @@ _MOMENT = ("beyond", "past", "after", "before", "within")
 # "no more than 5" is "not more than 5": at most 5
 # ("the" only before a time: "beyond the 9 second mark", not "lower than the one after it")
 # ("fewer times than six", "more claps than 3": one word, what is counted, between the comparison and "than")
+# ("more than a single narrator" is more than one, not "a single narrator": rule v34)
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS + r")(?:(?:\s+[a-z]+)?\s+than)?"
                        r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
-                       r"(?:about\s+|roughly\s+|around\s+)?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?", re.IGNORECASE)
+                       r"(?:about\s+|roughly\s+|around\s+|a\s+(?=single\b))?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?",
+                       re.IGNORECASE)
 # a note named with its octave as a comparison names it: "higher than D#4", "below the note A3"
 _COMPARED_NOTE = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS +
                             r")(?:\s+than)?\s+(?:the\s+(?:note|pitch|key)\s+)?(?<![\w#])([A-G](?:#|♯|b|♭)?\d)(?![\w#♯♭])",
@@ -423,10 +447,10 @@ def equal_count(question: str) -> Threshold | None:
 # more than one person speaking, asked without a number: "multiple distinct speakers", "a second,
 # different voice", "anyone else", "Is this a conversation?". People only: "another tone" or "a
 # second sound" counts something else, and "a second" is also a length
-PEOPLE_COUNTED = frozenset({"person", "people", "persons", "speaker", "speakers", "voice", "voices", "talker",
-                            "talkers", "individual", "individuals", "participant", "participants"})
+PEOPLE_COUNTED = frozenset({"person", "people", "persons", "ppl", "folks", "speaker", "speakers", "voice", "voices",
+                            "talker", "talkers", "individual", "individuals", "participant", "participants"})
 _A_PERSON = r"(?:person|speaker|voice|talker|individual|participant|narrator|man|woman)"
-_PEOPLE_NOUNS = r"(?:people|persons|speakers|voices|talkers|individuals|participants|narrators|men|women)"
+_PEOPLE_NOUNS = r"(?:people|ppl|folks|persons|speakers|voices|talkers|individuals|participants|narrators|men|women)"
 _SEVERAL_SPEAK = re.compile(
     r"\b(?:multiple|several|various|numerous|many|different|distinct|separate)\s+(?:[a-z-]+\s+)?" + _PEOPLE_NOUNS + r"\b"
     r"|\b(?:a\s+second|another|an\s+additional|a\s+further|an\s+extra|a\s+new)(?:,?\s+[a-z-]+){0,2}?\s+" + _A_PERSON + r"\b"
@@ -434,7 +458,7 @@ _SEVERAL_SPEAK = re.compile(
     r"|\b(?:is|was)\s+(?:this|it|that)\s+(?:an?\s+)?(?:[a-z-]+\s+)?(?:conversation|dialogue|dialog|discussion"
     r"|interview|debate|exchange)s?\b",
     re.IGNORECASE)
-_SPEAKING = re.compile(r"\b(?:speak\w*|talk\w*|say\w*|said|voices?|speakers?|narrat\w+|conversation|dialog(?:ue)?"
+_SPEAKING = re.compile(r"\b(?:speak\w*|talk\w*|say\w*|said|speech|voices?|speakers?|narrat\w+|conversation|dialog(?:ue)?"
                        r"|discussion|interview|debate)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b", re.IGNORECASE)
 

@@ -13,7 +13,8 @@ import re
 
 from env.reasoners.sound_order import ordered_as_the_lines_say
 from env.reasoners.types import ReasonRequest
-from tools.mentions import VERDICTS, in_the_lines_words, is_yes_no, threshold, unnegated, verdicts, without_set_aside
+from tools.mentions import (VERDICTS, in_the_lines_words, is_yes_no, spelled_comparisons, threshold, unnegated, verdicts,
+                            without_set_aside)
 from tools.registry import BUILTIN
 
 # how questions word what the built-in tools' lines say, and the lines' words for it
@@ -156,7 +157,13 @@ def asked_as_the_tools_say(request: ReasonRequest) -> tuple[ReasonRequest, tuple
     words and passes over a "not" (docs/PROMPTS.md "Contrast rule v22").
 
     A statement with the choices "true" and "false" ("True or false: there are not five claps.")
-    is all of that asked with "yes" and "no" (docs/PROMPTS.md "Contrast rule v23")."""
+    is all of that asked with "yes" and "no" (docs/PROMPTS.md "Contrast rule v23").
+
+    Before all of it, a comparison typed as a symbol ("Speaker count = 2?", "length > 5 s") is
+    spelled in words, which every reading of a comparison knows (docs/PROMPTS.md "Contrast rule v34")."""
+    spelled = spelled_comparisons(request.question)
+    if spelled != request.question:
+        request = _with_question(request, spelled)
     as_yes_no = _true_false_as_yes_no(request)
     if as_yes_no is not None:
         asked, order = as_yes_no

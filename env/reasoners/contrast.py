@@ -64,7 +64,8 @@ YES_NO_MEANING_SCALE = 10.0
 #     single speaker") read off the measured number; "Is that listener mistaken?" a negated claim
 # 33: more than one person asked without a number ("multiple speakers", "a second voice", "anyone
 #     else", "a conversation") read off a count of people
-CONTRAST_VERSION = 33  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# 34: comparisons typed as symbols ("= 2", "> 5 s"), "agree" / "disagree" verdicts, "ppl", "more than a single"
+CONTRAST_VERSION = 34  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
