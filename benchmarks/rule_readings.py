@@ -44,8 +44,40 @@ def load_questions(paths) -> dict[str, tuple[str, tuple[str, ...]]]:
     return questions
 
 
+# measured results of the tools that measure a number, one each: the lines a number is read off
+SAMPLE_RESULTS = (("duration", {"seconds": 7.0}), ("events", {"count": 3, "durations": [], "segments": []}),
+                  ("tempo", {"bpm": 100.0, "start_bpm": 100.0, "end_bpm": 100.0, "change": "steady"}),
+                  ("pitch", {"tones": [{"hz": 329.6, "note": "E4"}]}), ("speakers", {"count": 2}))
+
+
+def line_readings(question: str, choices: tuple[str, ...]) -> list:
+    """The question asked and a number read off each sample line alone and off all of them together
+    (`compared_number`): where a rule reads the tools' lines, the lines of the measuring tools."""
+    from env.reasoners.asking import asked_as_the_tools_say
+    from env.reasoners.contrast import compared_number
+    from env.reasoners.types import ReasonRequest
+    from tools.base import ToolResult
+    from tools.executor import ToolExecutor
+    from tools.registry import BUILTIN
+
+    results = []
+    for name, data in SAMPLE_RESULTS:
+        tool = BUILTIN[name]()
+        text = tool.describe(data["count"] if name == "speakers" else data)
+        results.append((tool, ToolResult(name, True, data, text, contrasts=tool.contrast_texts(data))))
+    out = []
+    for chosen in [[r] for r in results] + [results]:
+        executor = ToolExecutor([tool for tool, _ in chosen])
+        shown = [result for _, result in chosen]
+        request = ReasonRequest(question, choices, tuple(r.text for r in shown), "",
+                                executor.contrasts(shown, question, choices))
+        asked, order = asked_as_the_tools_say(request)
+        out.append([asked.question, list(order), repr(compared_number(asked))])
+    return out
+
+
 def readings(question: str, choices: tuple[str, ...]) -> dict:
-    """Every reading of one question that needs no tool line, as JSON-able values."""
+    """Every reading of one question that the rules make, as JSON-able values."""
     from env.reasoners.asking import asked_as_the_tools_say
     from env.reasoners.types import ReasonRequest
     from tools import mentions
@@ -68,6 +100,7 @@ def readings(question: str, choices: tuple[str, ...]) -> dict:
                         mentions.notes(question, choices), mentions.quoted_phrase(question),
                         mentions.asks_what_is_said(question)]),
         "applicable": {name: bool(cls().applicable(question, choices)) for name, cls in sorted(BUILTIN.items())},
+        "with_lines": line_readings(question, choices),
     }
 
 

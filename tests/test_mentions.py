@@ -191,6 +191,17 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
                                          "talking alone?", False)):
         assert compared_number(request(SpeakerCountTool(), {"count": people}, question)) is answer, question
     assert compared_number(request(events, {**six, "count": 3}, "Does anyone else speak after the first?")) is None
+    # rule v35: a count of people never off another tool's count, another count never off people;
+    # both lines together, each question reads its own
+    assert compared_number(request(events, {**six, "count": 1}, "Is there only one speaker?")) is None
+    assert compared_number(request(SpeakerCountTool(), {"count": 1}, "Are there exactly 3 beeps?")) is None
+    assert compared_number(request(SpeakerCountTool(), {"count": 2}, "Do more than 2 different persons speak?")) is False
+    lines = ("Number of separate sound events (beeps, tones): 3.", "Two people speak in the clip.")
+    alternatives = (("Number of separate sound events (beeps, tones): 1.", "Number of separate sound events (beeps, tones): 2."),
+                    ("One person speaks in the clip.",))
+    both = lambda question: compared_number(ReasonRequest(question, ("yes", "no"), lines, "", alternatives))  # noqa: E731
+    assert both("Is there only one speaker?") is False and both("Are there exactly 3 beeps?") is True
+    assert both("Is there exactly one narrator?") is False and both("Are there more than 2 claps?") is True
     # rule v34: "speech" is speaking, "ppl" people
     for people, question, answer in ((2, "Verify: the speech here comes from multiple individuals.", True),
                                      (1, "do different ppl take turns talking in this clip", False)):

@@ -2,7 +2,7 @@
 import json
 import subprocess
 
-from benchmarks.rule_readings import ROOT, differences, load_questions, readings, readings_at
+from benchmarks.rule_readings import ROOT, SAMPLE_RESULTS, differences, load_questions, readings, readings_at
 
 
 def _items(tmp_path, questions):
@@ -22,6 +22,11 @@ def test_readings_show_what_the_rules_make_of_a_question():
     assert negated["asked"] == ["Is the clip longer than 9 seconds?", ["yes", "no"], [1, 0]]
     assert negated["threshold"] == "(Threshold(value=9.0, above=True, inclusive=False, unit='second'), False)"
     assert negated["applicable"]["duration"] is True and negated["applicable"]["phrase_spot"] is False
+    # with the sample lines: the duration line alone answers it (7 s is not longer than 9); the
+    # speaker counter's "Two people speak" and the event counter's count do not (rule v35)
+    by_line = dict(zip([name for name, _ in SAMPLE_RESULTS] + ["all"], negated["with_lines"]))
+    assert by_line["duration"][2] == "False" and by_line["all"][2] == "False"
+    assert by_line["speakers"][2] == "None" and by_line["events"][2] == "None"
 
 
 def test_differences_name_each_question_and_reading_that_changed():

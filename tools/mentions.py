@@ -343,9 +343,11 @@ _MOMENT = ("beyond", "past", "after", "before", "within")
 # ("the" only before a time: "beyond the 9 second mark", not "lower than the one after it")
 # ("fewer times than six", "more claps than 3": one word, what is counted, between the comparison and "than")
 # ("more than a single narrator" is more than one, not "a single narrator": rule v34)
+# what is counted, after a word of sort: "more than 2 different persons" counts persons (rule v35)
+_SORT = r"(?:(?:different|distinct|separate|unique)\s+)?"
 _COMPARED = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS + r")(?:(?:\s+[a-z]+)?\s+than)?"
                        r"\s+(?:the\s+(?=\S+[\s-]*(?:seconds?|secs?|s|minutes?|mins?)\b))?"
-                       r"(?:about\s+|roughly\s+|around\s+|a\s+(?=single\b))?" + _A_NUMBER + r"(?:[\s-]*([a-z]+))?",
+                       r"(?:about\s+|roughly\s+|around\s+|a\s+(?=single\b))?" + _A_NUMBER + r"(?:[\s-]*" + _SORT + r"([a-z]+))?",
                        re.IGNORECASE)
 # a note named with its octave as a comparison names it: "higher than D#4", "below the note A3"
 _COMPARED_NOTE = re.compile(r"\b((?:not|no)\s+)?(" + _COMPARISON_WORDS +
@@ -421,9 +423,9 @@ def threshold(question: str) -> tuple[Threshold, bool] | None:
 
 # a count the question asks for exactly: "exactly 2", "precisely two", "just one", "equal to 3",
 # "a single speaker", "two, no more and no fewer"
-_EQUAL = re.compile(r"\b(?:exactly|precisely|just|only|equals?|equal\s+to)\s+" + _A_NUMBER + r"(?:\s+([a-z]+))?"
-                    r"|\ba\s+(single)(?:\s+([a-z]+))?"
-                    r"|" + _A_NUMBER + r"(?:\s+([a-z]+))?[^.?!,]{0,40}?,?\s+no\s+more(?:\s+and|,|\s+or)?\s+no\s+(?:fewer|less)\b",
+_EQUAL = re.compile(r"\b(?:exactly|precisely|just|only|equals?|equal\s+to)\s+" + _A_NUMBER + r"(?:\s+" + _SORT + r"([a-z]+))?"
+                    r"|\ba\s+(single)(?:\s+" + _SORT + r"([a-z]+))?"
+                    r"|" + _A_NUMBER + r"(?:\s+" + _SORT + r"([a-z]+))?[^.?!,]{0,40}?,?\s+no\s+more(?:\s+and|,|\s+or)?\s+no\s+(?:fewer|less)\b",
                     re.IGNORECASE)
 
 
@@ -448,7 +450,8 @@ def equal_count(question: str) -> Threshold | None:
 # different voice", "anyone else", "Is this a conversation?". People only: "another tone" or "a
 # second sound" counts something else, and "a second" is also a length
 PEOPLE_COUNTED = frozenset({"person", "people", "persons", "ppl", "folks", "speaker", "speakers", "voice", "voices",
-                            "talker", "talkers", "individual", "individuals", "participant", "participants"})
+                            "talker", "talkers", "individual", "individuals", "participant", "participants",
+                            "narrator", "narrators", "man", "men", "woman", "women"})
 _A_PERSON = r"(?:person|speaker|voice|talker|individual|participant|narrator|man|woman)"
 _PEOPLE_NOUNS = r"(?:people|ppl|folks|persons|speakers|voices|talkers|individuals|participants|narrators|men|women)"
 _SEVERAL_SPEAK = re.compile(
@@ -461,6 +464,14 @@ _SEVERAL_SPEAK = re.compile(
 _SPEAKING = re.compile(r"\b(?:speak\w*|talk\w*|say\w*|said|speech|voices?|speakers?|narrat\w+|conversation|dialog(?:ue)?"
                        r"|discussion|interview|debate)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b", re.IGNORECASE)
+
+
+def counts_people(unit: str) -> bool | None:
+    """Whether a question's count (`Threshold.unit`: "speaker", "beeps") is of people; None where
+    it names nothing counted ("exactly 3?") or a measure ("seconds")."""
+    if not unit or unit in MEASURES or unit == "note":
+        return None
+    return unit in PEOPLE_COUNTED
 
 
 def several_speak(question: str) -> Threshold | None:

@@ -14,8 +14,8 @@ import re
 from typing import Sequence
 
 from env.reasoners.types import ReasonRequest
-from tools.mentions import (CARDINALS, MEASURES, PEOPLE_COUNTED, QUOTED, equal_count, is_yes_no, midi_notes,
-                            phrase_words, quoted_phrase, several_speak, threshold, unit_name, unnegated)
+from tools.mentions import (CARDINALS, MEASURES, PEOPLE_COUNTED, QUOTED, counts_people, equal_count, is_yes_no,
+                            midi_notes, phrase_words, quoted_phrase, several_speak, threshold, unit_name, unnegated)
 
 CONTRASTS = ("none", "yes_no", "choices", "meaning")
 # meaning: nats of evidence-PMI score per unit of cosine contrast (below). Chosen on probe v2's
@@ -51,21 +51,14 @@ YES_NO_MEANING_SCALE = 10.0
 # part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
 # were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
 # their ids name cached answers, so the next rule is 19
-# 21: a question asked in the words of the lines before it (`asked_as_the_tools_say`); 22: the pitch
-# tool's words too, a yes/no question's negation taken out, a comparison of two sounds asked as the lines make it
-# 24: a length compared as a moment ("past 9 s"), units on digits; 25: an order question asked as the segmenter says it (sound_order.py)
-# 26: verdicts other than true/false ("correct or incorrect"), "a mistake to call", a set-aside alternative ("rather than")
-# 27: a note compared with a named note ("higher than D#4") read off the pitch line's note
-# 28: whether a phrase the question names is said, read off the line that names it ("said_phrase")
-# 29: the meaning contrast less the encoder's noise (MEANING_NOISE); 30: the yes/no doubt band 1 -> 1.75 nats
-# 31: "in excess of", a counted word before "than" ("fewer times than six"), "mistaken if I count", Y / N,
-#     "not counting the noise" no negation, "disagree" a negated "agree"
-# 32: a count in a line's words ("Two people speak") and a count asked for exactly ("exactly 2", "a
-#     single speaker") read off the measured number; "Is that listener mistaken?" a negated claim
-# 33: more than one person asked without a number ("multiple speakers", "a second voice", "anyone
-#     else", "a conversation") read off a count of people
-# 34: comparisons typed as symbols ("= 2", "> 5 s"), "agree" / "disagree" verdicts, "ppl", "more than a single"
-CONTRAST_VERSION = 34  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# (each version: docs/PROMPTS.md "Contrast rule vN") 21-22: a question asked in the lines' words, its
+# negation taken out, a comparison of two sounds asked as the lines make it; 24-25: a length as a moment,
+# units on digits, order asked as the segmenter says it; 26-28: other verdicts, a set-aside alternative,
+# a named note, a named phrase said; 29-30: meaning noise, doubt band 1.75 nats; 31: more comparison
+# words, Y / N, "disagree"; 32: counts in words and asked exactly; 33: "more than one person" without a
+# number; 34: comparisons typed as symbols, agree / disagree, "more than a single"; 35: a measure read
+# off a line in its unit, a count of people off a people count alone, no other count off one
+CONTRAST_VERSION = 35  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
@@ -368,8 +361,15 @@ def compared_number(request: ReasonRequest) -> bool | None:
     # a count asked for exactly: the line's count equal to it is as much the reading as one an
     # alternative changes to it; never a length, a tempo or a level
     values = {(v, unit) for v, unit in named | equal if unit not in MEASURES} if limit.above is None else named or equal
-    if several is not None:  # "multiple speakers?" names no number: only a count of people answers it
-        values = {(v, unit) for v, unit in values if unit in PEOPLE_COUNTED}
+    # a measure is read off a line in its unit, and people are counted by a line that counts people
+    # and never answer a count of anything else: "longer than 9 seconds?" is not read off "Two people
+    # speak", "Is there only one speaker?" not off "3 sound events", "exactly 3 beeps?" not off "One
+    # person speaks" (rule v35); a count with no noun ("exactly 3?") is left as it is
+    people = True if several is not None else counts_people(limit.unit)
+    if limit.unit in MEASURES:
+        values = {(v, unit) for v, unit in values if unit == limit.unit}
+    elif people is not None:
+        values = {(v, unit) for v, unit in values if (unit in PEOPLE_COUNTED) == people}
     if len({limit.holds(v) for v, _ in values}) > 1 and limit.unit:
         values = {(v, unit) for v, unit in values if unit == limit.unit}
     verdicts = {limit.holds(v) for v, _ in values}
