@@ -4,7 +4,7 @@ Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
   `observations` = question embedding (MiniLM, 384; left out with `question_embedding=False`) |
   audio descriptors (8; left out with `audio_descriptors=False`) | with `reasoner_confidence`, the
-  margin of the reasoner's no-tool answer (1; `no_tool_margin`) | with
+  margin of the reasoner's no-tool answer less `confidence_floor`, at least 0 (1; `no_tool_margin`) | with
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
@@ -82,7 +82,8 @@ class AudioToolEnv(gym.Env):
                  max_calls: int = 3, reward: str | dict | Reward = "relative", cost_weight: float = 0.0,
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
                  question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question",
-                 reasoner_confidence: bool = False, relevance_match: str = "description"):
+                 reasoner_confidence: bool = False, relevance_match: str = "description",
+                 confidence_floor: float = 0.0):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -115,6 +116,12 @@ class AudioToolEnv(gym.Env):
         # the descriptors. An LALM that hears a clip's length answers a length question alone; the
         # router can skip the tool only where it can tell the reasoner heard, not guessed
         self.reasoner_confidence = bool(reasoner_confidence)
+        # margins under the floor are observed as 0, those above less the floor: a toss-up's exact
+        # margin says nothing of the clip, and as a per-item number it lets the policy tell apart
+        # items of one wording that need the same tool (docs/RESULTS.md "The confidence floor")
+        if not 0.0 <= float(confidence_floor) < 1.0:
+            raise ValueError(f"confidence_floor must be in [0, 1), got {confidence_floor}")
+        self.confidence_floor = float(confidence_floor)
         # what the relevance block is the relevance of (env/features.py relevance_text)
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
@@ -155,7 +162,7 @@ class AudioToolEnv(gym.Env):
             question = self.encoder.encode(item.question)
             asked = self.encoder.encode(relevance_text(item.question, item.choices, self.relevance_of))
             described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
-            sure = [self.no_tool_margin(item)] if self.reasoner_confidence else []
+            sure = [max(0.0, self.no_tool_margin(item) - self.confidence_floor)] if self.reasoner_confidence else []
             self._static[item.id] = np.concatenate([question[: self.question_dim], described, sure,
                                                     self.matcher.relevance(asked)]).astype(np.float32)
         return self._static[item.id]

@@ -63,6 +63,8 @@ class EnvConfig:
     reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
                                               "answer (top probability minus the runner-up's; one reasoner call "
                                               "per item before routing): with reasoner.hearing, where it heard")
+    reasoner_confidence_floor: float = option(0.0, "with reasoner_confidence, the margin is observed less this floor, "
+                                                   "at least 0: a toss-up's exact margin says nothing of the clip")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -120,7 +122,9 @@ def make_env(env_config: dict):
                            audio_descriptors=bool(cfg.get("audio_descriptors", EnvConfig.audio_descriptors)),
                            relevance_of=str(cfg.get("relevance_of", EnvConfig.relevance_of)),
                            reasoner_confidence=bool(cfg.get("reasoner_confidence", EnvConfig.reasoner_confidence)),
-                           relevance_match=str(cfg.get("relevance_match", EnvConfig.relevance_match)))
+                           relevance_match=str(cfg.get("relevance_match", EnvConfig.relevance_match)),
+                           confidence_floor=float(cfg.get("reasoner_confidence_floor",
+                                                          EnvConfig.reasoner_confidence_floor)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

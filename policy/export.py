@@ -54,7 +54,7 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "encoder": "sentence-transformers/all-MiniLM-L6-v2", "question_embedding": env.question_embedding,
             "relevance_of": env.relevance_of, "novelty_relevance_of": novelty_relevance_of or env.relevance_of,
             "novelty_relevance_match": novelty_relevance_match or env.relevance_match,
-            "reasoner_confidence": env.reasoner_confidence,
+            "reasoner_confidence": env.reasoner_confidence, "confidence_floor": env.confidence_floor,
             "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
             "tool_examples": [list(e) for e in env.examples]}
     torch.save(blob, path)
@@ -180,6 +180,12 @@ class Router(torch.nn.Module):
         """Trained with the reasoner's no-tool margin in its observation (`train.env.reasoner_confidence`)."""
         return bool(self.spec.get("reasoner_confidence", False))
 
+    @property
+    def confidence_floor(self) -> float:
+        """What its observation took off the no-tool margin (`train.env.reasoner_confidence_floor`;
+        files written before the option: nothing)."""
+        return float(self.spec.get("confidence_floor", 0.0))
+
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
         trained to observe: its call budget, and the question embedding, audio descriptors and tool
@@ -187,7 +193,8 @@ class Router(torch.nn.Module):
         return AudioToolEnv(items, executor, reasoner, encoder, max_calls=int(self.spec["max_calls"]), shuffle=False,
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
                             audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of,
-                            reasoner_confidence=self.reads_reasoner_confidence, relevance_match=self.relevance_match)
+                            reasoner_confidence=self.reads_reasoner_confidence, relevance_match=self.relevance_match,
+                            confidence_floor=self.confidence_floor)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

@@ -526,6 +526,38 @@ def test_reasoner_confidence_puts_the_no_tool_margin_after_the_descriptors(probe
     assert not Router(str(tmp_path / "plain.pt")).reads_reasoner_confidence
 
 
+def test_confidence_floor_observes_the_margin_less_the_floor_and_router_pt_keeps_it(probe, encoder, tmp_path):
+    """confidence_floor=f observes max(0, margin - f): a margin under the floor (a toss-up) is 0,
+    one above keeps its excess; router.pt records the floor so eval routes with the same column,
+    a file without it routes with none, and a floor outside [0, 1) is refused."""
+    import torch
+
+    from env.features import DESCRIPTORS
+    from policy.export import Router, export_router
+
+    executor = ToolExecutor(build_tools(), ParquetCache(str(tmp_path / "tools")))
+    reasoner = CachedReasoner(BiasedEcho(True), ParquetCache(None))
+    envs = {f: AudioToolEnv(probe[:3], executor, reasoner, encoder, max_calls=2, shuffle=False,
+                            reasoner_confidence=True, confidence_floor=f) for f in (0.0, 0.05, 0.99)}
+    k = encoder.dim + len(DESCRIPTORS)
+    observed = {f: env.reset(seed=0)[0]["observations"] for f, env in envs.items()}
+    margin = observed[0.0][k]
+    assert 0.1 < margin < 0.99  # BiasedEcho leans: the floors fall on either side of its margin
+    assert np.isclose(observed[0.05][k], margin - 0.05) and observed[0.99][k] == 0.0
+    assert all(np.allclose(np.delete(observed[f], k), np.delete(observed[0.0], k)) for f in observed)
+    export_router(untrained_module(envs[0.05]), envs[0.05], [8], str(tmp_path / "floor.pt"))
+    router = Router(str(tmp_path / "floor.pt"))
+    assert router.confidence_floor == 0.05
+    assert router.routing_env(probe[:3], executor, reasoner, encoder).confidence_floor == 0.05
+    blob = torch.load(str(tmp_path / "floor.pt"), weights_only=False)
+    del blob["confidence_floor"]  # a router.pt written before the option
+    torch.save(blob, str(tmp_path / "before.pt"))
+    assert Router(str(tmp_path / "before.pt")).confidence_floor == 0.0
+    for bad in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="confidence_floor"):
+            AudioToolEnv(probe[:3], executor, reasoner, encoder, reasoner_confidence=True, confidence_floor=bad)
+
+
 def test_relevance_by_clauses_averages_the_whole_description_and_its_best_clause(probe, encoder, tmp_path):
     """relevance_match=clauses: per tool, the mean of the question's cosine with the whole
     description and its best cosine with one of the description's clauses; router.pt records it."""

@@ -197,7 +197,8 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     """configs/demo_hearing.yaml is the demo (its base) with hearing and `paraphrase_line` on and a
     reward under which skipping can pay, trained on every training item with the reasoner's no-tool
-    margin in view and its familiarity read without the numbers a question names; its reasoner
+    margin in view (less a floor that makes a toss-up's margin 0) and its familiarity read without
+    the numbers a question names; its reasoner
     section builds (weights load on first use)."""
     from cluster.config import load_config
     from env.reasoners.registry import build_reasoner
@@ -207,6 +208,7 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
     assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
+    assert 0 < hearing["train"]["env"]["reasoner_confidence_floor"] < 1
     assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
         "novelty_reading", "question") == "question"
     reasoner = build_reasoner(hearing["reasoner"])
