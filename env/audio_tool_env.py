@@ -75,6 +75,13 @@ def reachable_requests(item: AudioQA, executor: ToolExecutor, max_calls: int) ->
     return [requests[t] for t in sorted(requests)]
 
 
+def checked_confidence_floor(floor) -> float:
+    """The floor as a float in [0, 1) (a margin is a difference of probabilities); a ValueError otherwise."""
+    if not 0.0 <= float(floor) < 1.0:
+        raise ValueError(f"confidence_floor (train.env.reasoner_confidence_floor) must be in [0, 1), got {floor}")
+    return float(floor)
+
+
 class AudioToolEnv(gym.Env):
     metadata: dict[str, Any] = {"render_modes": []}
 
@@ -119,9 +126,7 @@ class AudioToolEnv(gym.Env):
         # margins under the floor are observed as 0, those above less the floor: a toss-up's exact
         # margin says nothing of the clip, and as a per-item number it lets the policy tell apart
         # items of one wording that need the same tool (docs/RESULTS.md "The confidence floor")
-        if not 0.0 <= float(confidence_floor) < 1.0:
-            raise ValueError(f"confidence_floor must be in [0, 1), got {confidence_floor}")
-        self.confidence_floor = float(confidence_floor)
+        self.confidence_floor = checked_confidence_floor(confidence_floor)
         # what the relevance block is the relevance of (env/features.py relevance_text)
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from env.admission import admit_items
-from env.audio_tool_env import AudioToolEnv
+from env.audio_tool_env import AudioToolEnv, checked_confidence_floor
 from env.features import QuestionEncoder, check_relevance_match, relevance_text
 from env.items import AudioPaths, load_items
 from env.rewards import build_reward
@@ -71,6 +71,7 @@ class EnvConfig:
         build_reward(self.reward)  # an unknown name or a bad plug-in is refused when the config loads
         relevance_text("", (), self.relevance_of)  # so is an unknown relevance_of
         check_relevance_match(self.relevance_match)  # and an unknown relevance_match
+        checked_confidence_floor(self.reasoner_confidence_floor)  # and a floor outside [0, 1)
 
 
 def training_items(items: list, max_items: int | None) -> tuple[list, list]:

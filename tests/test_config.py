@@ -21,6 +21,7 @@ DEMO = os.path.join(ROOT, "configs", "demo.yaml")
     ("pools.reasoner.max_bach=4", "pools.reasoner.max_bach: unknown key; did you mean 'max_batch'?"),
     ("train.iterations=many", "train.iterations: expected a number, got 'many'"),
     ("train.env.shuffle=7", "train.env.shuffle: expected true or false"),
+    ("train.env.reasoner_confidence_floor=1.5", "train.env.reasoner_confidence_floor) must be in [0, 1), got 1.5"),
 ])
 def test_a_wrong_key_or_value_is_one_line_naming_file_key_and_suggestion(override, message):
     with pytest.raises(ConfigError) as info:
