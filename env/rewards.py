@@ -146,6 +146,26 @@ class RelativeMixedReward:
         return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
 
 
+class RelativeSureReward(RelativeMixedReward):
+    """`relative_mixed`, with a turn from wrong to right paid p(correct | tools' evidence), not 1.
+
+    Any line in the prompt moves the reasoner's answer, so where the no-tool answer is wrong an
+    evidence line that says nothing about the question still turns it right by chance: on the
+    hearing config's 330 training items, 20-31% of the time (a tool's line that does answer it:
+    91-100%). `relative_mixed` pays that chance 1 + a little, so on a wording with three training
+    items a tool that answers none of them can earn more than the one that measures what is asked
+    (the speaker counter for "Is the number of spoken phrases three?", right on the "no"s by luck).
+    A right answer the evidence argued for is a sure one (the reasoner's median 0.88-0.99 on the
+    correct choice), a lucky one is not (0.41-0.55), and this pays the difference."""
+
+    def __call__(self, outcome: Outcome) -> float:
+        if outcome.correct and not outcome.correct_without_tools:
+            gain = outcome.p_correct
+        else:
+            gain = float(outcome.correct) - float(outcome.correct_without_tools)
+        return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
+
+
 class RelativeExpectedReward:
     """correct(with tools) - p(correct | no tools) - penalty.
 
@@ -167,7 +187,8 @@ class OutcomeReward:
 
 
 REWARDS: dict[str, type] = {"relative": RelativeReward, "relative_prob": RelativeProbReward,
-                            "relative_mixed": RelativeMixedReward, "relative_expected": RelativeExpectedReward,
+                            "relative_mixed": RelativeMixedReward, "relative_sure": RelativeSureReward,
+                            "relative_expected": RelativeExpectedReward,
                             "outcome": OutcomeReward}
 
 

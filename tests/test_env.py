@@ -312,6 +312,39 @@ def test_relative_mixed_and_expected_rewards_mix_the_0_1_and_probability_terms(p
     assert isinstance(heavier, RelativeMixedReward) and heavier.prob_weight == 1.0
 
 
+def test_relative_sure_pays_a_wrong_to_right_turn_the_probability_the_evidence_gave_it(probe):
+    """relative_sure = relative_mixed, except that a wrong no-tool answer turned right earns the
+    reasoner's probability of the correct choice with the evidence, not 1: a line that turned it
+    right by chance (the reasoner unsure) earns less than one that argued for it (the reasoner sure).
+    Every other case (right kept, wrong kept, right turned wrong) is relative_mixed's."""
+    from env.reasoners import Answer
+    from env.rewards import Outcome, RelativeMixedReward, build_reward
+
+    item = next(i for i in probe if i.task == "pitch_compare")
+    n, k = len(item.choices), list(item.choices).index(item.answer)
+    wrong_k = (k + 1) % n
+
+    def answer(index: int, p_correct: float) -> Answer:
+        probabilities = [p_correct if j == k else (1 - p_correct) / (n - 1) for j in range(n)]
+        return Answer(item.choices[index], index, list(probabilities), probabilities=probabilities)
+
+    sure = build_reward("relative_sure")
+    mixed = RelativeMixedReward()
+    wrong = answer(wrong_k, 0.2)
+    lucky, argued = answer(k, 0.55), answer(k, 0.95)
+    rewards = {}
+    for name, with_tools in (("lucky", lucky), ("argued", argued)):
+        outcome = Outcome(item, with_tools, wrong, ["pitch"], 1.0, 0.1, call_cost=0.2)
+        rewards[name] = sure(outcome)
+        p_gain = with_tools.probabilities[k] - 0.2
+        assert rewards[name] == pytest.approx(with_tools.probabilities[k] + 0.25 * p_gain - 0.3)
+        assert mixed(outcome) == pytest.approx(1.0 + 0.25 * p_gain - 0.3)
+    assert rewards["argued"] - rewards["lucky"] > 0.4  # relative_mixed: 0.1 apart
+    for with_tools, without in ((argued, lucky), (wrong, lucky), (wrong, wrong)):
+        outcome = Outcome(item, with_tools, without, ["pitch"], 1.0, 0.1, call_cost=0.2)
+        assert sure(outcome) == pytest.approx(mixed(outcome))
+
+
 def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp_path):
     """Zeros until a tool is called; then its feature_vector in its own slots, between the audio
     descriptors and the relevance block, which stays where the router's prior reads it."""
