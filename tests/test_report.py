@@ -161,6 +161,44 @@ def test_reward_study_plateau_and_table(tmp_path):
     assert markdown([row]).splitlines()[2] == "| relative_prob | 2 | 90.0 +- 1.0 | 89.0 / 91.0 | 1.25 | 7.5 (7 / 8) |"
 
 
+def test_reward_landscape_ranks_the_expert_and_counts_chance_turns():
+    """benchmarks/reward_landscape.py: a wording's items masked to one template; under `relative`
+    a line that turned a wrong answer right by chance earns what the expert earns, under
+    `relative_sure` less; the chance table counts the turns and the probabilities behind them."""
+    from benchmarks.reward_landscape import NO_TOOL, chance_turns, rank, wording
+    from env.items import AudioQA
+    from env.reasoners import Answer
+    from env.rewards import Outcome, build_reward
+
+    assert wording('Is the number of spoken phrases three?') == wording('Is the number of spoken phrases 2?')
+    assert wording('Does the speaker say "open the door"?') == wording('Does the speaker say "see you"?')
+
+    def answer(item, right: bool, p: float) -> Answer:
+        k = item.choices.index(item.answer)
+        probabilities = [p if j == k else 1 - p for j in range(2)]
+        index = k if right else 1 - k
+        return Answer(item.choices[index], index, list(probabilities), probabilities=probabilities)
+
+    rows = []
+    for n, q in enumerate(["Is the number of spoken phrases three?", "Is the number of spoken phrases 2?"]):
+        item = AudioQA(f"i{n}", "/x.wav", q, ("yes", "no"), "no", task="speech_count", expert_tool="vad")
+        wrong = answer(item, False, 0.3)
+        outcomes = {NO_TOOL: Outcome(item, wrong, wrong, [], 0.0, 0.0),  # a tie goes to the first: voice
+                    "voice": Outcome(item, answer(item, n == 0, 0.55 if n == 0 else 0.3), wrong, ["voice"], 0.3, 0.0),
+                    "vad": Outcome(item, answer(item, True, 0.95), wrong, ["vad"], 0.3, 0.0)}
+        rows.append({"item": item, "outcomes": outcomes})
+    chance = chance_turns(rows)
+    assert chance["expert"] == {"wrong_turned_right": 1.0, "median_p_when_right": 0.95}
+    assert chance["other"] == {"wrong_turned_right": 0.5, "median_p_when_right": 0.55}
+    for name, expert_best in (("relative", 1), ("relative_sure", 2)):  # `relative`: voice's luck ties vad on i0
+        ranked = rank(rows, build_reward(name))
+        assert (ranked["wrong_items"], ranked["wordings"], ranked["wordings_right"]) == (2, 1, 1)
+        assert ranked["expert_best"] == expert_best and not ranked["misled"]
+    lucky_only = [{"item": r["item"], "outcomes": {k: v for k, v in r["outcomes"].items() if k != "vad"}} for r in rows]
+    misled = rank(lucky_only, build_reward("relative"))["misled"]
+    assert [(m["best"], m["items"], m["no_tool_accuracy"]) for m in misled] == [("voice", 2, 0.0)]
+
+
 def test_baseline_replay_best_tool_under_each_baseline():
     """benchmarks/baseline_replay.py: a line that pushes every clip towards the truth wins against a
     guess and loses against itself on other clips; a measurement wins against both."""
