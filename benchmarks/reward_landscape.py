@@ -34,11 +34,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from tqdm import tqdm  # noqa: E402
+
 from cluster.config import load_config  # noqa: E402
 from env.factory import make_env  # noqa: E402
 from env.features import without_quotes  # noqa: E402
 from env.rewards import REWARDS, Outcome, build_reward  # noqa: E402
 from policy.ppo import build_ppo_config  # noqa: E402
+from tools.base import AudioError  # noqa: E402
 from tools.mentions import without_numbers  # noqa: E402
 
 NO_TOOL = "(no tool)"
@@ -50,11 +53,16 @@ def wording(question: str) -> str:
     return without_numbers(without_quotes(question))
 
 
-def first_action_outcomes(env) -> list[dict]:
-    """Per training item, the Outcome of each allowed first action (tool name or NO_TOOL)."""
-    rows = []
-    for item in env.items:
-        mask = env.start(item)["action_mask"]
+def first_action_outcomes(env, progress: bool = True) -> tuple[list[dict], list[str]]:
+    """Per training item, the Outcome of each allowed first action (tool name or NO_TOOL); and the
+    ids of the items skipped because their audio does not decode (training skips them too)."""
+    rows, skipped = [], []
+    for item in tqdm(env.items, desc="first actions", unit="item", disable=not progress):
+        try:
+            mask = env.start(item)["action_mask"]
+        except AudioError:
+            skipped.append(item.id)
+            continue
         outcomes = {}
         for action in range(env.n_tools + 1):
             if not mask[action]:
@@ -68,12 +76,12 @@ def first_action_outcomes(env) -> list[dict]:
                 env.cost_weight, env.call_cost, reasoner_hears=env.reasoner_hears,
                 evidence=any(t.strip() for t in requests[0].tool_texts))
         rows.append({"item": item, "outcomes": outcomes})
-    return rows
+    return rows, skipped
 
 
 def chance_turns(rows: list[dict]) -> dict:
     """Where the no-tool answer is wrong: how often the expert's and other tools' evidence turn it
-    right, and the median probability of the correct choice when each did."""
+    right, and the median probability of the correct choice where each did."""
     turned = {"expert": [], "other": []}
     p_right = {"expert": [], "other": []}
     for row in rows:
@@ -82,12 +90,12 @@ def chance_turns(rows: list[dict]) -> dict:
             if tool == NO_TOOL:
                 continue
             side = "expert" if tool == item.expert_tool else "other"
-            if outcome.correct:
-                p_right[side].append(outcome.p_correct)
             if not outcome.correct_without_tools:
                 turned[side].append(outcome.correct)
+                if outcome.correct:
+                    p_right[side].append(outcome.p_correct)
     return {side: {"wrong_turned_right": round(statistics.fmean(turned[side]), 3) if turned[side] else None,
-                   "median_p_when_right": round(statistics.median(p_right[side]), 3) if p_right[side] else None}
+                   "median_p_when_turned": round(statistics.median(p_right[side]), 3) if p_right[side] else None}
             for side in turned}
 
 
@@ -128,18 +136,22 @@ def main() -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a config override, as train's")
     p.add_argument("--rewards", default=",".join(REWARDS), help="registered reward names, comma-separated")
     p.add_argument("--json", help="also write the tables here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args()
     env_config = dict(build_ppo_config(load_config(args.config, args.set)).env_config)
     env_config.pop("num_envs", None)  # one plain env: the items in file order
     env = make_env(env_config)
-    rows = first_action_outcomes(env)
-    report = {"config": args.config, "overrides": args.set, "items": len(rows), "cost_weight": env.cost_weight,
+    rows, skipped = first_action_outcomes(env, progress=not args.quiet)
+    if skipped:
+        print(f"{len(skipped)} items skipped, their audio does not decode: {', '.join(skipped[:5])}")
+    report = {"config": args.config, "overrides": args.set, "items": len(rows), "skipped": skipped,
+              "cost_weight": env.cost_weight,
               "call_cost": env.call_cost, "chance": chance_turns(rows), "rewards": {}}
     chance = report["chance"]
     print(f"{len(rows)} training items; where the no-tool answer is wrong, the expert's evidence turns it right "
           f"{chance['expert']['wrong_turned_right']:.0%} of the time, another tool's "
-          f"{chance['other']['wrong_turned_right']:.0%}; median p(correct) when right: expert "
-          f"{chance['expert']['median_p_when_right']}, other {chance['other']['median_p_when_right']}")
+          f"{chance['other']['wrong_turned_right']:.0%}; median p(correct) where it did: expert "
+          f"{chance['expert']['median_p_when_turned']}, other {chance['other']['median_p_when_turned']}")
     print("\n| reward | expert earns most (no-tool wrong) | wordings whose best action is right |\n|---|---|---|")
     for name in args.rewards.split(","):
         ranked = report["rewards"][name] = rank(rows, build_reward(name))

@@ -151,12 +151,14 @@ class RelativeSureReward(RelativeMixedReward):
 
     Any line in the prompt moves the reasoner's answer, so where the no-tool answer is wrong an
     evidence line that says nothing about the question still turns it right by chance: on the
-    hearing config's 330 training items, 20-31% of the time (a tool's line that does answer it:
-    91-100%). `relative_mixed` pays that chance 1 + a little, so on a wording with three training
-    items a tool that answers none of them can earn more than the one that measures what is asked
-    (the speaker counter for "Is the number of spoken phrases three?", right on the "no"s by luck).
-    A right answer the evidence argued for is a sure one (the reasoner's median 0.88-0.99 on the
-    correct choice), a lucky one is not (0.41-0.55), and this pays the difference."""
+    hearing config's 330 training items, 26% of the time (the family's expert line: 97%;
+    benchmarks/reward_landscape.py). `relative_mixed` pays that chance 1 + a little, so on a
+    wording with three training items a tool that answers none of them can earn more than the one
+    that measures what is asked (the clip-length line for "Is the number of spoken phrases three?",
+    whose training items are all "no"). A right answer the evidence argued for is a sure one (the
+    reasoner's median p(correct) 0.95 where the expert's line turned it), a lucky one is not (0.52),
+    and this pays the difference. Measured, not taken: docs/RESULTS.md "The reward landscape item by item".
+    """
 
     def __call__(self, outcome: Outcome) -> float:
         if outcome.correct and not outcome.correct_without_tools:

@@ -188,8 +188,8 @@ def test_reward_landscape_ranks_the_expert_and_counts_chance_turns():
                     "vad": Outcome(item, answer(item, True, 0.95), wrong, ["vad"], 0.3, 0.0)}
         rows.append({"item": item, "outcomes": outcomes})
     chance = chance_turns(rows)
-    assert chance["expert"] == {"wrong_turned_right": 1.0, "median_p_when_right": 0.95}
-    assert chance["other"] == {"wrong_turned_right": 0.5, "median_p_when_right": 0.55}
+    assert chance["expert"] == {"wrong_turned_right": 1.0, "median_p_when_turned": 0.95}
+    assert chance["other"] == {"wrong_turned_right": 0.5, "median_p_when_turned": 0.55}
     for name, expert_best in (("relative", 1), ("relative_sure", 2)):  # `relative`: voice's luck ties vad on i0
         ranked = rank(rows, build_reward(name))
         assert (ranked["wrong_items"], ranked["wordings"], ranked["wordings_right"]) == (2, 1, 1)
