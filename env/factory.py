@@ -39,9 +39,9 @@ class EnvConfig:
     max_calls: int = option(3, "tool calls per episode at most")
     reward: Any = option("relative", "relative (with tools - without), relative_prob (the same in the reasoner's "
                          "probability of the correct choice), relative_mixed (relative + 0.25 x relative_prob's "
-                         "gain), relative_sure (relative_mixed, a wrong-to-right turn paid the probability of "
-                         "the correct choice, not 1), relative_expected (correct with tools - the no-tool probability of the "
-                         "correct choice), outcome (with tools), or {class: pkg.mod.Reward, "
+                         "gain), relative_sure (relative_mixed, a wrong-to-right turn paid the probability "
+                         "of the correct choice, not 1), relative_expected (correct with tools - the no-tool "
+                         "probability of the correct choice), outcome (with tools), or {class: pkg.mod.Reward, "
                          "...params}; minus cost_weight x cost (env/rewards.py)")
     cost_weight: float = option(0.0, "weight of the summed tool costs in the reward")
     call_cost: float = option(0.0, "a flat price per tool call in the reward, whatever the tool costs")

@@ -141,9 +141,13 @@ class RelativeMixedReward:
     def __init__(self, prob_weight: float = 0.25):
         self.prob_weight = float(prob_weight)
 
+    def answer_gain(self, outcome: Outcome) -> float:
+        """The 0/1 term: correct with the tools - correct without."""
+        return float(outcome.correct) - float(outcome.correct_without_tools)
+
     def __call__(self, outcome: Outcome) -> float:
-        gain = float(outcome.correct) - float(outcome.correct_without_tools)
-        return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
+        probability_gain = outcome.p_correct - outcome.p_correct_without_tools
+        return self.answer_gain(outcome) + self.prob_weight * probability_gain - outcome.penalty
 
 
 class RelativeSureReward(RelativeMixedReward):
@@ -160,12 +164,10 @@ class RelativeSureReward(RelativeMixedReward):
     and this pays the difference. Measured, not taken: docs/RESULTS.md "The reward landscape item by item".
     """
 
-    def __call__(self, outcome: Outcome) -> float:
+    def answer_gain(self, outcome: Outcome) -> float:
         if outcome.correct and not outcome.correct_without_tools:
-            gain = outcome.p_correct
-        else:
-            gain = float(outcome.correct) - float(outcome.correct_without_tools)
-        return gain + self.prob_weight * (outcome.p_correct - outcome.p_correct_without_tools) - outcome.penalty
+            return outcome.p_correct
+        return super().answer_gain(outcome)
 
 
 class RelativeExpectedReward:
