@@ -334,6 +334,11 @@ SETS = {
 }
 
 
+# where each set's clips are (`--clips`' default): its own generator's output, else the unseen clips
+CLIPS = {"speech_count": "data/speech_count_clips", "speakers": "data/speaker_clips"}
+UNSEEN_CLIPS = "data/unseen_clips"
+
+
 def load(name: str, half: str | None = None) -> list[dict]:
     """The set's questions; a set written in two halves gives one of them where `half` is named."""
     wordings = json.load(open(os.path.join(HERE, SETS[name].file)))
@@ -346,10 +351,11 @@ def main() -> int:
     ap.add_argument("--half", choices=["build", "check", "check2", "check3"],
                     help="only one helper's half of a set written in two (check2: a third helper's part of "
                          "the speech-count and speaker-count sets; check3: a fourth helper's of the speaker-count set)")
-    ap.add_argument("--clips", default="data/unseen_clips", help="benchmarks/unseen_clips.py's output folder")
+    ap.add_argument("--clips", help="the clips' folder (default: the set's own, `CLIPS`, else data/unseen_clips)")
     ap.add_argument("--config", default="configs/demo.yaml", help="the reasoner's settings")
     ap.add_argument("--json", help="also write the per-kind counts and every miss here")
     args = ap.parse_args()
+    args.clips = args.clips or CLIPS.get(args.set, UNSEEN_CLIPS)
     params_path = os.path.join(args.clips, "params.json")
     if not os.path.exists(params_path):
         raise SystemExit(f"{params_path} not found: run python benchmarks/unseen_clips.py --out {args.clips} first")

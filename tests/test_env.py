@@ -655,6 +655,48 @@ def test_an_unfamiliar_question_is_routed_by_relevance(probe, encoder, tmp_path)
     assert plain.novelty_threshold == 0 and plain._known.size == 0 and plain.familiar(encoder.encode(odd.question))
 
 
+def test_wording_check_scores_the_tools_the_fallback_calls(probe, encoder, tmp_path):
+    """benchmarks/wording_check.py: a familiar question is counted, not scored; an unfamiliar one
+    scores whether its expert tool is among those the router's fallback calls when it routes it."""
+    from dataclasses import replace
+
+    from benchmarks.wording_check import route_counts
+    from policy.export import Router, export_router
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=2, shuffle=False)
+    export_router(untrained_module(env), env, [8], str(tmp_path / "novel.pt"), novelty_threshold=0.9)
+    router = Router(str(tmp_path / "novel.pt"))
+    odd = replace(probe[0], id="odd", question="Which of these colours is the sky painted in the picture?")
+    called = router.route(router.routing_env([odd], env.executor, env.reasoner, encoder), seed=0)["tools"]
+    missed = next(t for t in env.tool_names if t not in called)
+    asked = lambda family, item, expert: {"family": family, "question": item.question,  # noqa: E731
+                                          "choices": list(item.choices), "expert_tool": expert}
+    counts = route_counts(router, [env.executor.tools[n] for n in env.tool_names], encoder,
+                          [asked("a", probe[0], missed), asked("b", odd, called[0]), asked("c", odd, missed)])
+    assert counts["a"]["questions"] == counts["a"]["familiar"] == 1 and counts["a"]["among the called"] == 0
+    assert counts["b"]["among the called"] == counts["b"]["relevance"] == 1
+    assert counts["b"]["second tools"] == len(called) - 1
+    assert counts["c"]["among the called"] == counts["c"]["relevance"] == 0
+
+
+def test_wording_check_asks_each_set_question_once_of_its_first_clip():
+    """`--sets`: each question of a wording set once, filled as for the first clip it is asked of,
+    its family "set/half", its expert the tool the set asks it with."""
+    from benchmarks.question_wordings import SETS, load
+    from benchmarks.wording_check import wording_set_questions
+
+    params = {"gender": [{"id": f"g{k}", "task": "gender", "female": k % 2 == 0} for k in range(4)],
+              "tempo": [{"id": f"t{k}", "task": "tempo", "kind": "knocks", "bpm": 60 + 20 * k} for k in range(4)]}
+    questions = wording_set_questions(["gender", "tempo"], params.__getitem__)
+    for name in params:
+        asked = [q for q in questions if q["family"].startswith(name + "/")]
+        assert len(asked) == len(load(name)) and {q["expert_tool"] for q in asked} == {SETS[name].tool.name}
+        assert {q["family"] for q in asked} == {f"{name}/{w['half']}" for w in load(name)}
+        first = [SETS[name].cases(w, params[name])[0] for w in load(name)]
+        assert [q["question"] for q in asked] == [c.question for c in first]
+    assert not any("{" in q["question"] for q in questions)
+
+
 def test_the_fallback_consults_the_runner_up_within_its_margin(probe, encoder, tmp_path):
     """novelty_second_tool_margin: the fallback calls the runner-up tool too where its relevance lies
     within the margin of the best one's, in a budget of two even when the policy was trained with
