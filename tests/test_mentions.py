@@ -155,6 +155,12 @@ def test_a_comparison_with_a_number_is_answered_from_the_measured_number():
     assert compared_number(request(events, six, "Are there more than 6 chirps?")) is False  # equal: not more
     assert compared_number(request(events, six, "Are there at least six chirps?")) is True
     assert compared_number(request(events, {**six, "count": 3}, "Do you hear more than two claps?")) is True
+    # a count said to be a number (rule v37), never read off a count of people
+    assert compared_number(request(events, {**six, "count": 3}, "Is the number of tones three?")) is True
+    assert compared_number(request(events, {**six, "count": 3}, "Is the number of tones two?")) is False
+    speakers = SpeakerCountTool()
+    assert compared_number(request(speakers, {"count": 2}, "Is the number of spoken phrases two?")) is None
+    assert compared_number(request(speakers, {"count": 2}, "Is the number of different voices two?")) is True
     # no comparison, or no line that says which number is the measured one: the other rules decide
     assert compared_number(request(duration, {"seconds": 19.0}, "Is the recording 9 seconds long?")) is None
     assert compared_number(ReasonRequest("Is it longer than 9 seconds?", ("yes", "no"), ("It is long.",))) is None
@@ -225,6 +231,23 @@ def test_an_equality_names_one_whole_count():
                      "Is the same person speaking throughout?"):
         assert equal_count(question) is None, question
     assert not Threshold(2.0, None, True).holds(3.0) and not Threshold(2.0, None, True).holds(1.0)
+
+
+def test_a_count_said_to_be_a_number_is_an_equality():
+    """Rule v37: "Is the number of X N?" (the number ending the question, no "exactly") asks whether
+    the count is N; not a measure counted ("the number of seconds"), a comparison, two numbers, or
+    a number that does not end the question."""
+    from tools.mentions import Threshold, equal_count
+
+    assert equal_count("Is the number of spoken phrases three?") == Threshold(3.0, None, True, "phrases")
+    assert equal_count("Is the count of beeps in the clip 5?") == Threshold(5.0, None, True, "beeps")
+    assert equal_count("is the total number of voices two") == Threshold(2.0, None, True, "voices")
+    for question in ("Is the number of seconds 9?", "Is the number of knocks per minute 120?",
+                     "Is the number of beeps greater than 3?", "Is the number of beeps 3 or 4?",
+                     "What is the number of beeps?", "Is the number of beeps 3 in the first half?",
+                     "Does the number of times someone talks differ from three?",
+                     "Is the count of separate spoken phrases something other than 3?"):
+        assert equal_count(question) is None, question
 
 
 def test_more_than_one_person_asked_without_a_number():

@@ -429,14 +429,30 @@ _EQUAL = re.compile(r"\b(?:exactly|precisely|just|only|equals?|equal\s+to)\s+" +
                     re.IGNORECASE)
 
 
+# "Is the number of spoken phrases three?", "Is the count of beeps in the clip 5?": the number a
+# count is said to be, at the question's end, without "exactly" (rule v37)
+_NOT_SAID_TO_BE = frozenset({"differ", "differs", "other", "than", "from", "not", "isn't", "unlike"})  # "differ from 3"
+_NUMBER_OF = re.compile(r"\b(?:number|count|total)\s+of\s+((?:[a-z'-]+\s+){1,6}?)" + _A_NUMBER + r"\s*[?.!]?\s*$",
+                        re.IGNORECASE)
+
+
 def equal_count(question: str) -> Threshold | None:
     """The count a yes/no question asks whether the measured count equals ("Is the number of
-    speakers exactly 2?", "Is this a monologue by a single speaker?"), as a `Threshold` that holds
-    at that value alone (`above` None); None where the question names no such count, another number
-    besides it, or a comparison, or the count is of a measure (seconds, BPM, Hz, dB): a clip of
-    9.02 s is "9 seconds long" to its asker, and the contrast rule reads that."""
+    speakers exactly 2?", "Is this a monologue by a single speaker?", "Is the number of spoken
+    phrases three?"), as a `Threshold` that holds at that value alone (`above` None); None where the
+    question names no such count, another number besides it, or a comparison, or the count is of a
+    measure (seconds, BPM, Hz, dB): a clip of 9.02 s is "9 seconds long" to its asker, and the
+    contrast rule reads that."""
     found = [(groups[0] or groups[2] or groups[4], groups[1] or groups[3] or groups[5])
              for groups in _EQUAL.findall(question)]
+    if not found and (said := _NUMBER_OF.search(question)):
+        counted, number = said.groups()
+        if any(unit_name(w) in MEASURES or w in _TO_SECONDS or w in _NOT_SAID_TO_BE for w in counted.lower().split()):
+            return None
+        # what is counted: the last word before a place or time ("beeps" of "beeps in the clip"), so
+        # "spoken phrases" are not read off a count of people (rule v35)
+        words = re.split(r"\s+(?:in|on|at|during|within|from|of|across|throughout)\s+", counted.lower().strip())[0].split()
+        found = [(number, words[-1])]
     if len(found) != 1 or threshold(question) is not None or len(numbers(question)) != 1:
         return None
     number, after = found[0]

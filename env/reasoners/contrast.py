@@ -48,17 +48,17 @@ YES_NO_DOUBT = 1.75
 # ... scaled so that the encoder's usual cosine differences (0.01-0.1) stay inside that band: the
 # answer's probability says it was a close call
 YES_NO_MEANING_SCALE = 10.0
-# part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18
-# were rules tried and not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"):
-# their ids name cached answers, so the next rule is 19
-# (each version: docs/PROMPTS.md "Contrast rule vN") 21-22: a question asked in the lines' words, its
-# negation taken out, a comparison of two sounds asked as the lines make it; 24-25: a length as a moment,
-# units on digits, order asked as the segmenter says it; 26-28: other verdicts, a set-aside alternative,
-# a named note, a named phrase said; 29-30: meaning noise, doubt band 1.75 nats; 31: more comparison
-# words, Y / N, "disagree"; 32: counts in words and asked exactly; 33: "more than one person" without a
-# number; 34: comparisons typed as symbols, agree / disagree, "more than a single"; 35: a measure read
-# off a line in its unit, a count of people off a people count alone, no other count off one
-CONTRAST_VERSION = 35  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
+# part of the reasoner id: bump when the rule's scoring or its alternatives change. 15, 17 and 18 were rules tried and
+# not taken (docs/PROMPTS.md "Contrast rule v15", "Contrast rules v17 and v18"): their ids name cached answers, so the
+# next rule is 19 (each version: docs/PROMPTS.md "Contrast rule vN") 21-22: a question asked in the lines' words, its
+# negation taken out, a comparison of two sounds asked as the lines make it; 24-25: a length as a moment, units on
+# digits, order asked as the segmenter says it; 26-28: other verdicts, a set-aside alternative, a named note, a named
+# phrase said; 29-30: meaning noise, doubt band 1.75 nats; 31: more comparison words, Y / N, "disagree"; 32: counts in
+# words and asked exactly; 33: "more than one person" without a number; 34: comparisons typed as symbols, agree /
+# disagree, "more than a single"; 35: a measure read off a line in its unit, a count of people off a people count
+# alone, no other count off one; 37 (36 not taken): a count said to be a number without "exactly" ("Is the number of
+# spoken phrases three?")
+CONTRAST_VERSION = 37  # the questions' asking: env/reasoners/asking.py; thresholds and negations: tools/mentions.py
 # the margin such a reading gets: as sure as the model's own clear readings (the median margin of its
 # right yes/no answers outside the doubt band, expert tool, demo train split: 3.6 nats; docs/PROMPTS.md
 # "Contrast rules v17 and v18"), not certainty: the measurement can be wrong
