@@ -24,7 +24,10 @@ class DurationTool(BaseTool):
         "Does the audio go on for more than half a minute?", "What is the playback time of this file?",
         "how long is it", "Could you tell me the exact length of this sample, please?",
         "Measure the clip's duration.", "Is this recording under three seconds long?",
-        "About how many seconds of audio are there here?"
+        "About how many seconds of audio are there here?",
+        "Does the buzz last longer than 12 seconds?", "Does the sound go on past the 20-second mark?",
+        "Is the whole track over within 8 seconds?", "For how many seconds can the siren be heard?",
+        "Does the drone play for at least a minute?",
     )
     cost = 0.05
     version = "3"  # under half a second said so ("about 0 seconds" before)
@@ -102,7 +105,10 @@ class LoudnessTool(BaseTool):
         "Is there a moment of silence somewhere inside the tone?", "Describe how the level changes across the clip.",
         "does it get softer toward the end", "Is the volume increasing, decreasing, or steady?",
         "Tell me whether the signal's amplitude rises or falls.", "At what point does the sound drop out briefly?",
-        "Would you say the loudness is even from start to finish?"
+        "Would you say the loudness is even from start to finish?",
+        "Does the bell gradually die away?", "Is the volume turned up over the course of the clip?",
+        "Does the sound stop for a moment and then carry on?", "Does the siren play without any break?",
+        "Which word describes the dynamics, crescendo or diminuendo?",
     )
     cost = 0.1
     version = "4"  # contrasts; gaps said by where they are

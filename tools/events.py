@@ -19,7 +19,9 @@ class EventCountTool(BaseTool):
         "Is the first tone longer than the second one?", "List the timestamps of every sound event.",
         "how many times does it beep", "Are there three tones or four?",
         "Give me the start and end time of each sound.", "Is the second beep shorter than the first?",
-        "How many distinct sounds happen in this clip?", "Count the number of pulses you hear."
+        "How many distinct sounds happen in this clip?", "Count the number of pulses you hear.",
+        "Are there more than five claps in the recording?", "Tally the bell rings: how many are there?",
+        "Is the number of pops at least seven?",
     )
     cost = 0.2
     version = "6"  # which of two sounds is longer names that one only; count contrasts keep the lengths

@@ -28,7 +28,11 @@ class PitchTool(BaseTool):
         "How high is this sound in hertz?", "is the second beep lower", "Identify the frequency of the sine tone.",
         "Is the tone closer to 440 Hz or 880 Hz?", "What note does the second tone correspond to?",
         "Tell me whether the pitch rises or falls between the two tones.", "Is this tone a middle C?",
-        "Give the fundamental frequency of each tone you hear."
+        "Give the fundamental frequency of each tone you hear.",
+        "Which of the two beeps sounds higher?", "Is the first tone deeper than the second one?",
+        "Does the second note sound shriller or bassier than the first?", "Does the melody go up or down?",
+        "Is the interval between the two notes rising or falling?", "Is this note above or below C5?",
+        "Which note is held in this clip?", "Is the later beep lower-pitched than the earlier one?",
     )
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too

@@ -41,7 +41,10 @@ class SpeakerCountTool(BaseTool):
         "Is it the same person speaking throughout?", "Tell me how many unique talkers you hear.",
         "Are three people involved in this dialogue?", "Determine the number of voices present.",
         "Does a second person join the conversation?", "Is this a monologue?",
-        "How many individuals can be heard speaking?"
+        "How many individuals can be heard speaking?",
+        "True or false: only one person talks in this recording.", "Is every sentence spoken by the same person?",
+        "How many participants take part in the conversation?", "Are exactly two different voices heard?",
+        "Do more than two individuals speak here?", "Is there a single talker or several?",
     )
     cost = 0.4
     version = "3"  # the count in words (2: contrasts)

@@ -104,7 +104,9 @@ class SpeechSegmentsTool(BaseTool):
         "how many times does the person talk", "Is the speech interrupted by pauses into several parts?",
         "Find the parts of the clip where someone is speaking.", "Does the noise come before anyone says anything?",
         "Is there one continuous utterance or multiple?", "Tell me whether speech or the tone is heard first.",
-        "How many distinct stretches of talking can you detect?"
+        "How many distinct stretches of talking can you detect?",
+        "Does the clip open with someone talking?", "Is the drum the last thing you hear?",
+        "What sound ends the recording?", "Does the recording begin with the voice or the bell?",
     )
     cost = 0.3
     version = "15"  # 15: choices "correct" / "incorrect" (any verdicts) name no sound; 14 (12, 13: trials): more words that ask about order, and choices that say one, name the sounds (mentions.sound_names); 11 (8-10 trials): the sounds named as the question names them (7: other sounds above 60 Hz)
@@ -285,7 +287,10 @@ class PhraseSpotTool(BaseTool):
         "Which of the following numbers is spoken: seven, eleven, or seventeen?",
         "Is \"please hold\" the phrase being said?", "Pick the answer choice that matches the spoken words.",
         "Does the announcer say \"next stop\"?", "Was it \"I agree\" or \"I disagree\" that was said?",
-        "Verify whether the speaker uttered \"happy birthday\"."
+        "Verify whether the speaker uttered \"happy birthday\".",
+        "Which sentence is spoken in the clip?", "Choose the transcript that matches the speech.",
+        "Which caption fits the audio?", "Select the line the speaker reads out.",
+        "Which of these texts is what you hear said?", "Are the spoken words exactly the ones quoted?",
     )
     cost = 1.0
     version = "5"  # a true/false question read as yes/no; a choice's spoken part; a phrase after "the sentence:"
