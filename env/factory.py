@@ -60,7 +60,9 @@ class EnvConfig:
                                                  "description, clauses (the mean of that cosine and the best of "
                                                  "its clauses'), examples (the mean of those two and the best "
                                                  "cosine with the tool's example questions), or "
-                                                 "clauses_and_examples (the best clause's and the best example's)")
+                                                 "clauses_and_examples (the best clause's and the best example's), "
+                                                 "or clauses_examples_and_classifier (that plus half a linear "
+                                                 "classifier's probability of the tool, fit to all tools' texts)")
     reasoner_confidence: bool = option(False, "the observation holds how sure the reasoner is of its no-tool "
                                               "answer (top probability minus the runner-up's; one reasoner call "
                                               "per item before routing): with reasoner.hearing, where it heard")

@@ -46,9 +46,10 @@ class TrainConfig:
                                            "question_and_choices_without_words_said: a multiple-choice question's "
                                            "options name the kind of answer wanted, unless they are what is said")
     novelty_relevance_match: str = option("", "how such a question meets each tool's description (env.relevance_match's "
-                                              "values; empty: the policy's). The demo's clauses_and_examples: "
-                                              "without the whole description's cosine, which counts against a "
-                                              "tool that does several things")
+                                              "values; empty: the policy's). The demo's "
+                                              "clauses_examples_and_classifier: without the whole description's "
+                                              "cosine, which counts against a tool that does several things, and "
+                                              "with a classifier that weighs the words telling tools apart")
     novelty_second_tool_margin: float = option(0.0, "such a question's fallback also calls the runner-up tool when its "
                                                     "relevance lies within this of the best one's (0: one tool; "
                                                     "the episode's budget grows to two for it)")

@@ -824,6 +824,32 @@ def test_the_fallback_meets_the_descriptions_as_novelty_relevance_match_says(pro
         export_router(untrained_module(env), env, [8], str(tmp_path / "bad.pt"), novelty_relevance_match="words")
 
 
+def test_the_fallback_classifier_weighs_the_words_that_tell_tools_apart(probe, encoder, tmp_path):
+    """clauses_examples_and_classifier: clauses_and_examples plus CLASSIFIER_WEIGHT times the tool's
+    probability under a logistic regression fit to all tools' texts (probabilities that sum to one,
+    each tool's own examples mostly its own). A pitch question that shares its nouns and frame with
+    an event-counter example ("Is the first tone longer than the second one?") goes to the event
+    counter by nearest cosine and to the pitch tool with the classifier; a count question stays."""
+    from env.features import CLASSIFIER_WEIGHT, without_quotes
+
+    env = make_env(probe[:3], encoder, tmp_path, max_calls=1, shuffle=False, relevance_match="examples",
+                   relevance_of="question_without_quotes")
+    classifier = env.matcher.tool_classifier()
+    assert classifier is env.matcher.tool_classifier()  # fit once per matcher
+    own = [int(classifier.predict(encoder.encode(without_quotes(e))[None].astype(np.float64))[0]) == k
+           for k, examples in enumerate(env.examples) for e in examples]
+    assert sum(own) >= 0.9 * len(own)
+    deeper = encoder.encode("Does the first tone sound deeper than the second?")
+    cosines = env.matcher.relevance(deeper, "clauses_and_examples")
+    scored = env.matcher.relevance(deeper, "clauses_examples_and_classifier")
+    probability = (scored - cosines) / CLASSIFIER_WEIGHT
+    assert probability.min() >= 0 and probability.sum() == pytest.approx(1.0, abs=1e-4)
+    names = env.tool_names
+    assert names[int(np.argmax(cosines))] == "events" and names[int(np.argmax(scored))] == "pitch"
+    count = encoder.encode("How many knocks can you hear?")
+    assert names[int(np.argmax(env.matcher.relevance(count, "clauses_examples_and_classifier")))] == "events"
+
+
 def test_familiarity_reads_the_question_without_its_numbers_when_asked(probe, encoder, tmp_path):
     """novelty_reading: question_without_numbers compares a question with the training questions
     with the numbers they name masked, so a trained wording asking about another value is familiar
