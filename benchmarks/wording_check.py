@@ -42,18 +42,21 @@ from tools.registry import build_tools  # noqa: E402
 QUESTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "unseen_wordings.json")
 
 
-def wording_set_questions(names: list[str], params_of) -> list[dict]:
-    """Each question of the named sets of benchmarks/question_wordings.py once, as asked of the first
-    clip it is asked of (`params_of(name)`: that set's clip parameters), with the set's tool as the
-    expert and "set/half" as its family."""
+def wording_set_questions(names: list[str], params_of, pick=lambda index, cases: cases[0]) -> list[dict]:
+    """Each question of the named sets of benchmarks/question_wordings.py once, as asked of one clip
+    it is asked of (`pick(index of the question in its set, its cases)`, default the first;
+    `params_of(name)`: that set's clip parameters), with the set's tool as the expert, "set/half" as
+    its family, and the clip and the right answer (`benchmarks/wording_items.py` scores answers)."""
     questions = []
     for name in names:
         wording_set, params = SETS[name], params_of(name)
-        for wording in load(name):
+        for index, wording in enumerate(load(name)):
             cases = wording_set.cases(wording, params)
             if cases:
-                questions.append({"family": f"{name}/{wording.get('half', 'all')}", "question": cases[0].question,
-                                  "choices": list(cases[0].choices), "expert_tool": wording_set.tool.name})
+                case = pick(index, cases)
+                questions.append({"family": f"{name}/{wording.get('half', 'all')}", "question": case.question,
+                                  "choices": list(case.choices), "expert_tool": wording_set.tool.name,
+                                  "clip": case.clip, "answer": case.expected})
     return questions
 
 

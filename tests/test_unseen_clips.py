@@ -343,3 +343,35 @@ def test_speaker_wordings_fill_in_and_expect_the_clips_people():
     for w in wordings:
         for case in speakers.cases(w, params):
             assert case.expected in case.choices and "{" not in case.question + "".join(case.choices), w
+
+
+def test_wording_items_ask_each_question_of_one_of_its_clips_in_turn(tmp_path):
+    """benchmarks/wording_items.py: each wording-set question once, asked of its cases in turn (the
+    question's index modulo its cases), with that case's answer; split `build` for build halves,
+    `check` for the others; the clips copied beside items.json, which the eval loader reads whole."""
+    import soundfile as sf_
+
+    from benchmarks.question_wordings import SETS, load
+    from benchmarks.wording_items import wording_items, write
+    from env.items import load_items
+
+    params = {"gender": [{"id": f"g{k}", "task": "gender", "female": k % 2 == 0} for k in range(6)],
+              "tempo": [{"id": f"t{k}", "task": "tempo", "kind": "knocks", "bpm": 60 + 20 * k} for k in range(6)]}
+    for name, clips in params.items():
+        os.makedirs(tmp_path / name / "audio")
+        for clip in clips:
+            sf_.write(tmp_path / name / "audio" / f"{clip['id']}.wav", np.zeros(1600, np.float32), 16000)
+    items = wording_items(["gender", "tempo"], params.__getitem__, lambda name: str(tmp_path / name))
+    for name in params:
+        mine = [i for i in items if i["task"] == name]
+        assert len(mine) == len(load(name)) and {i["expert_tool"] for i in mine} == {SETS[name].tool.name}
+        for index, (item, wording) in enumerate(zip(mine, load(name))):
+            cases = SETS[name].cases(wording, params[name])
+            case = cases[index % len(cases)]
+            assert (item["question"], item["answer"], item["clip"]) == (case.question, case.expected, case.clip)
+            assert item["split"] == ("build" if wording["half"] == "build" else "check")
+        assert {i["answer"] for i in mine if i["form"] == "yesno"} >= {"yes", "no"}
+    write(items, str(tmp_path / "out"))
+    loaded, rejected = load_items(str(tmp_path / "out"), "all")
+    assert not rejected and [i.id for i in loaded] == [i["id"] for i in items]
+    assert {i.split for i in loaded} == {"build", "check"} and loaded[0].expert_tool == items[0]["expert_tool"]
