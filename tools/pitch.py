@@ -33,6 +33,9 @@ class PitchTool(BaseTool):
         "Does the second note sound shriller or bassier than the first?", "Does the melody go up or down?",
         "Is the interval between the two notes rising or falling?", "Is this note above or below C5?",
         "Which note is held in this clip?", "Is the later beep lower-pitched than the earlier one?",
+        "Is the later chime squeakier than the earlier chime?", "Which whistle sounds lower, number one or number two?",
+        "Does the tune end on a higher note than it starts on?", "Does the line of notes move upward or downward?",
+        "Is the melody's contour rising?",
     )
     cost = 0.3
     version = "4"  # contrasts; the direction said as the pitch going up or down too

@@ -45,6 +45,8 @@ class SpeakerCountTool(BaseTool):
         "True or false: only one person talks in this recording.", "Is every sentence spoken by the same person?",
         "How many participants take part in the conversation?", "Are exactly two different voices heard?",
         "Do more than two individuals speak here?", "Is there a single talker or several?",
+        "Over the background hum, how many different people can you make out?",
+        "Despite the noise, is just one person talking?", "Can you hear voices from more than one person?",
     )
     cost = 0.4
     version = "3"  # the count in words (2: contrasts)

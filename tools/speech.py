@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import numpy as np
@@ -107,6 +108,10 @@ class SpeechSegmentsTool(BaseTool):
         "How many distinct stretches of talking can you detect?",
         "Does the clip open with someone talking?", "Is the drum the last thing you hear?",
         "What sound ends the recording?", "Does the recording begin with the voice or the bell?",
+        "Does someone talk more than four separate times in all?", "Are there fewer than five separate bits of speech?",
+        "On how many separate occasions does someone talk?", "Would you count three separate sentences in this recording?",
+        "Is the bell what wraps up the recording?",
+        "Does the clip kick off with the rattle or with a voice?", "Does the narrator come in only after the drum stops?",
     )
     cost = 0.3
     version = "15"  # 15: choices "correct" / "incorrect" (any verdicts) name no sound; 14 (12, 13: trials): more words that ask about order, and choices that say one, name the sounds (mentions.sound_names); 11 (8-10 trials): the sounds named as the question names them (7: other sounds above 60 Hz)
@@ -180,8 +185,6 @@ class SpeechSegmentsTool(BaseTool):
 
 @functools.lru_cache(maxsize=1)
 def _pocketsphinx_dict() -> dict[str, str]:
-    import os
-
     from pocketsphinx import get_model_path
 
     words = {}
@@ -199,8 +202,6 @@ def _decode(audio: Audio, jsgf: str | None = None) -> str:
 def _decode_scored(audio: Audio, jsgf: str | None = None, phone_loop: bool = False) -> tuple[str, float | None]:
     """(hypothesis, score as pocketsphinx's Python API reports it; None when nothing decoded): free
     ASR, a JSGF grammar, or a free phone loop (en-us-phone.lm.bin, pocketsphinx's allphone search)."""
-    import os
-
     from pocketsphinx import Decoder, get_model_path
 
     pcm = (np.clip(audio.samples, -1, 1) * 32767).astype(np.int16).tobytes()
@@ -278,18 +279,16 @@ class PhraseSpotTool(BaseTool):
     name = "phrase_spot"
     description = "Finds which of the answer choices (or a phrase the question quotes) is spoken, using a speech grammar."
     examples = (
-        "Does the speaker say \"good morning\"?",
+        "Does the speaker say \"good morning\"?", "Is the phrase \"thank you very much\" in the recording?",
         "Which of these phrases is spoken: \"turn left\", \"turn right\", or \"go straight\"?",
-        "Is the phrase \"thank you very much\" in the recording?", "Did they say \"yes\" or \"no\"?",
-        "Which option matches what's said: A) open the door, B) close the door?",
+        "Did they say \"yes\" or \"no\"?", "Which option matches what's said: A) open the door, B) close the door?",
         "Does the person mention \"the meeting is cancelled\"?", "Is the word spoken \"apple\" or \"orange\"?",
         "Check whether the clip contains the words \"call me later\".", "did she say \"see you tomorrow\"",
-        "Which of the following numbers is spoken: seven, eleven, or seventeen?",
+        "Which of the following numbers is spoken: seven, eleven, or seventeen?", "Which caption fits the audio?",
         "Is \"please hold\" the phrase being said?", "Pick the answer choice that matches the spoken words.",
         "Does the announcer say \"next stop\"?", "Was it \"I agree\" or \"I disagree\" that was said?",
-        "Verify whether the speaker uttered \"happy birthday\".",
-        "Which sentence is spoken in the clip?", "Choose the transcript that matches the speech.",
-        "Which caption fits the audio?", "Select the line the speaker reads out.",
+        "Verify whether the speaker uttered \"happy birthday\".", "Which sentence is spoken in the clip?",
+        "Choose the transcript that matches the speech.", "Select the line the speaker reads out.",
         "Which of these texts is what you hear said?", "Are the spoken words exactly the ones quoted?",
     )
     cost = 1.0
