@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.question_wordings import CLIPS, SETS, UNSEEN_CLIPS  # noqa: E402
 from benchmarks.wording_check import clip_params, wording_set_questions  # noqa: E402
+from tools.mentions import is_yes_no  # noqa: E402
 
 BUILD_HALVES = ("build", "all")  # "all": a set without halves (`level`), read for rule v21
 
@@ -52,7 +53,7 @@ def wording_items(names: list[str], params_of=clip_params, clips_of=set_clips) -
                       "question": question["question"], "choices": question["choices"], "answer": question["answer"],
                       "task": name, "split": "build" if half in BUILD_HALVES else "check", "half": half,
                       "expert_tool": question["expert_tool"], "dataset": "wording_sets",
-                      "form": "yesno" if sorted(c.lower() for c in question["choices"]) == ["no", "yes"] else "choice",
+                      "form": "yesno" if is_yes_no(question["choices"]) else "choice",
                       "clip": question["clip"], "clips": clips_of(name)})
     return items
 
