@@ -45,7 +45,7 @@ import numpy as np
 from env.features import DESCRIPTORS, QuestionEncoder, ToolMatcher, audio_descriptors, relevance_text, tool_texts
 from env.items import AudioQA
 from env.reasoners import ReasonRequest
-from env.rewards import Outcome, Reward, build_reward
+from env.rewards import Outcome, Reward, answer_margin, build_reward
 from tools.base import AudioError, ToolResult
 from tools.errors import SetupError
 from tools.executor import ToolExecutor
@@ -179,9 +179,7 @@ class AudioToolEnv(gym.Env):
         not hear: its no-tool answer is a guess whatever its scores say (env/rewards.py `p_guess`)."""
         if not self.reasoner_hears:
             return 0.0
-        answer = self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0]
-        top = sorted(answer.probabilities, reverse=True)
-        return float(top[0] - top[1]) if len(top) > 1 else 1.0
+        return answer_margin(self.reasoner.answer_batch([ReasonRequest(item.question, item.choices, (), item.audio)])[0])
 
     def _applicable(self, item: AudioQA) -> np.ndarray:
         ok = set(applicable_tools(item, self.executor))

@@ -100,6 +100,12 @@ class Outcome:
         return correct_choice_probability(self.without_tools, self.item)
 
 
+def answer_margin(answer: Answer) -> float:
+    """The answer's probability less the runner-up's (0: a toss-up, 1: certain; 1 with one choice)."""
+    top = sorted(answer.probabilities, reverse=True)
+    return float(top[0] - top[1]) if len(top) > 1 else 1.0
+
+
 def correct_choice_probability(answer: Answer, item: AudioQA) -> float:
     """Answer.probabilities at the correct choice (in the item's choice order, which the request kept)."""
     if item.answer not in item.choices:
@@ -136,14 +142,30 @@ class RelativeMixedReward:
     and a wrong one both earn 0 there, so a few familiar questions go to the wrong tool.
     `relative_prob` alone pays a tool for raising the probability of a right heard answer, so the
     router never learns to skip where the reasoner already hears. With a weight below the price
-    of a call, the probability term ranks the tools without paying for a call that changes no answer."""
+    of a call, the probability term ranks the tools without paying for a call that changes no answer.
 
-    def __init__(self, prob_weight: float = 0.25):
+    `guess_margin`: a no-tool answer whose margin (its probability less the runner-up's) is under
+    it counts in the 0/1 term as its probability of being right, not 0/1: a toss-up that happened
+    to land right is no sign the reasoner hears the answer. The hearing config's two training
+    items of "Does the clip start with speech?" are both "yes", which the model's lean gives at a
+    margin of 0.07; paid 0/1, skipping the tool earned the most on them and the router skipped the
+    test item, whose answer is "no". Counted as 0.53, the segmenter's right answer earns 0.47 there
+    and skipping 0. Answers given after a call keep 0/1 unless no evidence reached the reasoner."""
+
+    def __init__(self, prob_weight: float = 0.25, guess_margin: float = 0.0):
         self.prob_weight = float(prob_weight)
+        self.guess_margin = float(guess_margin)
+        if not 0.0 <= self.guess_margin <= 1.0:
+            raise ValueError(f"guess_margin must be in [0, 1], got {guess_margin}")
 
     def answer_gain(self, outcome: Outcome) -> float:
-        """The 0/1 term: correct with the tools - correct without."""
-        return float(outcome.correct) - float(outcome.correct_without_tools)
+        """The 0/1 term: correct with the tools - correct without (an unsure no-tool answer, and one
+        given after calls that brought no evidence, counted as its probability: `guess_margin`)."""
+        unsure = self.guess_margin > 0 and answer_margin(outcome.without_tools) < self.guess_margin
+        without = outcome.p_correct_without_tools if unsure else float(outcome.correct_without_tools)
+        if unsure and not (outcome.tools and outcome.evidence):  # the answer is the no-tool one
+            return 0.0
+        return float(outcome.correct) - without
 
     def __call__(self, outcome: Outcome) -> float:
         probability_gain = outcome.p_correct - outcome.p_correct_without_tools

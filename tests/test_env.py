@@ -345,6 +345,44 @@ def test_relative_sure_pays_a_wrong_to_right_turn_the_probability_the_evidence_g
         assert sure(outcome) == pytest.approx(mixed(outcome))
 
 
+def test_relative_mixed_counts_an_unsure_no_tool_answer_as_its_probability(probe):
+    """With a guess_margin, a no-tool answer whose margin is under it enters the 0/1 term as its
+    probability of being right: skipping earns 0 whether the toss-up landed right or wrong, and the
+    tool that answers right earns 1 - p either way. A sure no-tool answer, and any answer without
+    the margin, keep relative_mixed's 0/1 term."""
+    from env.reasoners import Answer
+    from env.rewards import Outcome, RelativeMixedReward, answer_margin, build_reward
+
+    item = next(i for i in probe if i.task == "pitch_compare" and len(i.choices) == 2)
+    k = list(item.choices).index(item.answer)
+
+    def answer(p_correct: float) -> Answer:
+        probabilities = [p_correct if j == k else 1 - p_correct for j in range(2)]
+        index = k if p_correct >= 0.5 else 1 - k
+        return Answer(item.choices[index], index, list(probabilities), probabilities=probabilities)
+
+    guess = build_reward({"class": "env.rewards.RelativeMixedReward", "guess_margin": 0.3})
+    plain = RelativeMixedReward()
+    lucky, unlucky, sure, tool_right = answer(0.53), answer(0.47), answer(0.9), answer(0.95)
+    assert answer_margin(lucky) == pytest.approx(0.06) and answer_margin(sure) == pytest.approx(0.8)
+    for without in (lucky, unlucky):
+        skip = Outcome(item, without, without, [], 0.0, 0.2, call_cost=0.2)
+        assert guess(skip) == 0.0
+        call = Outcome(item, tool_right, without, ["pitch"], 0.3, 0.2, call_cost=0.2)
+        p_without = without.probabilities[k]
+        assert guess(call) == pytest.approx(1.0 - p_without + 0.25 * (0.95 - p_without) - 0.26)
+        failed = Outcome(item, without, without, ["pitch"], 0.3, 0.2, call_cost=0.2, evidence=False)
+        assert guess(failed) == pytest.approx(-0.26)  # no evidence: the no-tool answer again, less the price
+    # the lucky toss-up paid 0/1: the right tool earned only its small probability term, under the price
+    assert plain(Outcome(item, tool_right, lucky, ["pitch"], 0.3, 0.2, call_cost=0.2)) < 0
+    assert guess(Outcome(item, tool_right, lucky, ["pitch"], 0.3, 0.2, call_cost=0.2)) > 0.2
+    for with_tools in (tool_right, answer(0.2)):  # a sure no-tool answer: relative_mixed's terms
+        outcome = Outcome(item, with_tools, sure, ["pitch"], 0.3, 0.2, call_cost=0.2)
+        assert guess(outcome) == pytest.approx(plain(outcome))
+    with pytest.raises(ValueError, match="guess_margin"):
+        RelativeMixedReward(guess_margin=1.5)
+
+
 def test_observation_holds_each_called_tools_result_features(probe, encoder, tmp_path):
     """Zeros until a tool is called; then its feature_vector in its own slots, between the audio
     descriptors and the relevance block, which stays where the router's prior reads it."""
