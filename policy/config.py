@@ -26,6 +26,8 @@ class TrainConfig:
     num_learners: int = option(0, "learner actors (0: learn in the driver)")
     num_gpus_per_learner: float = option(0.0, "GPUs per learner actor")
     lr: float = option(3e-4, "learning rate (RLlib's default 5e-5 barely learns on problems this small)")
+    lr_final: Optional[float] = option(None, "anneal the learning rate linearly from lr to this over the run's "
+                                             "iterations (null: constant lr)")
     train_batch_size: int = option(256, "env steps per iteration, per learner")
     minibatch_size: int = option(64, "SGD minibatch")
     num_epochs: int = option(6, "SGD passes over each batch")
@@ -54,6 +56,10 @@ class TrainConfig:
                                                     "relevance lies within this of the best one's (0: one tool; "
                                                     "the episode's budget grows to two for it)")
     seed: int = option(0, "RLlib seed")
+
+    def __post_init__(self):
+        if self.lr_final is not None and not 0 <= self.lr_final:
+            raise ValueError(f"lr_final must be at least 0 (or null), got {self.lr_final}")
 
 
 def train_section(cfg: dict) -> TrainConfig:

@@ -48,6 +48,18 @@ class EpisodeOutcomeMetrics(RLlibCallback):
         metrics_logger.log_value("bad_items", float(bad_item_count(env_runner.env)), reduce="max", window=1)
 
 
+def learning_rate(train) -> float | list[list[float]]:
+    """`train.lr`, or with `train.lr_final` RLlib's piecewise-linear schedule from lr at step 0 to
+    lr_final at the last iteration's env steps (all learners' batches: RLlib counts the steps
+    sampled). A constant high rate keeps moving the policy to the last batch, so a familiar
+    wording with two training items can end a run routed by its latest minibatches; annealed,
+    the last iterations average over many (CleanRL's PPO anneals by default)."""
+    if train.lr_final is None:
+        return train.lr
+    steps = train.iterations * train.train_batch_size * max(1, train.num_learners)
+    return [[0, train.lr], [steps, train.lr_final]]
+
+
 def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
     """`cfg` is the whole config; tools, reasoner and cache_dir are passed down to the env, and
     `pools` ({"tools": address, "reasoner": address}) when the driver started shared pools."""
@@ -68,7 +80,7 @@ def build_ppo_config(cfg: dict, pools: dict | None = None) -> PPOConfig:
         .env_runners(num_env_runners=train.num_env_runners, num_envs_per_env_runner=num_envs,
                      gym_env_vectorize_mode="vector_entry_point" if num_envs > 1 else "sync")
         .learners(num_learners=train.num_learners, num_gpus_per_learner=train.num_gpus_per_learner)
-        .training(lr=train.lr, train_batch_size_per_learner=train.train_batch_size,
+        .training(lr=learning_rate(train), train_batch_size_per_learner=train.train_batch_size,
                   minibatch_size=train.minibatch_size, num_epochs=train.num_epochs,
                   entropy_coeff=train.entropy_coeff, gamma=1.0, lambda_=1.0)
         .rl_module(rl_module_spec=RLModuleSpec(module_class=RouterModule, model_config={"hidden": list(train.hidden)}))

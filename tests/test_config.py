@@ -100,3 +100,19 @@ def test_config_show_prints_every_default_with_its_doc(capsys):
     bare = show_config(load_config(None)).splitlines()  # an empty config: every default, every line documented
     assert len(bare) == len(yaml.safe_load("\n".join(bare)) and bare) and all("  # " in line for line in bare)
     assert "  fit_split: train  # split single-best picks its tools on" in bare
+
+
+def test_lr_final_anneals_the_learning_rate_over_the_runs_env_steps():
+    """Without lr_final RLlib gets the constant lr; with it, a piecewise-linear schedule from lr at
+    step 0 to lr_final at the last iteration's env steps, counting every learner's batch."""
+    from policy.ppo import build_ppo_config
+
+    cfg = load_config("configs/demo.yaml", ["train.iterations=30", "train.train_batch_size=512"])
+    assert build_ppo_config(cfg).lr == cfg["train"]["lr"]
+    annealed = build_ppo_config(load_config("configs/demo.yaml", ["train.lr_final=0.0002"]))
+    assert annealed.lr == [[0, cfg["train"]["lr"]], [30 * 512, 0.0002]]
+    two = build_ppo_config(load_config("configs/demo.yaml", ["train.lr_final=0.0002", "train.num_learners=2",
+                                                              "train.train_batch_size=256"]))
+    assert two.lr[-1] == [30 * 256 * 2, 0.0002]
+    with pytest.raises(ConfigError, match="lr_final"):
+        load_config("configs/demo.yaml", ["train.lr_final=-1"])
