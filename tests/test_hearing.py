@@ -206,7 +206,10 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     configs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs")
     demo, hearing = (load_config(os.path.join(configs, name), []) for name in ("demo.yaml", "demo_hearing.yaml"))
     assert hearing["data"] == demo["data"] and hearing["tools"] == demo["tools"]
-    assert hearing["train"]["env"]["call_cost"] > 0 and hearing["train"]["env"]["reward"] == "relative_mixed"
+    assert hearing["train"]["env"]["call_cost"] > 0
+    # a no-tool answer the router observes at margin 0 is a guess in the reward too
+    assert hearing["train"]["env"]["reward"] == {"class": "env.rewards.RelativeMixedReward", "guess_margin": 0.3}
+    assert hearing["train"]["env"]["reward"]["guess_margin"] == hearing["train"]["env"]["reasoner_confidence_floor"]
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
     assert 0 < hearing["train"]["env"]["reasoner_confidence_floor"] < 1
     assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
