@@ -2,12 +2,14 @@
 
     python benchmarks/reward_landscape.py --config configs/demo_hearing.yaml \
         --rewards relative,relative_mixed,relative_sure --json out.json
-    python benchmarks/reward_landscape.py --config configs/demo_hearing.yaml --set train.env.cost_weight=0.05
+    python benchmarks/reward_landscape.py --config configs/demo_hearing.yaml --set train.env.cost_weight=0.2 \
+        --rewards relative_mixed,config
 
 No training: the env is built as `audiorouter train` builds it (its items, tools, reasoner and
 caches), and on each training item every allowed first action is taken once (a tool, then the
 answer; or the answer at once). Each reward named is read from the same outcomes, less the
-config's `cost_weight` x tool cost + `call_cost` per call. Printed per reward:
+config's `cost_weight` x tool cost + `call_cost` per call; `config` names the config's own reward
+with its parameters (the hearing config's `guess_margin`). Printed per reward:
 
 - the items whose no-tool answer is wrong: on how many the family's expert tool earns the most;
 - the wordings (a question with its numbers and quoted spans masked, per family): on how many the
@@ -39,7 +41,7 @@ from tqdm import tqdm  # noqa: E402
 from cluster.config import load_config  # noqa: E402
 from env.factory import make_env  # noqa: E402
 from env.features import without_quotes  # noqa: E402
-from env.rewards import REWARDS, Outcome, build_reward  # noqa: E402
+from env.rewards import REWARDS, Outcome, Reward, build_reward  # noqa: E402
 from policy.ppo import build_ppo_config  # noqa: E402
 from tools.base import AudioError  # noqa: E402
 from tools.mentions import without_numbers  # noqa: E402
@@ -130,11 +132,18 @@ def rank(rows: list[dict], reward) -> dict:
             "wordings_right": right, "misled": misled}
 
 
+def reward_named(name: str, env) -> Reward:
+    """A registered reward, or (`config`) the env's own: the reward the config trains with."""
+    return env.reward if name == "config" else build_reward(name)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--config", default="configs/demo_hearing.yaml")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a config override, as train's")
-    p.add_argument("--rewards", default=",".join(REWARDS), help="registered reward names, comma-separated")
+    p.add_argument("--rewards", default=",".join(REWARDS) + ",config",
+                   help="registered reward names, comma-separated; `config`: the config's own train.env.reward "
+                        "(a {class: ...} mapping with its parameters, e.g. the hearing config's guess_margin)")
     p.add_argument("--json", help="also write the tables here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     args = p.parse_args()
@@ -154,7 +163,7 @@ def main() -> None:
           f"{chance['expert']['median_p_when_turned']}, other {chance['other']['median_p_when_turned']}")
     print("\n| reward | expert earns most (no-tool wrong) | wordings whose best action is right |\n|---|---|---|")
     for name in args.rewards.split(","):
-        ranked = report["rewards"][name] = rank(rows, build_reward(name))
+        ranked = report["rewards"][name] = rank(rows, reward_named(name, env))
         print(f"| {name} | {ranked['expert_best']} / {ranked['wrong_items']} | "
               f"{ranked['wordings_right']} / {ranked['wordings']} |")
     for name, ranked in report["rewards"].items():

@@ -225,3 +225,20 @@ def test_baseline_replay_refuses_no_neighbours(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit_info:
         baseline_replay.main()
     assert exit_info.value.code == 2 and "--neighbours must be at least 1" in capsys.readouterr().err
+
+
+def test_reward_landscape_reads_the_configs_own_reward_by_the_name_config():
+    """`--rewards ...,config`: the env's own reward, parameters included (the hearing config's
+    guess_margin), beside the registered names."""
+    from types import SimpleNamespace
+
+    from benchmarks.reward_landscape import reward_named
+    from env.rewards import RelativeMixedReward, RelativeReward, build_reward
+
+    own = build_reward({"class": "env.rewards.RelativeMixedReward", "guess_margin": 0.3})
+    env = SimpleNamespace(reward=own)
+    assert reward_named("config", env) is own and own.guess_margin == 0.3
+    assert isinstance(reward_named("relative", env), RelativeReward)
+    assert type(reward_named("relative_mixed", env)) is RelativeMixedReward
+    with pytest.raises(ValueError, match="unknown reward"):
+        reward_named("nope", env)
