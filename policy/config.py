@@ -58,7 +58,7 @@ class TrainConfig:
     seed: int = option(0, "RLlib seed")
 
     def __post_init__(self):
-        if self.lr_final is not None and not 0 <= self.lr_final:
+        if self.lr_final is not None and self.lr_final < 0:
             raise ValueError(f"lr_final must be at least 0 (or null), got {self.lr_final}")
 
 
