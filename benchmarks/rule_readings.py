@@ -22,6 +22,7 @@ docs/PROMPTS.md "Contrast rule v34" used it.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -86,6 +87,10 @@ def readings(question: str, choices: tuple[str, ...]) -> dict:
     asked, order = asked_as_the_tools_say(ReasonRequest(question, choices))
     plain, negated = mentions.unnegated(mentions.without_set_aside(asked.question))
     several = getattr(mentions, "several_speak", lambda q: None)  # older trees lack it
+    if "choices" in inspect.signature(mentions.asks_what_is_said).parameters:
+        said = mentions.asks_what_is_said(question, choices)
+    else:  # older trees read the question alone
+        said = mentions.asks_what_is_said(question)
     return {
         "asked": [asked.question, list(asked.choices), list(order)],
         "unnegated": [plain, negated],
@@ -98,7 +103,7 @@ def readings(question: str, choices: tuple[str, ...]) -> dict:
         "values": repr([mentions.numbers(question, choices), mentions.lengths(question, choices),
                         mentions.counts(question, choices), mentions.frequencies(question, choices),
                         mentions.notes(question, choices), mentions.quoted_phrase(question),
-                        mentions.asks_what_is_said(question)]),
+                        said]),
         "applicable": {name: bool(cls().applicable(question, choices)) for name, cls in sorted(BUILTIN.items())},
         "with_lines": line_readings(question, choices),
     }

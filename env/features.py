@@ -204,7 +204,7 @@ def relevance_text(question: str, choices, of: str = "question") -> str:
         return without_quotes(question)
     if of in ("question_without_quotes_and_choices", "question_and_choices_without_words_said"):
         options = [] if mentions.is_yes_no(choices) else list(choices)  # yes/no say nothing of the kind of question
-        if of == "question_and_choices_without_words_said" and mentions.asks_what_is_said(question):
+        if of == "question_and_choices_without_words_said" and mentions.asks_what_is_said(question, choices):
             options = ['"..."'] * len(options)
         return " ".join([without_quotes(question)] + ([" / ".join(options)] if options else []))
     raise ValueError(f"relevance_of {of!r}: one of {', '.join(RELEVANCE_OF)}")

@@ -166,7 +166,25 @@ def test_phrase_spot_applies_when_the_question_asks_what_is_said(question):
     assert PhraseSpotTool().applicable(question, PHRASE_CHOICES)
 
 
+@pytest.mark.parametrize("choices", [
+    ["\u201cthe car is red\u201d", "\u201copen the door\u201d", "\u201cplay some music\u201d"],
+    ['"call my mother"', '"open the door"'], ["'the car is red'", "'play some music'"]])
+def test_phrase_spot_applies_where_the_choices_quote_words(choices):
+    """Words quoted verbatim are words said, though the question has no word of saying."""
+    assert PhraseSpotTool().applicable("Which option matches what you hear?", choices)
+
+
+def test_phrase_spot_applies_where_a_yes_no_question_quotes_words():
+    assert PhraseSpotTool().applicable("Would a captioner be wrong to write \u201copen the door\u201d here?", ["yes", "no"])
+    assert not PhraseSpotTool().applicable("Is the \u201cdoor slam\u201d sound heard twice?", ["yes", "no"])
+    assert not PhraseSpotTool().applicable("Is it \"loud\" at the end?", ["yes", "no"])  # one word
+
+
 @pytest.mark.parametrize("question,choices", [
+    # quoted choices that are one word, sounds, or no quotes at all
+    ("Which option matches what you hear?", ['"yes"', '"no"']),
+    ("Which sound do you hear?", ['"a car horn"', '"a door slam"']),
+    ("Which option matches what you hear?", PHRASE_CHOICES), ("Which note is it?", ["it's E4", "it's G4"]),
     ("Which comes first, the speech or the tone?", ["speech", "tone"]),
     ("Is the speaker male or female?", ["male", "female"]), ("Who is speaking?", ["a man", "a woman"]),
     ("Is the second tone higher or lower than the first?", ["higher", "lower"]),

@@ -315,11 +315,36 @@ ASKS_SOMETHING_ELSE = re.compile(
 LISTENERS_JUDGEMENT = re.compile(r"\b(?:would|could) you say\b|\byou'd say\b", re.IGNORECASE)
 
 
-def asks_what_is_said(question: str) -> bool:
-    """Whether the question asks which words are spoken (the phrase spotter's questions). The noun
-    "utterance" is not a word of saying here: utterances are what speech-count questions count."""
+_ASKS_WHICH_SOUND = re.compile(r"\b(sounds?|noises?)\b", re.IGNORECASE)
+
+
+def _several_words_quoted(text: str) -> bool:
+    match = QUOTED.search(text)
+    return bool(match) and len(phrase_words(next(g for g in match.groups() if g))) >= 2
+
+
+def quotes_words(question: str, choices: Sequence[str]) -> bool:
+    """Whether the question quotes words verbatim as what is asked about: every one of two or more
+    choices one quoted span of several words ('"we ran out of milk"', '“the soup is too
+    salty”'), or, answered yes / no (or a verdict pair), a quoted span of several words in the
+    question ("Would a captioner be wrong to write “we ran out of milk”?"). Words quoted verbatim
+    are words said, whatever the question calls them ("Which option matches what you hear?"). A
+    single quoted word ('"yes"') or a choice that only holds a quote ('it\'s E4') is not."""
+    if answers_whether(choices):
+        return _several_words_quoted(question)
+    return len(choices) >= 2 and all(QUOTED.fullmatch(str(c).strip()) and _several_words_quoted(str(c)) for c in choices)
+
+
+def asks_what_is_said(question: str, choices: Sequence[str] = ()) -> bool:
+    """Whether the question asks which words are spoken (the phrase spotter's questions): a word of
+    saying in the question, or words quoted verbatim (`quotes_words`) where the question
+    does not ask about a sound; and not how many, who, or in what manner. The noun "utterance" is
+    not a word of saying here: utterances are what speech-count questions count."""
     asked = LISTENERS_JUDGEMENT.sub(" ", question)
-    return bool(ASKS_WHAT_IS_SAID.search(asked)) and not ASKS_SOMETHING_ELSE.search(asked)
+    if ASKS_SOMETHING_ELSE.search(asked):
+        return False
+    # quoted choices name a sound where the question asks which one is heard ('"a dog barking"')
+    return bool(ASKS_WHAT_IS_SAID.search(asked)) or (quotes_words(question, choices) and not _ASKS_WHICH_SOUND.search(asked))
 
 
 # "longer than 9 seconds", "more than two claps", "over 10 s", "at least 3", "not faster than 90 BPM",

@@ -311,7 +311,7 @@ class PhraseSpotTool(BaseTool):
     def applicable(self, question: str, choices) -> bool:
         """When the question asks what is said, and some choice (or, for yes/no, the quoted phrase)
         is made of words the recognizer's dictionary knows."""
-        if not mentions.asks_what_is_said(question):
+        if not mentions.asks_what_is_said(question, choices):
             return False
         vocab = _pocketsphinx_dict()
         known = lambda text: bool(mentions.phrase_words(text)) and all(w in vocab for w in mentions.phrase_words(text))  # noqa: E731
