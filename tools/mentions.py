@@ -318,9 +318,10 @@ LISTENERS_JUDGEMENT = re.compile(r"\b(?:would|could) you say\b|\byou'd say\b", r
 _ASKS_WHICH_SOUND = re.compile(r"\b(sounds?|noises?)\b", re.IGNORECASE)
 
 
-def _several_words_quoted(text: str) -> bool:
-    match = QUOTED.search(text)
-    return bool(match) and len(phrase_words(next(g for g in match.groups() if g))) >= 2
+def _quoted_words(text: str, whole: bool = False) -> list[str]:
+    """The words of the first span `text` quotes (with `whole`, only where that span is all of it)."""
+    match = (QUOTED.fullmatch if whole else QUOTED.search)(text.strip())
+    return phrase_words(next(g for g in match.groups() if g)) if match else []
 
 
 def quotes_words(question: str, choices: Sequence[str]) -> bool:
@@ -331,8 +332,8 @@ def quotes_words(question: str, choices: Sequence[str]) -> bool:
     are words said, whatever the question calls them ("Which option matches what you hear?"). A
     single quoted word ('"yes"') or a choice that only holds a quote ('it\'s E4') is not."""
     if answers_whether(choices):
-        return _several_words_quoted(question)
-    return len(choices) >= 2 and all(QUOTED.fullmatch(str(c).strip()) and _several_words_quoted(str(c)) for c in choices)
+        return len(_quoted_words(question)) >= 2
+    return len(choices) >= 2 and all(len(_quoted_words(str(c), whole=True)) >= 2 for c in choices)
 
 
 def asks_what_is_said(question: str, choices: Sequence[str] = ()) -> bool:
