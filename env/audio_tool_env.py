@@ -4,7 +4,8 @@ Contract (what the router and RLlib rely on):
 - observation: Dict(observations=Box[float32, D], action_mask=Box[{0,1}, n_tools + 1]).
   `observations` = question embedding (MiniLM, 384; left out with `question_embedding=False`) |
   audio descriptors (8; left out with `audio_descriptors=False`) | with `reasoner_confidence`, the
-  margin of the reasoner's no-tool answer less `confidence_floor`, at least 0 (1; `no_tool_margin`) | with
+  margin of the reasoner's no-tool answer less `confidence_floor`, at least 0, and with
+  `confidence_span` read over that span and at most 1 (1; `no_tool_margin`, `observed_margin`) | with
   `result_features`, what the tools called so far found (each tool's `feature_vector` of its
   result in its own slots, zeros until it is called or when it failed; `feature_layout` names
   them; without, the block is empty) | each tool's relevance, the
@@ -82,6 +83,14 @@ def checked_confidence_floor(floor) -> float:
     return float(floor)
 
 
+def checked_confidence_span(span) -> float:
+    """The span as a float in [0, 1] (0: the margin above the floor is observed as it is); a
+    ValueError otherwise."""
+    if not 0.0 <= float(span) <= 1.0:
+        raise ValueError(f"confidence_span (train.env.reasoner_confidence_span) must be in [0, 1], got {span}")
+    return float(span)
+
+
 class AudioToolEnv(gym.Env):
     metadata: dict[str, Any] = {"render_modes": []}
 
@@ -90,7 +99,7 @@ class AudioToolEnv(gym.Env):
                  call_cost: float = 0.0, shuffle: bool = True, result_features: bool = False, score: bool = True,
                  question_embedding: bool = True, audio_descriptors: bool = True, relevance_of: str = "question",
                  reasoner_confidence: bool = False, relevance_match: str = "description",
-                 confidence_floor: float = 0.0):
+                 confidence_floor: float = 0.0, confidence_span: float = 0.0):
         self.reward = build_reward(reward)
         # score=False: an episode only routes (a trained router choosing tools for eval or serving):
         # it ends without the reasoner's two answers, reward 0; whoever routes asks the reasoner once
@@ -127,6 +136,11 @@ class AudioToolEnv(gym.Env):
         # margin says nothing of the clip, and as a per-item number it lets the policy tell apart
         # items of one wording that need the same tool (docs/RESULTS.md "The confidence floor")
         self.confidence_floor = checked_confidence_floor(confidence_floor)
+        # > 0: a margin the span or more above the floor is observed as 1, one in between in
+        # proportion. A sure answer then reads the same at 0.52 as at 0.99, so the policy places its
+        # skip boundary where heard turns to guessed, not among sure items of one wording by their
+        # exact margins (docs/RESULTS.md "A sure answer reads as sure")
+        self.confidence_span = checked_confidence_span(confidence_span)
         # what the relevance block is the relevance of (env/features.py relevance_text)
         relevance_text("", (), relevance_of)  # an unknown name is refused here, not at the first reset
         self.relevance_of = relevance_of
@@ -167,10 +181,16 @@ class AudioToolEnv(gym.Env):
             question = self.encoder.encode(item.question)
             asked = self.encoder.encode(relevance_text(item.question, item.choices, self.relevance_of))
             described = audio_descriptors(audio) if self.descriptors else np.zeros(0, np.float32)
-            sure = [max(0.0, self.no_tool_margin(item) - self.confidence_floor)] if self.reasoner_confidence else []
+            sure = [self.observed_margin(self.no_tool_margin(item))] if self.reasoner_confidence else []
             self._static[item.id] = np.concatenate([question[: self.question_dim], described, sure,
                                                     self.matcher.relevance(asked)]).astype(np.float32)
         return self._static[item.id]
+
+    def observed_margin(self, margin: float) -> float:
+        """What the observation holds of a no-tool margin: 0 under `confidence_floor`; above it, the
+        margin less the floor, or with `confidence_span` that read over the span, 0 to 1."""
+        above = max(0.0, margin - self.confidence_floor)
+        return min(1.0, above / self.confidence_span) if self.confidence_span > 0 else above
 
     def no_tool_margin(self, item: AudioQA) -> float:
         """The reasoner's probability of its no-tool answer minus that of the runner-up (0: a toss-up,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from env.admission import admit_items
-from env.audio_tool_env import AudioToolEnv, checked_confidence_floor
+from env.audio_tool_env import AudioToolEnv, checked_confidence_floor, checked_confidence_span
 from env.features import QuestionEncoder, check_relevance_match, relevance_text
 from env.items import AudioPaths, load_items
 from env.rewards import build_reward
@@ -68,6 +68,10 @@ class EnvConfig:
                                               "per item before routing): with reasoner.hearing, where it heard")
     reasoner_confidence_floor: float = option(0.0, "with reasoner_confidence, the margin is observed less this floor, "
                                                    "at least 0: a toss-up's exact margin says nothing of the clip")
+    reasoner_confidence_span: float = option(0.0, "with reasoner_confidence, > 0: the margin above the floor is "
+                                                  "observed over this span, 0 to 1 (a margin the span or more above "
+                                                  "the floor reads 1: a sure answer reads as sure, whatever its "
+                                                  "exact margin); 0: as it is")
     shuffle: bool = option(True, "draw items in a shuffled order (false: in file order)")
 
     def __post_init__(self):
@@ -75,6 +79,7 @@ class EnvConfig:
         relevance_text("", (), self.relevance_of)  # so is an unknown relevance_of
         check_relevance_match(self.relevance_match)  # and an unknown relevance_match
         checked_confidence_floor(self.reasoner_confidence_floor)  # and a floor outside [0, 1)
+        checked_confidence_span(self.reasoner_confidence_span)  # and a span outside [0, 1]
 
 
 def training_items(items: list, max_items: int | None) -> tuple[list, list]:
@@ -128,7 +133,9 @@ def make_env(env_config: dict):
                            reasoner_confidence=bool(cfg.get("reasoner_confidence", EnvConfig.reasoner_confidence)),
                            relevance_match=str(cfg.get("relevance_match", EnvConfig.relevance_match)),
                            confidence_floor=float(cfg.get("reasoner_confidence_floor",
-                                                          EnvConfig.reasoner_confidence_floor)))
+                                                          EnvConfig.reasoner_confidence_floor)),
+                           confidence_span=float(cfg.get("reasoner_confidence_span",
+                                                         EnvConfig.reasoner_confidence_span)))
         env.rejected = [dict(r) for r in known_bad]  # what the runner reports as bad_items
         return env
 

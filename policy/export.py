@@ -55,8 +55,8 @@ def export_router(module, env: AudioToolEnv, hidden: Sequence[int], path: str, n
             "relevance_of": env.relevance_of, "novelty_relevance_of": novelty_relevance_of or env.relevance_of,
             "novelty_relevance_match": novelty_relevance_match or env.relevance_match,
             "reasoner_confidence": env.reasoner_confidence, "confidence_floor": env.confidence_floor,
-            "relevance_match": env.relevance_match, "tool_descriptions": env.descriptions,
-            "tool_examples": [list(e) for e in env.examples]}
+            "confidence_span": env.confidence_span, "relevance_match": env.relevance_match,
+            "tool_descriptions": env.descriptions, "tool_examples": [list(e) for e in env.examples]}
     torch.save(blob, path)
     if questions and neighbour_weight > 0:  # the policy's first tool per training question, read back through Router
         blob["known_tools"] = torch.as_tensor(first_tools(Router(path), env, questions), dtype=torch.long)
@@ -182,9 +182,13 @@ class Router(torch.nn.Module):
 
     @property
     def confidence_floor(self) -> float:
-        """What its observation took off the no-tool margin (`train.env.reasoner_confidence_floor`;
-        files written before the option: nothing)."""
+        """`train.env.reasoner_confidence_floor` (files written before the option: 0, nothing taken off)."""
         return float(self.spec.get("confidence_floor", 0.0))
+
+    @property
+    def confidence_span(self) -> float:
+        """`train.env.reasoner_confidence_span` (files written before the option: 0, the margin as it is)."""
+        return float(self.spec.get("confidence_span", 0.0))
 
     def routing_env(self, items, executor, reasoner, encoder) -> AudioToolEnv:
         """An env that only routes (no reward, score=False), observing what this router was
@@ -194,7 +198,7 @@ class Router(torch.nn.Module):
                             result_features=self.reads_results, score=False, question_embedding=self.reads_question,
                             audio_descriptors=self.reads_audio_descriptors, relevance_of=self.relevance_of,
                             reasoner_confidence=self.reads_reasoner_confidence, relevance_match=self.relevance_match,
-                            confidence_floor=self.confidence_floor)
+                            confidence_floor=self.confidence_floor, confidence_span=self.confidence_span)
 
     def act(self, obs: dict[str, np.ndarray]) -> int:
         """The greedy unmasked action: the module's forward (tanh MLP, policy head, RelevancePrior),

@@ -22,6 +22,7 @@ DEMO = os.path.join(ROOT, "configs", "demo.yaml")
     ("train.iterations=many", "train.iterations: expected a number, got 'many'"),
     ("train.env.shuffle=7", "train.env.shuffle: expected true or false"),
     ("train.env.reasoner_confidence_floor=1.5", "train.env.reasoner_confidence_floor) must be in [0, 1), got 1.5"),
+    ("train.env.reasoner_confidence_span=2", "train.env.reasoner_confidence_span) must be in [0, 1], got 2"),
 ])
 def test_a_wrong_key_or_value_is_one_line_naming_file_key_and_suggestion(override, message):
     with pytest.raises(ConfigError) as info:

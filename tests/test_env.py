@@ -599,8 +599,8 @@ def test_reasoner_confidence_puts_the_no_tool_margin_after_the_descriptors(probe
 
 def test_confidence_floor_observes_the_margin_less_the_floor_and_router_pt_keeps_it(probe, encoder, tmp_path):
     """confidence_floor=f observes max(0, margin - f): a margin under the floor (a toss-up) is 0,
-    one above keeps its excess; router.pt records the floor so eval routes with the same column,
-    a file without it routes with none, and a floor outside [0, 1) is refused."""
+    one above keeps its excess; router.pt records the floor and the span so eval routes with the same
+    column, a file without them routes with neither, and a floor outside [0, 1) is refused."""
     import torch
 
     from env.features import DESCRIPTORS
@@ -616,17 +616,49 @@ def test_confidence_floor_observes_the_margin_less_the_floor_and_router_pt_keeps
     assert 0.1 < margin < 0.99  # BiasedEcho leans: the floors fall on either side of its margin
     assert np.isclose(observed[0.05][k], margin - 0.05) and observed[0.99][k] == 0.0
     assert all(np.allclose(np.delete(observed[f], k), np.delete(observed[0.0], k)) for f in observed)
-    export_router(untrained_module(envs[0.05]), envs[0.05], [8], str(tmp_path / "floor.pt"))
+    spanned = AudioToolEnv(probe[:3], executor, reasoner, encoder, max_calls=2, shuffle=False,
+                           reasoner_confidence=True, confidence_floor=0.05, confidence_span=0.2)
+    export_router(untrained_module(spanned), spanned, [8], str(tmp_path / "floor.pt"))
     router = Router(str(tmp_path / "floor.pt"))
-    assert router.confidence_floor == 0.05
-    assert router.routing_env(probe[:3], executor, reasoner, encoder).confidence_floor == 0.05
+    assert (router.confidence_floor, router.confidence_span) == (0.05, 0.2)
+    routing = router.routing_env(probe[:3], executor, reasoner, encoder)
+    assert (routing.confidence_floor, routing.confidence_span) == (0.05, 0.2)
     blob = torch.load(str(tmp_path / "floor.pt"), weights_only=False)
-    del blob["confidence_floor"]  # a router.pt written before the option
+    del blob["confidence_floor"], blob["confidence_span"]  # a router.pt written before the options
     torch.save(blob, str(tmp_path / "before.pt"))
-    assert Router(str(tmp_path / "before.pt")).confidence_floor == 0.0
+    routing = Router(str(tmp_path / "before.pt")).routing_env(probe[:3], executor, reasoner, encoder)
+    assert (routing.confidence_floor, routing.confidence_span) == (0.0, 0.0)
     for bad in (-0.1, 1.0):
         with pytest.raises(ValueError, match="confidence_floor"):
             AudioToolEnv(probe[:3], executor, reasoner, encoder, reasoner_confidence=True, confidence_floor=bad)
+
+
+def test_confidence_span_reads_the_margin_above_the_floor_over_the_span(probe, encoder, tmp_path):
+    """confidence_span=w observes min(1, max(0, margin - floor) / w): a margin the span or more above
+    the floor reads 1 (sure is sure), one in between in proportion, one under the floor 0; a span
+    outside [0, 1] is refused (router.pt keeping it: the floor's test)."""
+    from env.features import DESCRIPTORS
+
+    executor = ToolExecutor(build_tools(), ParquetCache(str(tmp_path / "tools")))
+    reasoner = CachedReasoner(BiasedEcho(True), ParquetCache(None))
+    k = encoder.dim + len(DESCRIPTORS)
+
+    def env(floor, span):
+        return AudioToolEnv(probe[:3], executor, reasoner, encoder, max_calls=2, shuffle=False,
+                            reasoner_confidence=True, confidence_floor=floor, confidence_span=span)
+
+    margin = env(0.0, 0.0).reset(seed=0)[0]["observations"][k]
+    assert 0.1 < margin < 0.99  # BiasedEcho leans: spans fall on either side of its margin
+    wide = env(0.05, 1.0).reset(seed=0)[0]["observations"][k]
+    narrow = env(0.05, (margin - 0.05) / 2).reset(seed=0)[0]["observations"][k]
+    assert np.isclose(wide, margin - 0.05) and narrow == 1.0
+    assert np.isclose(env(margin - 0.1, 0.2).reset(seed=0)[0]["observations"][k], 0.5)
+    assert env(0.99, 0.2).reset(seed=0)[0]["observations"][k] == 0.0
+    spanned = env(0.05, 0.2)
+    assert [spanned.observed_margin(m) for m in (0.0, 0.05, 0.15, 0.25, 0.9)] == pytest.approx([0, 0, 0.5, 1, 1])
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="confidence_span"):
+            env(0.0, bad)
 
 
 def test_relevance_by_clauses_averages_the_whole_description_and_its_best_clause(probe, encoder, tmp_path):
