@@ -197,9 +197,9 @@ def test_with_hearing_the_reasoner_answers_coarse_questions_without_tools(write_
 def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     """configs/demo_hearing.yaml is the demo (its base) with hearing and `paraphrase_line` on and a
     reward under which skipping can pay, trained on every training item with the reasoner's no-tool
-    margin in view (less a floor that makes a toss-up's margin 0) and its familiarity read without
-    the numbers a question names; its reasoner
-    section builds (weights load on first use)."""
+    margin in view (less a floor that makes a toss-up's margin 0, over a span that makes a sure one 1)
+    and its familiarity read without the numbers a question names; its reasoner section builds
+    (weights load on first use)."""
     from cluster.config import load_config
     from env.reasoners.registry import build_reasoner
 
@@ -212,6 +212,8 @@ def test_the_hearing_demo_config_builds_a_reasoner_that_hears():
     assert hearing["train"]["env"]["reward"]["guess_margin"] == hearing["train"]["env"]["reasoner_confidence_floor"]
     assert hearing["train"]["env"]["reasoner_confidence"] and hearing["train"]["env"]["max_items"] == 0
     assert 0 < hearing["train"]["env"]["reasoner_confidence_floor"] < 1
+    # a sure no-tool answer reads as sure: the margin above the floor saturates within the span
+    assert 0 < hearing["train"]["env"]["reasoner_confidence_span"] < 1 - hearing["train"]["env"]["reasoner_confidence_floor"]
     assert hearing["train"]["novelty_reading"] == "question_without_numbers" and demo["train"].get(
         "novelty_reading", "question") == "question"
     reasoner = build_reasoner(hearing["reasoner"])
